@@ -1,0 +1,49 @@
+"""Resource limits applied before and during decoding, and the decode-time deadline."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from reclaim.errors import TooLarge
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Upper bounds for one media file. Defaults admit any real photo and refuse bombs."""
+
+    max_file_bytes: int = 256 * 1024 * 1024
+    max_pixels: int = 178_956_970  # Pillow's own bomb threshold (2 x MAX_IMAGE_PIXELS)
+    max_decode_seconds: float = 30.0
+
+
+class _Deadline(Exception):
+    """Raised inside the decode by the alarm; turned into TooLarge by ``deadline``."""
+
+
+@contextmanager
+def deadline(seconds: float, name: str) -> Iterator[None]:
+    """Abort the block with TooLarge after ``seconds``.
+
+    Uses SIGALRM, so it only arms in a process's main thread (scan workers are processes); elsewhere
+    the file-size and pixel limits are the protection.
+    """
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_alarm(signum: int, frame: object) -> None:
+        raise _Deadline
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _Deadline:
+        raise TooLarge(f"{name}: decoding took longer than {seconds:g} s") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

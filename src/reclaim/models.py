@@ -1,0 +1,65 @@
+"""Small frozen value objects passed between stages (source → media → signals → index → case)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+
+class MediaKind(StrEnum):
+    PHOTO = "photo"
+    VIDEO = "video"
+
+
+class BankKind(StrEnum):
+    """What a bank's hashes mean when something matches them."""
+
+    KNOWN = "known"  # abusive content to find
+    REFERENCE = "reference"  # a victim's own photos (provenance)
+    NEGATIVE = "negative"  # known false positives: a match here suppresses the others
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    """One thing a source found: where it is (``locator``), how to read it, and what surrounded it."""
+
+    locator: str
+    path: Path | None = None
+    data: bytes | None = None
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An item a source or stage could not use, with the one-line reason; scans list these, never die."""
+
+    locator: str
+    reason: str
+    code: str = "skipped"
+
+
+@dataclass(frozen=True)
+class SignalValue:
+    """One computed hash. Stored with its signal name and version so algorithms never silently mix."""
+
+    signal: str
+    version: str
+    value: str
+    quality: int | None = None
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Match:
+    """A bank entry that a query value matched, with how close it was (0 = identical)."""
+
+    bank: str
+    bank_kind: BankKind
+    content_id: str
+    signal: str
+    distance: float
+    entry_id: int
+    value: str

@@ -1,0 +1,149 @@
+"""Database tables (SQLAlchemy 2). Every stored hash carries its signal name and version.
+
+banks ─< bank_content ─< content_signals          (HMA's bank / content / signal shape)
+cases ─< scans
+cases ─< items ─< item_signals
+             └─< matches >── content_signals
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Bank(Base):
+    __tablename__ = "banks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    pdq_threshold: Mapped[int] = mapped_column(Integer, default=31)
+    pdq_min_quality: Mapped[int] = mapped_column(Integer, default=50)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    contents: Mapped[list[BankContent]] = relationship(back_populates="bank", cascade="all, delete-orphan")
+
+
+class BankContent(Base):
+    """One piece of content in a bank (a file or an imported row), identified by ``content_id``."""
+
+    __tablename__ = "bank_content"
+    __table_args__ = (UniqueConstraint("bank_id", "content_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"), index=True)
+    content_id: Mapped[str] = mapped_column(String(500))
+    note: Mapped[str] = mapped_column(Text, default="")
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    bank: Mapped[Bank] = relationship(back_populates="contents")
+    signals: Mapped[list[ContentSignal]] = relationship(back_populates="content", cascade="all, delete-orphan")
+
+
+class ContentSignal(Base):
+    __tablename__ = "content_signals"
+    __table_args__ = (Index("ix_content_signals_signal_value", "signal", "value"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content_pk: Mapped[int] = mapped_column(ForeignKey("bank_content.id", ondelete="CASCADE"), index=True)
+    signal: Mapped[str] = mapped_column(String(50))
+    version: Mapped[str] = mapped_column(String(50))
+    value: Mapped[str] = mapped_column(String(200))
+    quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    content: Mapped[BankContent] = relationship(back_populates="signals")
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Scan(Base):
+    __tablename__ = "scans"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    target: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Item(Base):
+    """One file (or message attachment) a scan looked at; ``status`` is ``hashed`` or ``failed``."""
+
+    __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("case_id", "locator"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    scan_id: Mapped[int] = mapped_column(ForeignKey("scans.id", ondelete="CASCADE"), index=True)
+    locator: Mapped[str] = mapped_column(Text)
+    size: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    mtime_ns: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    status: Mapped[str] = mapped_column(String(20))
+    error_code: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    sha256: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    media_format: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    width: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    height: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    scanned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    signals: Mapped[list[ItemSignal]] = relationship(back_populates="item", cascade="all, delete-orphan")
+    matches: Mapped[list[MatchRow]] = relationship(back_populates="item", cascade="all, delete-orphan")
+
+
+class ItemSignal(Base):
+    __tablename__ = "item_signals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    signal: Mapped[str] = mapped_column(String(50))
+    version: Mapped[str] = mapped_column(String(50))
+    value: Mapped[str] = mapped_column(String(200))
+    quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    item: Mapped[Item] = relationship(back_populates="signals")
+
+
+class MatchRow(Base):
+    """An item that matched a bank entry; bank and content id are copied so results outlive edits."""
+
+    __tablename__ = "matches"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    content_signal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("content_signals.id", ondelete="SET NULL"), nullable=True
+    )
+    bank: Mapped[str] = mapped_column(String(200))
+    bank_kind: Mapped[str] = mapped_column(String(20))
+    content_id: Mapped[str] = mapped_column(String(500))
+    signal: Mapped[str] = mapped_column(String(50))
+    signal_version: Mapped[str] = mapped_column(String(50))
+    distance: Mapped[float] = mapped_column(Float)
+    suppressed: Mapped[bool] = mapped_column(Boolean, default=False)
+    matched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    item: Mapped[Item] = relationship(back_populates="matches")
