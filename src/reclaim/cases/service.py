@@ -1,0 +1,98 @@
+"""Case lookups and summaries over the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from reclaim.errors import NotFound, UserError
+from reclaim.store.models import Case, Item, MatchRow
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    name: str
+    items: int
+    failed: int
+    matched: int
+
+
+@dataclass(frozen=True)
+class MatchView:
+    bank: str
+    bank_kind: str
+    content_id: str
+    signal_type: str
+    distance: float
+    suppressed: bool
+
+
+@dataclass(frozen=True)
+class ItemView:
+    locator: str
+    status: str
+    sha256: str | None
+    pdq: str | None
+    error: str | None
+    matches: list[MatchView]
+
+
+def get_case(session: Session, name: str) -> Case:
+    case = session.scalar(select(Case).where(Case.name == name))
+    if case is None:
+        known = ", ".join(session.scalars(select(Case.name).order_by(Case.name))) or "none yet"
+        raise NotFound(f"no case named {name!r} (cases: {known})")
+    return case
+
+
+def get_or_create_case(session: Session, name: str) -> Case:
+    if not name or not name.strip() or len(name) > 200:
+        raise UserError(f"case name must be 1-200 characters: {name!r}")
+    case = session.scalar(select(Case).where(Case.name == name))
+    if case is None:
+        case = Case(name=name)
+        session.add(case)
+        session.flush()
+    return case
+
+
+def list_cases(session: Session) -> list[CaseSummary]:
+    matched_items = (
+        select(MatchRow.item_id).where(MatchRow.suppressed.is_(False)).distinct().subquery()
+    )
+    rows = session.execute(
+        select(
+            Case.name,
+            func.count(Item.id),
+            func.count(Item.error_code),
+            func.count(matched_items.c.item_id),
+        )
+        .outerjoin(Item, Item.case_id == Case.id)
+        .outerjoin(matched_items, matched_items.c.item_id == Item.id)
+        .group_by(Case.id)
+        .order_by(Case.name)
+    )
+    return [CaseSummary(name, items, failed, matched) for name, items, failed, matched in rows]
+
+
+def case_items(session: Session, name: str, *, matched_only: bool = False) -> list[ItemView]:
+    case = get_case(session, name)
+    items = session.scalars(
+        select(Item)
+        .where(Item.case_id == case.id)
+        .options(selectinload(Item.signals), selectinload(Item.matches))
+        .order_by(Item.locator)
+    )
+    views = []
+    for item in items:
+        matches = [
+            MatchView(m.bank, m.bank_kind, m.content_id, m.signal, m.distance, m.suppressed)
+            for m in sorted(item.matches, key=lambda m: (m.suppressed, m.distance, m.bank, m.content_id))
+        ]
+        if matched_only and not any(not m.suppressed for m in matches):
+            continue
+        pdq = next((s.value for s in item.signals if s.signal == "pdq"), None)
+        views.append(ItemView(item.locator, item.status, item.sha256, pdq, item.error, matches))
+    return views

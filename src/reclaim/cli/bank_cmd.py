@@ -1,0 +1,122 @@
+"""``reclaim bank ...``: create banks, add files, withdraw entries, and move banks as HMA CSV."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from reclaim.banks import (
+    add_content,
+    create_bank,
+    export_hma_csv,
+    get_bank,
+    import_hma_csv,
+    list_banks,
+    withdraw_content,
+)
+from reclaim.cli.output import err, expand_paths, out
+from reclaim.errors import AlreadyExists, UserError
+from reclaim.hashing import FileHashes, hash_files
+from reclaim.models import BankKind, Skipped
+from reclaim.store import open_store
+
+app = typer.Typer(help="Named sets of known hashes: abusive content, a victim's own photos, false positives.",
+                  no_args_is_help=True)
+NameArg = Annotated[str, typer.Argument(help="Bank name.")]
+
+
+@app.command("create")
+def create(
+    name: NameArg,
+    kind: Annotated[BankKind, typer.Option(help="known: content to find; reference: a victim's own photos; "
+                                                "negative: known false positives to suppress.")] = BankKind.KNOWN,
+    threshold: Annotated[int, typer.Option(help="PDQ match distance (0-128; Meta's default 31).")] = 31,
+) -> None:
+    """Create an empty bank."""
+    with open_store().session() as session:
+        create_bank(session, name, kind, threshold)
+    out.print(f"created bank {escape(name)} ({kind.value}, pdq threshold {threshold})")
+
+
+@app.command("add")
+def add(
+    name: NameArg,
+    paths: Annotated[list[Path], typer.Argument(help="Image files or folders to hash into the bank.")],
+    content_id: Annotated[str | None, typer.Option(help="Content id (default: the file name); one file only.")] = None,
+    note: Annotated[str, typer.Option(help="Free-text note stored with each entry.")] = "",
+) -> int:
+    """Hash files and add them to a bank (hashes only; the media itself is not stored)."""
+    entries = list(expand_paths(paths))
+    files = [e for e in entries if isinstance(e, Path)]
+    if content_id and len(files) != 1:
+        raise UserError(f"--content-id names one entry, but {len(files)} files were given")
+    failed = sum(1 for e in entries if isinstance(e, Skipped))
+    for skipped in (e for e in entries if isinstance(e, Skipped)):
+        err.print(f"[red]error:[/] {escape(skipped.reason)}")
+    store = open_store()
+    with store.session() as session:
+        bank = get_bank(session, name)
+        for outcome in hash_files(files):
+            if not isinstance(outcome, FileHashes):
+                failed += 1
+                err.print(f"[red]error:[/] {escape(outcome.error.message)}")
+                continue
+            cid = content_id or outcome.path.name
+            try:
+                with session.begin_nested():
+                    add_content(session, bank, cid, outcome.values, note)
+            except AlreadyExists as exc:
+                failed += 1
+                err.print(f"[red]error:[/] {escape(str(outcome.path))}: {escape(exc.message)}")
+                continue
+            pdq = outcome.get("pdq")
+            out.print(f"added {escape(cid)} to {escape(name)} (pdq quality {pdq.quality})")
+    return 1 if failed else 0
+
+
+@app.command("list")
+def list_command() -> None:
+    """List banks with their kind, threshold and entry counts."""
+    with open_store().session() as session:
+        banks = list_banks(session)
+    if not banks:
+        out.print("no banks yet; create one with 'reclaim bank create NAME'")
+        return
+    table = Table("bank", "kind", "pdq threshold", "active", "withdrawn")
+    for b in banks:
+        table.add_row(escape(b.name), b.kind.value, str(b.pdq_threshold), str(b.active), str(b.withdrawn))
+    out.print(table)
+
+
+@app.command("withdraw")
+def withdraw(name: NameArg, content_id: Annotated[str, typer.Argument(help="Content id to withdraw.")]) -> None:
+    """Withdraw an entry: it stops matching at once, and stays on record as withdrawn."""
+    with open_store().session() as session:
+        withdraw_content(session, name, content_id)
+    out.print(f"withdrew {escape(content_id)} from {escape(name)}")
+
+
+@app.command("import")
+def import_command(name: NameArg, file: Annotated[Path, typer.Argument(help="HMA/ThreatExchange CSV file.")]) -> None:
+    """Import an HMA/ThreatExchange CSV (signal_type,signal_value[,content_id,...]); all rows or none."""
+    with open_store().session() as session:
+        count = import_hma_csv(session, name, file)
+    out.print(f"imported {count} entries into {escape(name)}")
+
+
+@app.command("export")
+def export(
+    name: NameArg,
+    format: Annotated[str, typer.Option("--format", help="Output format.")] = "hma-csv",
+    include_withdrawn: Annotated[bool, typer.Option(help="Also list withdrawn entries (marked).")] = False,
+) -> None:
+    """Write the bank's hashes to stdout as HMA/ThreatExchange CSV."""
+    if format != "hma-csv":
+        raise UserError(f"unknown export format {format!r} (supported: hma-csv)")
+    with open_store().session() as session:
+        sys.stdout.write(export_hma_csv(session, name, include_withdrawn=include_withdrawn))

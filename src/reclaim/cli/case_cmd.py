@@ -1,0 +1,68 @@
+"""``reclaim case ...``: what each case holds and what matched."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from reclaim.cases import case_items, list_cases
+from reclaim.cli.output import emit_json, out
+from reclaim.store import open_store
+
+app = typer.Typer(help="Cases: the items scans found and what they matched.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_command(json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List cases with item, failure and match counts."""
+    with open_store().session() as session:
+        cases = list_cases(session)
+    if json:
+        for c in cases:
+            emit_json({"case": c.name, "items": c.items, "failed": c.failed, "matched": c.matched})
+        return
+    if not cases:
+        out.print("no cases yet; 'reclaim scan PATH --case NAME' creates one")
+        return
+    table = Table("case", "items", "failed/skipped", "matched")
+    for c in cases:
+        table.add_row(escape(c.name), str(c.items), str(c.failed), str(c.matched))
+    out.print(table)
+
+
+@app.command("show")
+def show(
+    name: Annotated[str, typer.Argument(help="Case name.")],
+    all_items: Annotated[bool, typer.Option("--all", help="List every item, not only matches and failures.")] = False,
+    json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Show a case's matched items (best match first) and the files that could not be read."""
+    with open_store().session() as session:
+        items = case_items(session, name)
+    if json:
+        for item in items:
+            emit_json({
+                "path": item.locator, "status": item.status, "sha256": item.sha256, "pdq": item.pdq,
+                "error": item.error,
+                "matches": [{"bank": m.bank, "bank_kind": m.bank_kind, "content_id": m.content_id,
+                             "signal_type": m.signal_type, "distance": m.distance, "suppressed": m.suppressed}
+                            for m in item.matches],
+            })
+        return
+    matched = [i for i in items if any(not m.suppressed for m in i.matches)]
+    failed = [i for i in items if i.error]
+    out.print(f"case [bold]{escape(name)}[/]: {len(items)} items, {len(matched)} matched, {len(failed)} not readable")
+    for item in matched:
+        best = next(m for m in item.matches if not m.suppressed)
+        out.print(f"[bold red]MATCH[/] {escape(item.locator)}\n  {escape(best.bank)} / {escape(best.content_id)}: "
+                  f"{best.signal_type} distance {best.distance:g}"
+                  + (f" (+{len(item.matches) - 1} more)" if len(item.matches) > 1 else ""))
+    for item in failed:
+        out.print(f"[yellow]not read[/] {escape(item.error or '')}")
+    if all_items:
+        for item in items:
+            if item not in matched and item not in failed:
+                out.print(f"[green]no match[/] {escape(item.locator)}")

@@ -1,0 +1,107 @@
+"""``reclaim hash`` and ``reclaim match``: hash files, and look them up in banks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from reclaim.cli.output import emit_json, err, expand_paths, out, progress_bar
+from reclaim.errors import NotFound
+from reclaim.hashing import FileHashes, HashFailure, HashOutcome, hash_files
+from reclaim.matching import Matcher
+from reclaim.models import Skipped
+from reclaim.store import open_store
+
+PathsArg = Annotated[list[Path], typer.Argument(help="Image files or folders (folders are searched recursively).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per line on stdout.")]
+WorkersOpt = Annotated[int | None, typer.Option("--workers", min=1, help="Processes to use (default: all cores).")]
+FullOpt = Annotated[
+    bool, typer.Option("--full-resolution", help="Decode every pixel (slower; bit-identical to plain pdqhash).")
+]
+
+
+def hash_command(paths: PathsArg, json: JsonOpt = False, workers: WorkersOpt = None, full: FullOpt = False) -> int:
+    """Print sha256, md5 and PDQ (with quality) of every image."""
+    failed = 0
+    for outcome in _hash_in_order(paths, workers, full):
+        if isinstance(outcome, FileHashes):
+            pdq = outcome.get("pdq")
+            record = {"path": str(outcome.path), "sha256": outcome.get("sha256").value,
+                      "md5": outcome.get("md5").value, "pdq": pdq.value, "pdq_quality": pdq.quality}
+            if json:
+                emit_json(record)
+            else:
+                out.print(f"{record['path']}\n  sha256 {record['sha256']}\n  md5    {record['md5']}\n"
+                          f"  pdq    {pdq.value}  quality {pdq.quality}")
+        else:
+            failed += 1
+            _report_failure(outcome, json)
+    return 1 if failed else 0
+
+
+def match_command(
+    paths: PathsArg,
+    bank: Annotated[list[str] | None, typer.Option("--bank", help="Bank to search (repeatable; default: all).")] = None,
+    json: JsonOpt = False,
+    workers: WorkersOpt = None,
+) -> int:
+    """Look every image up in the banks; matches are listed best first with their distance."""
+    store = open_store()
+    with store.session() as session:
+        matcher = Matcher.from_store(session, bank or [])
+    if not len(matcher):
+        raise NotFound("no active hashes in " + (f"bank(s) {', '.join(bank)}" if bank else "any bank") +
+                       "; add some with 'reclaim bank add'")
+    failed = 0
+    for outcome in _hash_in_order(paths, workers, False):
+        if isinstance(outcome, HashFailure):
+            failed += 1
+            _report_failure(outcome, json)
+            continue
+        result = matcher.match(outcome.values)
+        rows = [{"bank": m.bank, "bank_kind": m.bank_kind.value, "content_id": m.content_id,
+                 "signal_type": m.signal, "distance": m.distance} for m in result.matches]
+        if json:
+            emit_json({"path": str(outcome.path), "matches": rows,
+                       "suppressed": [{"bank": m.bank, "content_id": m.content_id} for m in result.suppressed]})
+        elif rows:
+            out.print(f"[bold red]MATCH[/] {escape(str(outcome.path))}")
+            for row in rows:
+                out.print(f"  {row['bank']} ({row['bank_kind']}) / {escape(row['content_id'])}: "
+                          f"{row['signal_type']} distance {row['distance']:g}")
+        else:
+            out.print(f"[green]no match[/] {escape(str(outcome.path))}")
+    return 1 if failed else 0
+
+
+def _hash_in_order(paths: list[Path], workers: int | None, full: bool) -> Iterator[HashOutcome | Skipped]:
+    """Hash on all cores but yield in input order, so output is stable and diffable."""
+    entries = list(dict.fromkeys(expand_paths(paths)))  # a file named twice is hashed and shown once
+    files = [e for e in entries if isinstance(e, Path)]
+    ready: dict[Path, HashOutcome] = {}
+    with progress_bar("hashing", len(files)) as update:
+        outcomes = hash_files(files, workers=workers, fast=not full)
+        finished = 0
+        for entry in entries:
+            if isinstance(entry, Skipped):
+                yield entry
+                continue
+            while entry not in ready:
+                outcome = next(outcomes)
+                ready[outcome.path] = outcome
+                finished += 1
+                update(finished)
+            yield ready.pop(entry)
+
+
+def _report_failure(outcome: HashFailure | Skipped, json: bool) -> None:
+    path, message = (str(outcome.path), outcome.error.message) if isinstance(outcome, HashFailure) else (
+        outcome.locator, outcome.reason)
+    if json:
+        emit_json({"path": path, "error": message})
+    else:
+        err.print(f"[red]error:[/] {escape(message)}")

@@ -1,0 +1,51 @@
+"""The ``reclaim`` app and the one place where errors become messages and exit codes."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+from rich.markup import escape
+
+from reclaim.cli import bank_cmd, case_cmd, demo_cmd, hash_cmd, scan_cmd
+from reclaim.cli.output import err
+from reclaim.errors import ReclaimError
+
+app = typer.Typer(
+    name="reclaim",
+    help="Find, prove and remove non-consensual intimate imagery: hash, bank, match and scan media.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("hash")(hash_cmd.hash_command)
+app.command("match")(hash_cmd.match_command)
+app.command("scan")(scan_cmd.scan_command)
+app.command("demo")(demo_cmd.demo_command)
+app.add_typer(bank_cmd.app, name="bank")
+app.add_typer(case_cmd.app, name="case")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit code (0 ok, 1 some items failed, 2 usage, 3 external, 4 integrity)."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    args = [a for a in args if a != "--debug"]
+    try:
+        result = app(args=args, prog_name="reclaim", standalone_mode=False)
+    except ReclaimError as exc:
+        if debug:
+            raise
+        err.print(f"[red]error:[/red] {escape(exc.message)}", markup=True)
+        return exc.exit_code
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        err.print("aborted")
+        return 130
+    except KeyboardInterrupt:
+        err.print("interrupted; run the same command again to resume")
+        return 130
+    return result if isinstance(result, int) else 0

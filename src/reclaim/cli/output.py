@@ -1,0 +1,50 @@
+"""Shared terminal plumbing: consoles, JSON lines, progress bars, and the paths a command was given."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from reclaim.models import MediaItem, Skipped
+from reclaim.sources import FolderSource
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def emit_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+@contextmanager
+def progress_bar(label: str, total: int | None = None) -> Iterator[Any]:
+    """A Rich progress bar on stderr (stdout stays clean for --json); yields ``update(done, total)``."""
+    progress = Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=err, transient=True, disable=not err.is_terminal,
+    )
+    with progress:
+        task = progress.add_task(label, total=total)
+
+        def update(done: int, new_total: int | None = None) -> None:
+            progress.update(task, completed=done, total=new_total if new_total is not None else total)
+
+        yield update
+
+
+def expand_paths(paths: list[Path]) -> Iterator[Path | Skipped]:
+    """Files as given; folders walked (sorted, recursive, never following symlinks out of them)."""
+    for path in paths:
+        if path.is_dir():
+            for item in FolderSource(str(path)).iter_items():
+                yield item.path if isinstance(item, MediaItem) and item.path else item  # type: ignore[misc]
+        else:
+            yield path

@@ -1,0 +1,48 @@
+"""``reclaim scan``: hash a folder into a case on all cores, resumable, then match it against the banks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from reclaim.cli.output import emit_json, err, out, progress_bar
+from reclaim.scan import scan_folder
+from reclaim.store import open_store
+
+
+def scan_command(
+    path: Annotated[Path, typer.Argument(help="Folder (or file) to scan.")],
+    case: Annotated[str, typer.Option("--case", help="Case to store results in (created if new).")],
+    json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
+    workers: Annotated[int | None, typer.Option(min=1, help="Processes (default: all cores).")] = None,
+) -> int:
+    """Scan a folder into a case; an interrupted scan resumes where it stopped when run again."""
+    store = open_store()
+    with progress_bar(f"scanning {path}") as update:
+        report = scan_folder(store, case, path, workers=workers, on_progress=update)
+    if json:
+        emit_json({
+            "case": report.case, "target": report.target, "items": report.items, "hashed": report.hashed,
+            "reused": report.reused,
+            "failed": [{"path": s.locator, "error": s.reason, "code": s.code} for s in report.failed],
+            "matches": [
+                {"path": loc, "matches": [{"bank": m.bank, "bank_kind": m.bank_kind.value,
+                                           "content_id": m.content_id, "signal_type": m.signal,
+                                           "distance": m.distance} for m in ms]}
+                for loc, ms in sorted(report.matches.items())
+            ],
+        })
+    else:
+        out.print(f"scanned {report.items} items in {escape(report.target)} into case [bold]{escape(case)}[/]: "
+                  f"{report.hashed} hashed, {report.reused} already done, {len(report.failed)} not readable, "
+                  f"[bold]{len(report.matches)} matched[/]")
+        for loc, matches in sorted(report.matches.items()):
+            best = matches[0]
+            out.print(f"[bold red]MATCH[/] {escape(loc)}  ->  {escape(best.bank)} / {escape(best.content_id)} "
+                      f"({best.signal} distance {best.distance:g})")
+        for skipped in report.failed:
+            err.print(f"[yellow]not read:[/] {escape(skipped.reason)}")
+    return 1 if report.failed else 0

@@ -1,0 +1,118 @@
+"""Match computed hashes against banks, applying each bank's threshold, quality floor and kind.
+
+One index per signal holds every active (not withdrawn) bank hash; a query asks it for the widest
+threshold in use and then keeps, per bank, only what is within that bank's own threshold. A match in a
+``negative`` bank (a known false positive) suppresses the item's other matches of that signal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reclaim.banks.service import get_bank
+from reclaim.index.base import Index
+from reclaim.models import BankKind, Match, SignalValue
+from reclaim.signals import get_signal
+from reclaim.store.models import Bank, BankContent, ContentSignal
+
+
+@dataclass(frozen=True)
+class _Entry:
+    bank: str
+    bank_kind: BankKind
+    content_id: str
+    signal: str
+    version: str
+    value: str
+    threshold: float
+    min_quality: int
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    matches: list[Match]  # best first; suppressed ones excluded
+    suppressed: list[Match]  # matches cancelled by a negative bank
+
+
+class Matcher:
+    """An in-memory view of the banks, built once per command and queried per item."""
+
+    def __init__(self, entries: dict[int, _Entry]) -> None:
+        self._entries = entries
+        self._indexes: dict[str, Index] = {}
+        self._max_threshold: dict[str, float] = {}
+        by_signal: dict[str, list[int]] = {}
+        for ref, entry in entries.items():
+            by_signal.setdefault(entry.signal, []).append(ref)
+        for signal_name, refs in by_signal.items():
+            index = get_signal(signal_name).index_cls()
+            index.add(refs, [entries[r].value for r in refs])
+            self._indexes[signal_name] = index
+            self._max_threshold[signal_name] = max(entries[r].threshold for r in refs)
+
+    @classmethod
+    def from_store(cls, session: Session, bank_names: Sequence[str] = ()) -> Matcher:
+        """Load active hashes of the named banks (all banks when none are named)."""
+        query = (
+            select(ContentSignal, BankContent.content_id, Bank)
+            .join(BankContent, ContentSignal.content_pk == BankContent.id)
+            .join(Bank, BankContent.bank_id == Bank.id)
+            .where(BankContent.withdrawn_at.is_(None))
+        )
+        if bank_names:
+            ids = [get_bank(session, name).id for name in bank_names]
+            query = query.where(Bank.id.in_(ids))
+        entries = {}
+        for sig, content_id, bank in session.execute(query):
+            signal = get_signal(sig.signal)
+            threshold = bank.pdq_threshold if signal.name == "pdq" else signal.default_threshold
+            entry = _Entry(
+                bank.name, BankKind(bank.kind), content_id, sig.signal, sig.version, sig.value,
+                float(threshold), bank.pdq_min_quality,
+            )
+            if _quality_ok(sig.quality, entry):
+                entries[sig.id] = entry
+        return cls(entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def match(self, values: Iterable[SignalValue]) -> MatchResult:
+        found: dict[tuple[str, str], Match] = {}
+        for value in values:
+            index = self._indexes.get(value.signal)
+            if index is None:
+                continue
+            for hit in index.query(value.value, self._max_threshold[value.signal]):
+                entry = self._entries[hit.ref]
+                if hit.distance > entry.threshold or entry.version != value.version:
+                    continue
+                if not _quality_ok(value.quality, entry):
+                    continue
+                match = Match(
+                    entry.bank, entry.bank_kind, entry.content_id, entry.signal, hit.distance, hit.ref,
+                    entry.value,
+                )
+                key = (entry.bank, entry.content_id)
+                if key not in found or _rank(match) < _rank(found[key]):
+                    found[key] = match
+        ordered = sorted(found.values(), key=_rank)
+        if any(m.bank_kind is BankKind.NEGATIVE for m in ordered):
+            kept = [m for m in ordered if m.bank_kind is BankKind.NEGATIVE]
+            return MatchResult(kept, [m for m in ordered if m.bank_kind is not BankKind.NEGATIVE])
+        return MatchResult(ordered, [])
+
+
+def _quality_ok(quality: int | None, entry: _Entry) -> bool:
+    return entry.signal != "pdq" or quality is None or quality >= entry.min_quality
+
+
+def _rank(match: Match) -> tuple[float, int, str, str]:
+    """Exact digests before perceptual, then nearest first; ties broken by name for a stable order."""
+    exact = 0 if match.signal in ("sha256", "md5") else 1
+    return (match.distance, exact, match.bank, match.content_id)
+

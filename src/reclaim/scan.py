@@ -1,0 +1,228 @@
+"""Scan a source into a case: hash every item on all cores, store as we go, then match against banks.
+
+Resumable by construction: results are committed in small batches, and a file already stored for the
+case with the same size and modification time is not hashed again. Killing a scan loses at most the
+uncommitted batch; running the same command again finishes the job with the same final results.
+Matching always runs over every item of the target from the stored hashes, so a rerun also picks up
+bank changes (new hashes, withdrawals) without rehashing anything.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, selectinload
+
+from reclaim.hashing import FileHashes, HashOutcome, hash_files
+from reclaim.matching import Matcher
+from reclaim.media import Limits
+from reclaim.models import Match, MediaItem, SignalValue, Skipped
+from reclaim.sources import FolderSource
+from reclaim.store import Store
+from reclaim.store.models import Case, Item, ItemSignal, MatchRow, Scan, utcnow
+
+Progress = Callable[[int, int], None]
+COMMIT_EVERY_ITEMS = 64
+COMMIT_EVERY_SECONDS = 2.0
+
+
+@dataclass
+class ScanReport:
+    case: str
+    target: str
+    scan_id: int
+    items: int = 0
+    hashed: int = 0
+    reused: int = 0
+    failed: list[Skipped] = field(default_factory=list)
+    matches: dict[str, list[Match]] = field(default_factory=dict)
+
+
+def scan_folder(
+    store: Store,
+    case_name: str,
+    target: Path,
+    *,
+    workers: int | None = None,
+    limits: Limits = Limits(),
+    on_progress: Progress | None = None,
+) -> ScanReport:
+    source = FolderSource(str(target), limits=limits)
+    with store.session() as session:
+        case = _case(session, case_name)
+        scan = Scan(case_id=case.id, target=str(source.root))
+        session.add(scan)
+        session.flush()
+        case_id, scan_id = case.id, scan.id
+    report = ScanReport(case_name, str(source.root), scan_id)
+
+    found = list(source.iter_items())
+    media = [item for item in found if isinstance(item, MediaItem)]
+    report.items = len(found)
+    with store.session() as session:
+        _record_skipped(session, case_id, scan_id, [s for s in found if isinstance(s, Skipped)])
+        todo = _needs_hashing(session, case_id, media)
+    report.reused = len(media) - len(todo)
+    done = report.reused
+    if on_progress:
+        on_progress(done, len(media))
+
+    locators: dict[Path, list[MediaItem]] = {}
+    for item in todo:
+        locators.setdefault(_path(item), []).append(item)
+    writer = _BatchWriter(store, case_id, scan_id)
+    for outcome in hash_files(list(locators), workers=workers, limits=limits):
+        for item in locators[outcome.path]:
+            writer.add(item, outcome)
+            done += 1
+            report.hashed += 1
+        if on_progress:
+            on_progress(done, len(media))
+    writer.flush()
+
+    with store.session() as session:
+        report.matches = _match_items(session, case_id, [i.locator for i in found])
+        report.failed = _failures(session, case_id, [i.locator for i in found])
+        session.get(Scan, scan_id).finished_at = utcnow()  # type: ignore[union-attr]
+    return report
+
+
+def _case(session: Session, name: str) -> Case:
+    case = session.scalar(select(Case).where(Case.name == name))
+    if case is None:
+        case = Case(name=name)
+        session.add(case)
+        session.flush()
+    return case
+
+
+def _path(item: MediaItem) -> Path:
+    assert item.path is not None  # folder items always carry a path
+    return item.path
+
+
+def _needs_hashing(session: Session, case_id: int, items: list[MediaItem]) -> list[MediaItem]:
+    stored = {
+        locator: (size, mtime)
+        for locator, size, mtime in session.execute(
+            select(Item.locator, Item.size, Item.mtime_ns).where(Item.case_id == case_id)
+        )
+    }
+    todo = []
+    for item in items:
+        try:
+            stat = os.stat(_path(item))
+            current = (stat.st_size, stat.st_mtime_ns)
+        except OSError:
+            current = (None, None)
+        if stored.get(item.locator) != current or current == (None, None):
+            todo.append(item)
+    return todo
+
+
+class _BatchWriter:
+    """Upserts items in batches, so a kill loses at most one batch and the database is not hammered."""
+
+    def __init__(self, store: Store, case_id: int, scan_id: int) -> None:
+        self.store, self.case_id, self.scan_id = store, case_id, scan_id
+        self.pending: list[tuple[MediaItem, HashOutcome]] = []
+        self.last = time.monotonic()
+
+    def add(self, item: MediaItem, outcome: HashOutcome) -> None:
+        self.pending.append((item, outcome))
+        if len(self.pending) >= COMMIT_EVERY_ITEMS or time.monotonic() - self.last > COMMIT_EVERY_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            with self.store.session() as session:
+                for item, outcome in self.pending:
+                    _upsert(session, self.case_id, self.scan_id, item, outcome)
+        self.pending, self.last = [], time.monotonic()
+
+
+def _upsert(session: Session, case_id: int, scan_id: int, item: MediaItem, outcome: HashOutcome) -> None:
+    row = _item_row(session, case_id, scan_id, item.locator)
+    try:
+        stat = os.stat(_path(item))
+        row.size, row.mtime_ns = stat.st_size, stat.st_mtime_ns
+    except OSError:
+        row.size = row.mtime_ns = None
+    row.signals = [
+        ItemSignal(signal=v.signal, version=v.version, value=v.value, quality=v.quality) for v in outcome.values
+    ]
+    row.sha256 = next((v.value for v in outcome.values if v.signal == "sha256"), None)
+    if isinstance(outcome, FileHashes):
+        row.status, row.error_code, row.error = "hashed", None, None
+        row.media_format, row.width, row.height = outcome.format, outcome.width, outcome.height
+    else:
+        row.status, row.error_code, row.error = "failed", outcome.error.code, outcome.error.message
+
+
+def _item_row(session: Session, case_id: int, scan_id: int, locator: str) -> Item:
+    row = session.scalar(select(Item).where(Item.case_id == case_id, Item.locator == locator))
+    if row is None:
+        row = Item(case_id=case_id, locator=locator)
+        session.add(row)
+    row.scan_id, row.scanned_at = scan_id, utcnow()
+    return row
+
+
+def _record_skipped(session: Session, case_id: int, scan_id: int, skipped: Iterable[Skipped]) -> None:
+    for skip in skipped:
+        row = _item_row(session, case_id, scan_id, skip.locator)
+        row.status, row.error_code, row.error = "skipped", skip.code, skip.reason
+        row.size = row.mtime_ns = row.sha256 = None
+        row.signals = []
+
+
+def _match_items(session: Session, case_id: int, locators: list[str]) -> dict[str, list[Match]]:
+    """Replace the stored matches of these items with a fresh match against the current banks."""
+    matcher = Matcher.from_store(session)
+    found: dict[str, list[Match]] = {}
+    for chunk in _chunks(locators, 500):
+        items = session.scalars(
+            select(Item).where(Item.case_id == case_id, Item.locator.in_(chunk)).options(selectinload(Item.signals))
+        ).all()
+        session.execute(delete(MatchRow).where(MatchRow.item_id.in_([i.id for i in items])))
+        for item in items:
+            values = [_signal_value(s) for s in item.signals]
+            result = matcher.match(values)
+            for match, suppressed in [(m, False) for m in result.matches] + [(m, True) for m in result.suppressed]:
+                session.add(
+                    MatchRow(
+                        item_id=item.id, content_signal_id=match.entry_id, bank=match.bank,
+                        bank_kind=match.bank_kind.value, content_id=match.content_id, signal=match.signal,
+                        signal_version=next(s.version for s in item.signals if s.signal == match.signal),
+                        distance=match.distance, suppressed=suppressed,
+                    )
+                )
+            if result.matches:
+                found[item.locator] = result.matches
+    return found
+
+
+def _failures(session: Session, case_id: int, locators: list[str]) -> list[Skipped]:
+    failed = []
+    for chunk in _chunks(locators, 500):
+        rows = session.execute(
+            select(Item.locator, Item.error, Item.error_code).where(
+                Item.case_id == case_id, Item.locator.in_(chunk), Item.error_code.is_not(None)
+            )
+        )
+        failed += [Skipped(loc, err or "", code or "") for loc, err, code in rows]
+    return sorted(failed, key=lambda s: s.locator)
+
+
+def _signal_value(row: ItemSignal) -> SignalValue:
+    return SignalValue(row.signal, row.version, row.value, row.quality)
+
+
+def _chunks(values: list[str], n: int) -> Iterable[list[str]]:
+    for start in range(0, len(values), n):
+        yield values[start : start + n]

@@ -1,0 +1,128 @@
+"""Benign synthetic media for the demo, tests and benchmarks — never explicit content.
+
+Faces come only from images shipped inside packages (scikit-image's astronaut, Matplotlib's grace_hopper);
+an "abusive" image is simulated by pasting such a face onto a generated scene. Scenes are smooth random
+compositions (gradients, discs, bars, mild noise) so PDQ sees photo-like structure with quality 100.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+import numpy as np
+from PIL import Image, ImageEnhance, ImageFilter, ImageOps
+
+from reclaim.errors import UserError
+
+Edit = Callable[[Image.Image], Image.Image]
+
+
+def sample_faces() -> dict[str, Image.Image]:
+    """The two benign public-domain portraits shipped with scikit-image and Matplotlib."""
+    try:
+        from matplotlib import cbook
+        from skimage import data
+    except ImportError as exc:
+        raise UserError("the demo needs sample images: pip install 'reclaim[demo]'") from exc
+    with Image.open(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)) as hopper:
+        return {"astronaut": Image.fromarray(data.astronaut()), "grace_hopper": hopper.convert("RGB")}
+
+
+def scene(seed: int, size: tuple[int, int] = (640, 480)) -> Image.Image:
+    """A reproducible, smooth, photo-like RGB scene."""
+    rng = np.random.default_rng(seed)
+    w, h = size
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    img = np.zeros((h, w, 3), np.float32)
+    for c in range(3):
+        a, b = rng.uniform(-1, 1, 2)
+        img[..., c] = 128 + 60 * np.sin(a * x / w * 6 + rng.uniform(0, 6)) * np.cos(b * y / h * 6)
+    for _ in range(rng.integers(6, 14)):
+        cx, cy, r = rng.uniform(0, w), rng.uniform(0, h), rng.uniform(0.05, 0.3) * min(w, h)
+        mask = ((x - cx) ** 2 + (y - cy) ** 2) < r * r
+        img[mask] = img[mask] * 0.4 + rng.uniform(0, 255, 3) * 0.6
+    for _ in range(rng.integers(2, 6)):
+        x0, y0 = int(rng.uniform(0, w)), int(rng.uniform(0, h))
+        img[y0 : y0 + int(rng.uniform(5, h / 4)), x0 : x0 + int(rng.uniform(5, w / 3))] = rng.uniform(0, 255, 3)
+    img += rng.normal(0, 4, img.shape)
+    return Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(1.2))
+
+
+def composite(face: Image.Image, seed: int, size: tuple[int, int] = (640, 480)) -> Image.Image:
+    """A benign stand-in for a deepfake: a portrait's face region pasted onto a generated scene."""
+    rng = np.random.default_rng(seed)
+    background = scene(seed, size)
+    fw, fh = face.size
+    crop = face.crop((int(fw * 0.2), int(fh * 0.05), int(fw * 0.8), int(fh * 0.65)))
+    scale = rng.uniform(0.35, 0.55) * size[1] / crop.height
+    crop = crop.resize((max(1, int(crop.width * scale)), max(1, int(crop.height * scale))), Image.LANCZOS)
+    x = int(rng.uniform(0, size[0] - crop.width))
+    y = int(rng.uniform(0, size[1] - crop.height))
+    background.paste(crop, (x, y))
+    return background
+
+
+def jpeg_bytes(image: Image.Image, quality: int = 90) -> bytes:
+    buf = io.BytesIO()
+    image.convert("RGB").save(buf, "JPEG", quality=quality)
+    return buf.getvalue()
+
+
+def reencode(quality: int) -> Edit:
+    return lambda im: Image.open(io.BytesIO(jpeg_bytes(im, quality))).convert("RGB")
+
+
+def resize(factor: float) -> Edit:
+    return lambda im: im.resize((max(8, round(im.width * factor)), max(8, round(im.height * factor))), Image.LANCZOS)
+
+
+def brightness(factor: float) -> Edit:
+    return lambda im: ImageEnhance.Brightness(im).enhance(factor)
+
+
+def contrast(factor: float) -> Edit:
+    return lambda im: ImageEnhance.Contrast(im).enhance(factor)
+
+
+def greyscale() -> Edit:
+    return lambda im: ImageOps.grayscale(im).convert("RGB")
+
+
+def blur(radius: float) -> Edit:
+    return lambda im: im.filter(ImageFilter.GaussianBlur(radius))
+
+
+def crop_each_side(fraction: float) -> Edit:
+    def edit(im: Image.Image) -> Image.Image:
+        dx, dy = round(im.width * fraction), round(im.height * fraction)
+        return im.crop((dx, dy, im.width - dx, im.height - dy))
+
+    return edit
+
+
+def banner(fraction: float) -> Edit:
+    """A solid bar across the bottom, like a channel watermark strip."""
+
+    def edit(im: Image.Image) -> Image.Image:
+        out = im.copy()
+        out.paste((20, 20, 20), (0, im.height - round(im.height * fraction), im.width, im.height))
+        return out
+
+    return edit
+
+
+GLOBAL_EDITS: dict[str, Edit] = {
+    "jpeg_q30": reencode(30), "jpeg_q50": reencode(50), "jpeg_q75": reencode(75), "jpeg_q95": reencode(95),
+    "resize_0.3": resize(0.3), "resize_0.5": resize(0.5), "resize_1.5": resize(1.5), "resize_2.0": resize(2.0),
+    "bright_+20": brightness(1.2), "bright_-20": brightness(0.8),
+    "contrast_+20": contrast(1.2), "contrast_-20": contrast(0.8),
+    "greyscale": greyscale(), "blur_1": blur(1.0),
+}
+"""The global edits re-uploads go through, which PDQ is expected to survive (issue 3's robustness set)."""
+
+LOCAL_EDITS: dict[str, Edit] = {
+    "crop_2pct": crop_each_side(0.02), "crop_4pct": crop_each_side(0.04), "crop_10pct": crop_each_side(0.10),
+    "banner_7pct": banner(0.07), "banner_15pct": banner(0.15),
+}
+"""Crops and overlays, which a global hash like PDQ is known to miss (measured, not required)."""
