@@ -22,7 +22,7 @@ from reclaim.hashing import FileHashes, HashOutcome, hash_files
 from reclaim.matching import Matcher
 from reclaim.media import Limits
 from reclaim.models import Match, MediaItem, SignalValue, Skipped
-from reclaim.sources import FolderSource
+from reclaim.sources import FolderSource, Source
 from reclaim.store import Store
 from reclaim.store.models import Case, Item, ItemSignal, MatchRow, Scan, utcnow
 
@@ -53,13 +53,26 @@ def scan_folder(
     on_progress: Progress | None = None,
 ) -> ScanReport:
     source = FolderSource(str(target), limits=limits)
+    return scan_source(store, case_name, source, workers=workers, limits=limits, on_progress=on_progress)
+
+
+def scan_source(
+    store: Store,
+    case_name: str,
+    source: Source,
+    *,
+    workers: int | None = None,
+    limits: Limits = Limits(),
+    on_progress: Progress | None = None,
+) -> ScanReport:
+    """Scan any source whose items carry a file path (see the module docstring)."""
     with store.session() as session:
         case = _case(session, case_name)
-        scan = Scan(case_id=case.id, target=str(source.root))
+        scan = Scan(case_id=case.id, target=source.target)
         session.add(scan)
         session.flush()
         case_id, scan_id = case.id, scan.id
-    report = ScanReport(case_name, str(source.root), scan_id)
+    report = ScanReport(case_name, source.target, scan_id)
 
     found = list(source.iter_items())
     media = [item for item in found if isinstance(item, MediaItem)]
@@ -148,6 +161,7 @@ class _BatchWriter:
 
 def _upsert(session: Session, case_id: int, scan_id: int, item: MediaItem, outcome: HashOutcome) -> None:
     row = _item_row(session, case_id, scan_id, item.locator)
+    row.context = dict(item.context)
     try:
         stat = os.stat(_path(item))
         row.size, row.mtime_ns = stat.st_size, stat.st_mtime_ns
@@ -167,7 +181,7 @@ def _upsert(session: Session, case_id: int, scan_id: int, item: MediaItem, outco
 def _item_row(session: Session, case_id: int, scan_id: int, locator: str) -> Item:
     row = session.scalar(select(Item).where(Item.case_id == case_id, Item.locator == locator))
     if row is None:
-        row = Item(case_id=case_id, locator=locator)
+        row = Item(case_id=case_id, locator=locator, context={})
         session.add(row)
     row.scan_id, row.scanned_at = scan_id, utcnow()
     return row
@@ -176,6 +190,7 @@ def _item_row(session: Session, case_id: int, scan_id: int, locator: str) -> Ite
 def _record_skipped(session: Session, case_id: int, scan_id: int, skipped: Iterable[Skipped]) -> None:
     for skip in skipped:
         row = _item_row(session, case_id, scan_id, skip.locator)
+        row.context = {}
         row.status, row.error_code, row.error = "skipped", skip.code, skip.reason
         row.size = row.mtime_ns = row.sha256 = None
         row.signals = []

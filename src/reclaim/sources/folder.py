@@ -25,6 +25,7 @@ class FolderSource(Source):
         if not root.exists():
             raise SourceError(f"{target}: no such folder")
         self.root = root.resolve()
+        self.target = str(self.root)
 
     @classmethod
     def claims(cls, target: str) -> bool:

@@ -78,6 +78,7 @@ def upgrade() -> None:
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('scan_id', sa.Integer(), nullable=False),
     sa.Column('locator', sa.Text(), nullable=False),
+    sa.Column('context', sa.JSON(), nullable=False),
     sa.Column('size', sa.BigInteger(), nullable=True),
     sa.Column('mtime_ns', sa.BigInteger(), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),

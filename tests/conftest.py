@@ -1,0 +1,119 @@
+"""Shared fixtures: a private RECLAIM_HOME per test, the CLI in-process, generated benign images."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from reclaim.cli.main import main
+from reclaim.store import Store, open_store
+from reclaim.synthetic import composite, jpeg_bytes, sample_faces, scene
+
+REPO = Path(__file__).resolve().parents[1]
+EVALS = Path(os.environ.get("RECLAIM_EVALS", REPO.parent / "shared" / "evals"))
+POSTGRES_URL = os.environ.get("RECLAIM_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(autouse=True)
+def reclaim_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own data folder and SQLite database; nothing touches the user's."""
+    home = tmp_path / "reclaim-home"
+    monkeypatch.setenv("RECLAIM_HOME", str(home))
+    monkeypatch.delenv("RECLAIM_DATABASE_URL", raising=False)
+    return home
+
+
+@pytest.fixture
+def evals() -> Path:
+    if not EVALS.is_dir():
+        pytest.skip(f"reference data not found at {EVALS} (set RECLAIM_EVALS)")
+    return EVALS
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    def json_lines(self) -> list[dict]:
+        import json
+
+        return [json.loads(line) for line in self.out.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+    """Run ``reclaim ARGS`` in-process through the real entry point (error mapping included)."""
+
+    def run(*args: str | Path) -> CliResult:
+        capsys.readouterr()
+        code = main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def faces() -> dict:
+    return sample_faces()
+
+
+@pytest.fixture
+def known_jpeg(tmp_path: Path, faces: dict) -> Path:
+    """A benign stand-in for a known abusive image: a portrait pasted onto a generated scene."""
+    path = tmp_path / "known.jpg"
+    path.write_bytes(jpeg_bytes(composite(faces["astronaut"], seed=1), 92))
+    return path
+
+
+@pytest.fixture
+def decoy_png(tmp_path: Path) -> Path:
+    path = tmp_path / "decoy.png"
+    scene(seed=4242).save(path)
+    return path
+
+
+def _postgres_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    if not POSTGRES_URL:
+        pytest.skip("RECLAIM_TEST_POSTGRES_URL is not set (.ci/run starts PostgreSQL and sets it)")
+    name = f"reclaim_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, reclaim_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Run the test once on SQLite and once on PostgreSQL; the CLI sees it via RECLAIM_DATABASE_URL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{reclaim_home / 'reclaim.db'}"
+        monkeypatch.setenv("RECLAIM_DATABASE_URL", url)
+        yield url
+        return
+    for url in _postgres_database():
+        monkeypatch.setenv("RECLAIM_DATABASE_URL", url)
+        yield url
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    opened = open_store(database_url)
+    yield opened
+    opened.close()
