@@ -38,7 +38,7 @@ def create(
     threshold: Annotated[int, typer.Option(help="PDQ match distance (0-128; Meta's default 31).")] = 31,
 ) -> None:
     """Create an empty bank."""
-    with open_store().session() as session:
+    with open_store() as store, store.session() as session:
         create_bank(session, name, kind, threshold)
     out.print(f"created bank {escape(name)} ({kind.value}, pdq threshold {threshold})")
 
@@ -58,8 +58,7 @@ def add(
     failed = sum(1 for e in entries if isinstance(e, Skipped))
     for skipped in (e for e in entries if isinstance(e, Skipped)):
         err.print(f"[red]error:[/] {escape(skipped.reason)}")
-    store = open_store()
-    with store.session() as session:
+    with open_store() as store, store.session() as session:
         bank = get_bank(session, name)
         for outcome in hash_files(files):
             if not isinstance(outcome, FileHashes):
@@ -82,7 +81,7 @@ def add(
 @app.command("list")
 def list_command() -> None:
     """List banks with their kind, threshold and entry counts."""
-    with open_store().session() as session:
+    with open_store() as store, store.session() as session:
         banks = list_banks(session)
     if not banks:
         out.print("no banks yet; create one with 'reclaim bank create NAME'")
@@ -96,7 +95,7 @@ def list_command() -> None:
 @app.command("withdraw")
 def withdraw(name: NameArg, content_id: Annotated[str, typer.Argument(help="Content id to withdraw.")]) -> None:
     """Withdraw an entry: it stops matching at once, and stays on record as withdrawn."""
-    with open_store().session() as session:
+    with open_store() as store, store.session() as session:
         withdraw_content(session, name, content_id)
     out.print(f"withdrew {escape(content_id)} from {escape(name)}")
 
@@ -104,7 +103,7 @@ def withdraw(name: NameArg, content_id: Annotated[str, typer.Argument(help="Cont
 @app.command("import")
 def import_command(name: NameArg, file: Annotated[Path, typer.Argument(help="HMA/ThreatExchange CSV file.")]) -> None:
     """Import an HMA/ThreatExchange CSV (signal_type,signal_value[,content_id,...]); all rows or none."""
-    with open_store().session() as session:
+    with open_store() as store, store.session() as session:
         count = import_hma_csv(session, name, file)
     out.print(f"imported {count} entries into {escape(name)}")
 
@@ -118,5 +117,5 @@ def export(
     """Write the bank's hashes to stdout as HMA/ThreatExchange CSV."""
     if format != "hma-csv":
         raise UserError(f"unknown export format {format!r} (supported: hma-csv)")
-    with open_store().session() as session:
+    with open_store() as store, store.session() as session:
         sys.stdout.write(export_hma_csv(session, name, include_withdrawn=include_withdrawn))

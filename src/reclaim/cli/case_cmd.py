@@ -18,7 +18,7 @@ app = typer.Typer(help="Cases: the items scans found and what they matched.", no
 @app.command("list")
 def list_command(json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List cases with item, failure and match counts."""
-    with open_store().session() as session:
+    with open_store() as store, store.session() as session:
         cases = list_cases(session)
     if json:
         for c in cases:
@@ -40,7 +40,7 @@ def show(
     json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Show a case's matched items (best match first) and the files that could not be read."""
-    with open_store().session() as session:
+    with open_store() as store, store.session() as session:
         items = case_items(session, name)
     if json:
         for item in items:

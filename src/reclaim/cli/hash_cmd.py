@@ -50,8 +50,7 @@ def match_command(
     workers: WorkersOpt = None,
 ) -> int:
     """Look every image up in the banks; matches are listed best first with their distance."""
-    store = open_store()
-    with store.session() as session:
+    with open_store() as store, store.session() as session:
         matcher = Matcher.from_store(session, bank or [])
     if not len(matcher):
         raise NotFound("no active hashes in " + (f"bank(s) {', '.join(bank)}" if bank else "any bank") +

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
 from rich.markup import escape
+from typer.exceptions import TyperException
 
 from reclaim.cli import bank_cmd, case_cmd, demo_cmd, hash_cmd, scan_cmd
 from reclaim.cli.output import err
@@ -39,10 +39,10 @@ def main(argv: list[str] | None = None) -> int:
             raise
         err.print(f"[red]error:[/red] {escape(exc.message)}", markup=True)
         return exc.exit_code
-    except click.exceptions.ClickException as exc:
-        exc.show()
+    except TyperException as exc:  # usage errors from the parser: Typer prints them with a hint
+        exc.show()  # type: ignore[attr-defined]
         return exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         err.print("aborted")
         return 130
     except KeyboardInterrupt:

@@ -20,8 +20,7 @@ def scan_command(
     workers: Annotated[int | None, typer.Option(min=1, help="Processes (default: all cores).")] = None,
 ) -> int:
     """Scan a folder into a case; an interrupted scan resumes where it stopped when run again."""
-    store = open_store()
-    with progress_bar(f"scanning {path}") as update:
+    with open_store() as store, progress_bar(f"scanning {path}") as update:
         report = scan_folder(store, case, path, workers=workers, on_progress=update)
     if json:
         emit_json({

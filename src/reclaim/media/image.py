@@ -108,7 +108,7 @@ def _open(data: bytes, name: str, limits: Limits) -> Image.Image:
             raise UnsupportedFormat(f"{name}: {other}, not a supported image format") from exc
         raise DecodeError(f"{name}: not an image (contents match no supported format)") from exc
     except _DECODE_ERRORS as exc:
-        raise DecodeError(f"{name}: corrupt image header ({_reason(exc)})") from exc
+        raise DecodeError(f"{name}: truncated or corrupt image header ({_reason(exc)})") from exc
     if image.format not in SUPPORTED_FORMATS:
         raise UnsupportedFormat(f"{name}: {image.format} images are not supported")
     width, height = image.size

@@ -53,6 +53,12 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
     url = url or database_url()
