@@ -1,0 +1,30 @@
+"""``reclaim demo`` end to end: everything under --out, every re-upload found, no decoy flagged."""
+
+import json
+from pathlib import Path
+
+
+def test_demo_runs_offline_and_finds_every_reupload(cli, tmp_path: Path, reclaim_home: Path, monkeypatch) -> None:
+    out = tmp_path / "demo"
+    result = cli("demo", "--out", out)
+    assert result.code == 0, result.err
+    report = json.loads((out / "report.json").read_text())
+    found, total = map(int, report["reuploads_found"].split("/"))
+    assert found == total >= 8
+    assert report["decoys_flagged"].startswith("0/")
+    assert {Path(f["path"]).name for f in report["not_read"]} == {"truncated.jpg", "notes.jpg"}
+    assert all(Path(loc).is_relative_to(out.resolve()) for loc in report["matches"])
+    assert not reclaim_home.exists()  # the demo writes only under --out
+    assert f"re-uploads found:    {found}/{total}" in result.out
+
+    shown = cli("case", "show", "demo", "--json")  # same database, reached the documented way
+    assert shown.code == 2  # the user's own database has no demo case ...
+    monkeypatch.setenv("RECLAIM_DATABASE_URL", report["database"])
+    items = cli("case", "show", "demo", "--json").json_lines()
+    assert sum(1 for i in items if any(not m["suppressed"] for m in i["matches"])) == len(report["matches"])
+
+
+def test_demo_twice_starts_clean(cli, tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    assert cli("demo", "--out", out).code == 0
+    assert cli("demo", "--out", out).code == 0  # bank and case are rebuilt, not "already exists"

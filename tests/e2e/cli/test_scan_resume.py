@@ -1,0 +1,84 @@
+"""SIGKILL ``reclaim scan`` half-way, run it again: it finishes without rehashing, with identical results."""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from reclaim.synthetic import jpeg_bytes, scene
+
+N_FILES = 240
+
+
+def reclaim(*args: str | Path, env: dict) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "reclaim", *map(str, args)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def hashed_rows(db: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+            return conn.execute("select count(*) from items").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0  # not created or migrated yet
+
+
+def case_state(env: dict, case: str) -> list[dict]:
+    out = subprocess.run([sys.executable, "-m", "reclaim", "case", "show", case, "--json"], env=env,
+                         capture_output=True, text=True, check=True).stdout
+    return [{k: v for k, v in json.loads(line).items()} for line in out.splitlines()]
+
+
+@pytest.mark.slow
+def test_killed_scan_resumes_without_rehashing(tmp_path: Path, known_jpeg: Path) -> None:
+    folder = tmp_path / "big"
+    folder.mkdir()
+    bases = [scene(seed=s) for s in range(6)]
+    for i in range(N_FILES):  # distinct files cheaply: rolled copies of a few generated scenes
+        rolled = Image.fromarray(np.roll(np.asarray(bases[i % 6]), 7 * i, axis=1))
+        (folder / f"img_{i:03d}.jpg").write_bytes(jpeg_bytes(rolled, 90))
+    (folder / "img_120.jpg").write_bytes(known_jpeg.read_bytes())  # one real match in the middle
+
+    def env_for(name: str) -> dict:
+        home = tmp_path / name
+        return {**os.environ, "RECLAIM_HOME": str(home)}
+
+    killed_env, clean_env = env_for("killed"), env_for("clean")
+    for env in (killed_env, clean_env):
+        subprocess.run([sys.executable, "-m", "reclaim", "bank", "create", "k"], env=env, check=True)
+        subprocess.run([sys.executable, "-m", "reclaim", "bank", "add", "k", known_jpeg], env=env, check=True,
+                       capture_output=True)
+
+    db = Path(killed_env["RECLAIM_HOME"]) / "reclaim.db"
+    proc = subprocess.Popen([sys.executable, "-m", "reclaim", "scan", folder, "--case", "c", "--workers", "1"],
+                            env=killed_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.monotonic() + 120
+    while hashed_rows(db) < 64 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert proc.poll() is None, "scan finished before it could be killed; make the folder bigger"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    stored_before = hashed_rows(db)
+    assert 0 < stored_before < N_FILES
+
+    resumed = reclaim("scan", folder, "--case", "c", "--json", env=killed_env)
+    out, err = resumed.communicate(timeout=300)
+    assert resumed.returncode == 0, err
+    report = json.loads(out)
+    assert report["reused"] == stored_before
+    assert report["hashed"] == N_FILES - stored_before
+
+    clean = reclaim("scan", folder, "--case", "c", "--json", env=clean_env)
+    clean_out, _ = clean.communicate(timeout=300)
+    assert json.loads(clean_out)["matches"] == report["matches"]
+    assert [m["path"] for m in report["matches"]] == [str(folder / "img_120.jpg")]
+    assert case_state(killed_env, "c") == case_state(clean_env, "c")
