@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from PIL import Image
+
 from reclaim.banks.service import add_content, create_bank
 from reclaim.hashing import FileHashes, hash_file
 from reclaim.models import BankKind
@@ -80,9 +82,9 @@ def run_demo(out: Path, *, workers: int | None = None, on_progress: Progress | N
     return result
 
 
-def _build_found_folder(found: Path, known: dict) -> tuple[list[str], list[str], list[str]]:
+def _build_found_folder(found: Path, known: dict[str, Image.Image]) -> tuple[list[str], list[str], list[str]]:
     reuploads, hard, decoys = [], [], []
-    for i, (name, image) in enumerate(known.items()):
+    for i, image in enumerate(known.values()):
         for j, edit in enumerate(REUPLOAD_EDITS):
             if (i + j) % 2:  # spread the edits over the known images and the two channels
                 continue

@@ -58,7 +58,7 @@ class LinearPDQIndex:
         np.savez(path, ids=self._ids, words=self._words)
 
     @classmethod
-    def load(cls, path: str | Path) -> "LinearPDQIndex":
+    def load(cls, path: str | Path) -> LinearPDQIndex:
         index = cls()
         with np.load(path, allow_pickle=False) as data:
             index._ids, index._words = data["ids"], data["words"]

@@ -3,9 +3,9 @@
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from reclaim.synthetic import GLOBAL_EDITS, jpeg_bytes
-from PIL import Image
 
 
 @pytest.fixture

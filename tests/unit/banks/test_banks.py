@@ -30,9 +30,8 @@ def test_create_list_and_duplicate(store: Store) -> None:
     with store.session() as s:
         create_bank(s, "known", BankKind.KNOWN)
         create_bank(s, "mine", BankKind.REFERENCE, pdq_threshold=20)
-    with store.session() as s:
-        with pytest.raises(AlreadyExists, match="bank known already exists"):
-            create_bank(s, "known")
+    with store.session() as s, pytest.raises(AlreadyExists, match="bank known already exists"):
+        create_bank(s, "known")
     with store.session() as s:
         summary = {b.name: b for b in list_banks(s)}
     assert summary["mine"].kind is BankKind.REFERENCE and summary["mine"].pdq_threshold == 20
