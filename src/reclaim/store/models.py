@@ -3,7 +3,8 @@
 banks ─< bank_content ─< content_signals          (HMA's bank / content / signal shape)
 cases ─< scans
 cases ─< items ─< item_signals
-             └─< matches >── content_signals
+             ├─< matches >── content_signals
+             └─< reviews
 """
 
 from __future__ import annotations
@@ -84,7 +85,20 @@ class Case(Base):
     __tablename__ = "cases"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Review(Base):
+    """One review decision on an item. Append-only: the newest row per item is the current decision."""
+
+    __tablename__ = "reviews"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    decision: Mapped[str] = mapped_column(String(30))
+    reviewer: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Scan(Base):
