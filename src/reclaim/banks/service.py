@@ -79,6 +79,11 @@ def withdraw_content(session: Session, bank_name: str, content_id: str) -> BankC
     return content
 
 
+def reinstate_content(session: Session, content: BankContent) -> None:
+    """Undo a withdrawal by the bank's own owner (e.g. a reviewer reversing a decision)."""
+    content.withdrawn_at = None
+
+
 def list_banks(session: Session) -> list[BankSummary]:
     withdrawn = func.count(BankContent.withdrawn_at)
     rows = session.execute(

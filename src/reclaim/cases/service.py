@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from reclaim.errors import NotFound, UserError
-from reclaim.store.models import Case, Item, MatchRow
+from reclaim.errors import NotFound
+from reclaim.store.models import Case, Item, MatchRow, Review
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,16 @@ class ItemView:
     pdq: str | None
     error: str | None
     matches: list[MatchView]
+    decision: str | None = None
+    reviewer: str | None = None
+
+
+def current_decisions(session: Session, case: Case) -> dict[int, Review]:
+    """The newest decision for every reviewed item of the case, by item id."""
+    rows = session.scalars(
+        select(Review).join(Item, Review.item_id == Item.id).where(Item.case_id == case.id).order_by(Review.id)
+    )
+    return {review.item_id: review for review in rows}
 
 
 def get_case(session: Session, name: str) -> Case:
@@ -44,17 +54,6 @@ def get_case(session: Session, name: str) -> Case:
     if case is None:
         known = ", ".join(session.scalars(select(Case.name).order_by(Case.name))) or "none yet"
         raise NotFound(f"no case named {name!r} (cases: {known})")
-    return case
-
-
-def get_or_create_case(session: Session, name: str) -> Case:
-    if not name or not name.strip() or len(name) > 200:
-        raise UserError(f"case name must be 1-200 characters: {name!r}")
-    case = session.scalar(select(Case).where(Case.name == name))
-    if case is None:
-        case = Case(name=name)
-        session.add(case)
-        session.flush()
     return case
 
 
@@ -79,6 +78,7 @@ def list_cases(session: Session) -> list[CaseSummary]:
 
 def case_items(session: Session, name: str, *, matched_only: bool = False) -> list[ItemView]:
     case = get_case(session, name)
+    decisions = current_decisions(session, case)
     items = session.scalars(
         select(Item)
         .where(Item.case_id == case.id)
@@ -94,5 +94,9 @@ def case_items(session: Session, name: str, *, matched_only: bool = False) -> li
         if matched_only and not any(not m.suppressed for m in matches):
             continue
         pdq = next((s.value for s in item.signals if s.signal == "pdq"), None)
-        views.append(ItemView(item.locator, item.status, item.sha256, pdq, item.error, matches))
+        review = decisions.get(item.id)
+        views.append(
+            ItemView(item.locator, item.status, item.sha256, pdq, item.error, matches,
+                     review.decision if review else None, review.reviewer if review else None)
+        )
     return views

@@ -2,17 +2,44 @@
 
 from __future__ import annotations
 
+import getpass
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from reclaim.cases import case_items, list_cases
+from reclaim.cases import Decision, case_bank_name, case_items, create_case, list_cases, review_item
 from reclaim.cli.output import emit_json, out
 from reclaim.store import open_store
 
 app = typer.Typer(help="Cases: the items scans found and what they matched.", no_args_is_help=True)
+
+
+@app.command("new")
+def new(
+    name: Annotated[str, typer.Argument(help="Case name.")],
+    note: Annotated[str, typer.Option(help="Free-text note (case number, victim alias).")] = "",
+) -> None:
+    """Create an empty case (scans also create their case when it is new)."""
+    with open_store() as store, store.session() as session:
+        create_case(session, name, note)
+    out.print(f"created case {escape(name)}")
+
+
+@app.command("review")
+def review(
+    name: Annotated[str, typer.Argument(help="Case name.")],
+    item: Annotated[str, typer.Argument(help="The item's path/locator, or its sha256 (8+ leading digits).")],
+    decision: Annotated[Decision, typer.Option(help="Your decision on the item.")],
+    reviewer: Annotated[str, typer.Option(help="Who decides (default: your user name).")] = "",
+    note: Annotated[str, typer.Option(help="Why, for the record.")] = "",
+) -> None:
+    """Record a review decision; confirmed items are banked so later scans catch their re-uploads."""
+    with open_store() as store, store.session() as session:
+        review_item(session, name, item, decision, reviewer or getpass.getuser(), note)
+    extra = f"; its hashes are now in bank {case_bank_name(name)}" if decision is Decision.CONFIRMED else ""
+    out.print(f"recorded {decision.value} for {escape(item)} in case {escape(name)}{extra}")
 
 
 @app.command("list")
@@ -46,7 +73,7 @@ def show(
         for item in items:
             emit_json({
                 "path": item.locator, "status": item.status, "sha256": item.sha256, "pdq": item.pdq,
-                "error": item.error,
+                "error": item.error, "decision": item.decision, "reviewer": item.reviewer,
                 "matches": [{"bank": m.bank, "bank_kind": m.bank_kind, "content_id": m.content_id,
                              "signal_type": m.signal_type, "distance": m.distance, "suppressed": m.suppressed}
                             for m in item.matches],
@@ -57,9 +84,11 @@ def show(
     out.print(f"case [bold]{escape(name)}[/]: {len(items)} items, {len(matched)} matched, {len(failed)} not readable")
     for item in matched:
         best = next(m for m in item.matches if not m.suppressed)
-        out.print(f"[bold red]MATCH[/] {escape(item.locator)}\n  {escape(best.bank)} / {escape(best.content_id)}: "
-                  f"{best.signal_type} distance {best.distance:g}"
-                  + (f" (+{len(item.matches) - 1} more)" if len(item.matches) > 1 else ""))
+        decided = f"({item.decision} by {item.reviewer})" if item.decision else "(not reviewed)"
+        more = f" (+{len(item.matches) - 1} more)" if len(item.matches) > 1 else ""
+        out.print(f"[bold red]MATCH[/] {escape(item.locator)} {escape(decided)}")
+        out.print(f"  {escape(best.bank)} / {escape(best.content_id)}: {best.signal_type} "
+                  f"distance {best.distance:g}{more}")
     for item in failed:
         out.print(f"[yellow]not read[/] {escape(item.error or '')}")
     if all_items:
