@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
-from reclaim.hashing import FileHashes, HashOutcome, hash_files
+from reclaim.hashing import FileHashes, HashOutcome, hash_bytes, hash_files
 from reclaim.matching import Matcher
 from reclaim.media import Limits
 from reclaim.models import Match, MediaItem, SignalValue, Skipped
@@ -39,6 +39,7 @@ class ScanReport:
     items: int = 0
     hashed: int = 0
     reused: int = 0
+    missing_media: int = 0  # items whose media the source says is absent (kept as evidence, not hashed)
     failed: list[Skipped] = field(default_factory=list)
     matches: dict[str, list[Match]] = field(default_factory=dict)
 
@@ -75,10 +76,13 @@ def scan_source(
     report = ScanReport(case_name, source.target, scan_id)
 
     found = list(source.iter_items())
-    media = [item for item in found if isinstance(item, MediaItem)]
-    report.items = len(found)
+    media = [item for item in found if isinstance(item, MediaItem) and item.path is not None]
+    blobs = [item for item in found if isinstance(item, MediaItem) and item.path is None and item.data is not None]
+    missing = [item for item in found if isinstance(item, MediaItem) and item.path is None and item.data is None]
+    report.items, report.missing_media = len(found), len(missing)
     with store.session() as session:
         _record_skipped(session, case_id, scan_id, [s for s in found if isinstance(s, Skipped)])
+        _record_missing(session, case_id, scan_id, missing)
         todo = _needs_hashing(session, case_id, media)
     report.reused = len(media) - len(todo)
     done = report.reused
@@ -89,6 +93,9 @@ def scan_source(
     for item in todo:
         locators.setdefault(_path(item), []).append(item)
     writer = _BatchWriter(store, case_id, scan_id)
+    for item in blobs:  # bytes a source already holds (a download): hashed here, never written to disk
+        writer.add(item, hash_bytes(item.data or b"", Path(item.locator), limits))
+        report.hashed += 1
     for outcome in hash_files(list(locators), workers=workers, limits=limits):
         for item in locators[outcome.path]:
             writer.add(item, outcome)
@@ -163,8 +170,8 @@ def _upsert(session: Session, case_id: int, scan_id: int, item: MediaItem, outco
     row = _item_row(session, case_id, scan_id, item.locator)
     row.context = dict(item.context)
     try:
-        stat = os.stat(_path(item))
-        row.size, row.mtime_ns = stat.st_size, stat.st_mtime_ns
+        stat = os.stat(_path(item)) if item.path is not None else None
+        row.size, row.mtime_ns = (stat.st_size, stat.st_mtime_ns) if stat else (len(item.data or b""), None)
     except OSError:
         row.size = row.mtime_ns = None
     row.signals = [
@@ -192,6 +199,15 @@ def _record_skipped(session: Session, case_id: int, scan_id: int, skipped: Itera
         row = _item_row(session, case_id, scan_id, skip.locator)
         row.context = {}
         row.status, row.error_code, row.error = "skipped", skip.code, skip.reason
+        row.size = row.mtime_ns = row.sha256 = None
+        row.signals = []
+
+
+def _record_missing(session: Session, case_id: int, scan_id: int, items: Iterable[MediaItem]) -> None:
+    for item in items:
+        row = _item_row(session, case_id, scan_id, item.locator)
+        row.context = dict(item.context)
+        row.status, row.error_code, row.error = "missing_media", None, None
         row.size = row.mtime_ns = row.sha256 = None
         row.signals = []
 

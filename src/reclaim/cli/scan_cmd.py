@@ -1,4 +1,4 @@
-"""``reclaim scan``: hash a folder into a case on all cores, resumable, then match it against the banks."""
+"""``reclaim scan``: hash a folder or export into a case on all cores, resumable, then match against banks."""
 
 from __future__ import annotations
 
@@ -9,23 +9,27 @@ import typer
 from rich.markup import escape
 
 from reclaim.cli.output import emit_json, err, out, progress_bar
-from reclaim.scan import scan_folder
+from reclaim.scan import scan_source
+from reclaim.sources import source_for, source_names
 from reclaim.store import open_store
 
 
 def scan_command(
-    path: Annotated[Path, typer.Argument(help="Folder (or file) to scan.")],
+    path: Annotated[Path, typer.Argument(help="Folder, file or Telegram Desktop export to scan.")],
     case: Annotated[str, typer.Option("--case", help="Case to store results in (created if new).")],
     json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
     workers: Annotated[int | None, typer.Option(min=1, help="Processes (default: all cores).")] = None,
+    source: Annotated[str | None, typer.Option(
+        "--source", help=f"How to read PATH ({'|'.join(source_names())}; default: by what PATH is).")] = None,
 ) -> int:
-    """Scan a folder into a case; an interrupted scan resumes where it stopped when run again."""
+    """Scan a folder or export into a case; an interrupted scan resumes where it stopped when run again."""
+    reader = source_for(str(path), source)
     with open_store() as store, progress_bar(f"scanning {path}") as update:
-        report = scan_folder(store, case, path, workers=workers, on_progress=update)
+        report = scan_source(store, case, reader, workers=workers, on_progress=update)
     if json:
         emit_json({
             "case": report.case, "target": report.target, "items": report.items, "hashed": report.hashed,
-            "reused": report.reused,
+            "reused": report.reused, "source": reader.name, "missing_media": report.missing_media,
             "failed": [{"path": s.locator, "error": s.reason, "code": s.code} for s in report.failed],
             "matches": [
                 {"path": loc, "matches": [{"bank": m.bank, "bank_kind": m.bank_kind.value,
@@ -37,7 +41,8 @@ def scan_command(
     else:
         out.print(f"scanned {report.items} items in {escape(report.target)} into case [bold]{escape(case)}[/]: "
                   f"{report.hashed} hashed, {report.reused} already done, {len(report.failed)} not readable, "
-                  f"[bold]{len(report.matches)} matched[/]")
+                  + (f"{report.missing_media} media not in the export, " if report.missing_media else "")
+                  + f"[bold]{len(report.matches)} matched[/]")
         for loc, matches in sorted(report.matches.items()):
             best = matches[0]
             out.print(f"[bold red]MATCH[/] {escape(loc)}  ->  {escape(best.bank)} / {escape(best.content_id)} "
