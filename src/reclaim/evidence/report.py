@@ -1,0 +1,133 @@
+"""The human report in HTML and PDF, Korean and English side by side, opening with a one-minute summary.
+
+HTML is rendered with Jinja2 (autoescaped: captions and names come from untrusted sources). The PDF is laid
+out with ReportLab in NanumGothic (SIL OFL), found in the ``koreanize-matplotlib`` wheel or Debian's
+``fonts-nanum``; nothing is downloaded. Thumbnails are the bundle's blurred previews, never the media.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from reclaim.errors import UserError
+
+FONT_NAME = "NanumGothic"
+_FONT_CANDIDATES = ("/usr/share/fonts/truetype/nanum/NanumGothic.ttf",)
+
+
+def split_items(manifest: dict[str, Any]) -> tuple[list[dict], list[dict]]:
+    """(flagged items, unreadable items) in the order the report lists them."""
+    flagged = [r for r in manifest["items"] if _is_flagged(r)]
+    unreadable = [r for r in manifest["items"] if r["error"]]
+    return flagged, unreadable
+
+
+def _is_flagged(record: dict[str, Any]) -> bool:
+    decision = (record["review"] or {}).get("decision")
+    return decision != "not_a_match" and (
+        decision == "confirmed" or any(not m["suppressed"] for m in record["matches"])
+    )
+
+
+def render_html(manifest: dict[str, Any], thumbnails: dict[str, str]) -> str:
+    """``thumbnails`` maps an item's sha256 to the relative path of its blurred preview."""
+    env = Environment(loader=PackageLoader("reclaim.evidence", "templates"), autoescape=select_autoescape())
+    flagged, unreadable = split_items(manifest)
+    return env.get_template("report.html.j2").render(
+        m=manifest, s=manifest["summary"], flagged=flagged, unreadable=unreadable, thumbs=thumbnails
+    )
+
+
+def find_korean_font() -> Path:
+    spec = importlib.util.find_spec("koreanize_matplotlib")
+    wheel_dirs = (spec.submodule_search_locations or []) if spec else []
+    candidates = [Path(p) / "fonts" / "NanumGothic.ttf" for p in wheel_dirs]
+    candidates += [Path(p) for p in _FONT_CANDIDATES]
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise UserError(
+        "the PDF report needs a Korean font: pip install 'reclaim[report]' (or apt-get install fonts-nanum)"
+    )
+
+
+def render_pdf(manifest: dict[str, Any], thumbnails: dict[str, bytes]) -> bytes:
+    """``thumbnails`` maps an item's sha256 to its blurred JPEG preview."""
+    try:
+        from reportlab.lib import colors
+        from reportlab.lib.pagesizes import A4
+        from reportlab.lib.styles import ParagraphStyle
+        from reportlab.lib.units import mm
+        from reportlab.pdfbase import pdfmetrics
+        from reportlab.pdfbase.ttfonts import TTFont
+        from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    except ImportError as exc:
+        raise UserError("the PDF report needs ReportLab: pip install 'reclaim[report]'") from exc
+    if FONT_NAME not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(FONT_NAME, str(find_korean_font())))
+    body = ParagraphStyle("body", fontName=FONT_NAME, fontSize=8.5, leading=11, wordWrap="CJK")
+    title = ParagraphStyle("title", parent=body, fontSize=15, leading=20, spaceAfter=6)
+    heading = ParagraphStyle("heading", parent=body, fontSize=11.5, leading=15, spaceBefore=10, spaceAfter=4)
+    small = ParagraphStyle("small", parent=body, fontSize=7, leading=9)
+
+    def p(text: object, style: ParagraphStyle = body) -> Paragraph:
+        return Paragraph(_escape(str(text)), style)
+
+    grid = TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                       ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke)])
+    s, case = manifest["summary"], manifest["case"]
+    story: list[Any] = [
+        p("디지털 성범죄 증거 보고서 / Digital sexual-abuse evidence report", title),
+        p(f"사건 / Case: {case['name']}" + (f" — {case['note']}" if case["note"] else "")),
+        p(f"작성 / Generated: {manifest['generated_at']} (UTC) · {manifest['generated_by']} · "
+          f"{manifest['tool']['name']} {manifest['tool']['version']}"),
+        p("요약 / Summary", heading),
+    ]
+    when = f"{s['first_posted']} — {s['last_posted']}" if s["first_posted"] else "정보 없음 / no posting times"
+    rows = [
+        ("확인된 게시물 / Items flagged", f"{s['flagged']} / {s['items']} (검토 확인 / confirmed: {s['confirmed']})"),
+        ("게시 장소 / Where", "; ".join(f"{x['place']} ({x['items']})" for x in s["places"]) or "—"),
+        ("게시 기간 / When (UTC)", when),
+        ("게시자 / Posted by", "; ".join(f"{x['poster']} ({x['items']})" for x in s["posters"]) or "—"),
+        ("읽을 수 없는 파일 / Not readable", str(s["not_readable"])),
+    ]
+    story.append(Table([[p(k), p(v)] for k, v in rows], colWidths=[55 * mm, 120 * mm], style=grid))
+    story += [Spacer(1, 4), p("미리보기는 흐리게 처리됨 / Previews are blurred. 검증 / Verify: reclaim evidence verify",
+                              small), p("항목 / Items", heading)]
+    flagged, unreadable = split_items(manifest)
+    table = [[p(h, small) for h in ("#", "미리보기 / Preview", "위치 / Location", "게시 / Posted",
+                                   "일치 / Match", "검토 / Review")]]
+    for n, r in enumerate(flagged, 1):
+        thumb = thumbnails.get(r["sha256"] or "")
+        ctx = r["context"]
+        table.append([
+            p(n, small),
+            Image(io.BytesIO(thumb), width=22 * mm, height=22 * mm, kind="proportional") if thumb else p("—", small),
+            p(f"{r['locator']}\nSHA-256 {r['sha256'] or '—'}", small),
+            p(f"{ctx.get('posted_at') or '—'}\n{ctx.get('poster') or ''}", small),
+            p("\n".join(f"{m['bank']} / {m['content_id']} ({m['signal_type']} {m['distance']:g})"
+                        for m in r["matches"] if not m["suppressed"]) or "—", small),
+            p(f"{r['review']['decision']} · {r['review']['reviewer']}" if r["review"] else "미검토 / not reviewed",
+              small),
+        ])
+    story.append(Table(table, colWidths=[9 * mm, 25 * mm, 57 * mm, 30 * mm, 36 * mm, 23 * mm], style=grid,
+                       repeatRows=1))
+    if unreadable:
+        story += [p("읽을 수 없는 파일 / Files that could not be read", heading),
+                  Table([[p(r["locator"], small), p(r["error"], small)] for r in unreadable],
+                        colWidths=[70 * mm, 110 * mm], style=grid)]
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=14 * mm, rightMargin=14 * mm, topMargin=14 * mm,
+                            bottomMargin=14 * mm, title=f"Evidence report {case['name']}", author="reclaim")
+    doc.build(story)
+    return out.getvalue()
+
+
+def _escape(text: str) -> str:
+    """ReportLab paragraphs are mini-XML: escape markup, keep line breaks."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br/>")
