@@ -10,7 +10,8 @@ its traceback. Each message is one line that names the file, locator, bank or ca
     ├── UserError                exit 2   http 400   bad arguments, bad hash text
     │   ├── InvalidHash                   http 400   a hash string that does not parse
     │   ├── NotFound             exit 2   http 404   bank, case, entry
-    │   └── AlreadyExists        exit 2   http 409   bank or case name taken
+    │   ├── AlreadyExists        exit 2   http 409   bank or case name taken
+    │   └── WrongPassphrase      exit 2   http 403   a vault or key file did not open with it
     ├── ItemError                exit 1   http 422   one item fails; a scan records it and goes on
     │   ├── MediaError                               the file cannot be decoded safely
     │   │   ├── DecodeError                          truncated, corrupt, not what its name says
@@ -62,6 +63,11 @@ class NotFound(UserError):
 class AlreadyExists(UserError):
     http_status = 409
     code = "already_exists"
+
+
+class WrongPassphrase(UserError):
+    http_status = 403
+    code = "wrong_passphrase"
 
 
 class ItemError(ReclaimError):

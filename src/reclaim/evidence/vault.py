@@ -1,0 +1,305 @@
+"""Encrypted media store: originals at rest under AES-256-GCM, named by their sha256 (the evidence identity).
+
+Layout of a vault folder::
+
+    vault.json                  {"format": "reclaim-vault", "version": 1, "vault_id": "<32 hex>",
+                                 "key": {"source": "passphrase", "kdf": {argon2id salt+params}, "check": "<hex>"}
+                                   or {"source": "keyring", "name": "vault:<vault_id>", "check": "<hex>"},
+                                 "next_key": {...}}          (present only while a passphrase change is unfinished)
+    objects/ab/<sha256>.enc     chunked AES-256-GCM of the original (format in stream.py)
+    objects/ab/<sha256>.key     {"kek": "<check[:16] of the wrapping key>", "wrapped": "<hex>"}: the object's random
+                                data key, AES-256-GCM-wrapped by the vault key with the raw sha256 as AD
+    tmp/, vault.lock            temporary files (named with the writer's pid) and the inter-process lock
+
+The vault key (KEK) comes from the passphrase via Argon2id, or is a random key kept in the OS keyring;
+``check`` = HMAC(KEK, vault_id) tells a wrong passphrase apart before anything is written. Changing the
+passphrase re-wraps the small key files only; it records ``next_key`` first, so a change interrupted by a
+crash is finished by running it again with the same two passphrases. Object names reveal each file's
+sha256: Reclaim treats hashes as shareable (banks carry them), never the media.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from hashlib import sha256
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from reclaim.errors import (
+    AlreadyExists,
+    IntegrityError,
+    InvalidHash,
+    NotFound,
+    UnreadableFile,
+    UserError,
+    WrongPassphrase,
+)
+from reclaim.evidence import keys
+from reclaim.evidence.files import atomic_write, fsync_dir, locked, open_or_fail, remove_dead_temps, temp_path
+from reclaim.evidence.stream import DecryptingReader, encrypt_stream
+
+VAULT_FORMAT = "reclaim-vault"
+_SHA = re.compile(r"[0-9a-f]{64}")
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Access:
+    """One read of original media, handed to the vault's ``on_read`` hook before any byte is decrypted."""
+
+    actor: str
+    action: str  # "media.read", "media.stream" or "media.extract"
+    sha256: str
+    detail: str | None = None  # extract: the destination path
+
+
+AccessHook = Callable[[Access], None]
+
+
+class Vault:
+    """An open vault. Build with :meth:`create` or :meth:`open`; the key stays in memory only."""
+
+    def __init__(self, root: Path, header: dict[str, Any], kek: bytes, on_read: AccessHook | None) -> None:
+        self.root, self._header, self._kek, self._on_read = root, header, kek, on_read
+        self._kek_id = keys.key_check(kek, self._context)[:16]
+
+    @property
+    def _context(self) -> bytes:
+        return bytes.fromhex(self._header["vault_id"])
+
+    @classmethod
+    def create(cls, root: Path, passphrase: str | None, *, params: keys.KdfParams | None = None,
+               on_read: AccessHook | None = None) -> Vault:
+        """A new, empty vault; ``passphrase=None`` keeps a random key in the OS keyring instead."""
+        if (root / "vault.json").exists():
+            raise AlreadyExists(f"{root}: a vault is already there")
+        vault_id = os.urandom(16)
+        header: dict[str, Any] = {"format": VAULT_FORMAT, "version": 1, "vault_id": vault_id.hex()}
+        if passphrase is None:
+            kek = AESGCM.generate_key(bit_length=256)
+            header["key"] = {"source": "keyring", "name": f"vault:{vault_id.hex()}"}
+            keys.keyring_store(header["key"]["name"], kek)
+        else:
+            header["key"], kek = _passphrase_slot(passphrase, params)
+        header["key"]["check"] = keys.key_check(kek, vault_id)
+        for folder in (root, root / "objects", root / "tmp"):
+            folder.mkdir(parents=True, exist_ok=True)
+        atomic_write(root / "vault.json", _dump(header))
+        return cls(root, header, kek, on_read)
+
+    @classmethod
+    def open(cls, root: Path, passphrase: str | None = None, *, on_read: AccessHook | None = None) -> Vault:
+        """Open with its passphrase (or keyring); a wrong one raises WrongPassphrase and writes nothing."""
+        header = _read_header(root)
+        for slot in [header["key"], *([header["next_key"]] if "next_key" in header else [])]:
+            kek = _slot_key(slot, passphrase, root, bytes.fromhex(header["vault_id"]))
+            if kek is not None:
+                remove_dead_temps(root / "tmp")
+                return cls(root, header, kek, on_read)
+        raise WrongPassphrase(f"{root}: wrong passphrase for this vault" if passphrase else
+                              f"{root}: this vault needs its passphrase")
+
+    def contains(self, sha: str) -> bool:
+        return self._enc(sha).is_file()
+
+    def list(self) -> list[str]:
+        return sorted(p.name.removesuffix(".enc") for p in (self.root / "objects").glob("??/*.enc"))
+
+    def put_bytes(self, data: bytes) -> str:
+        sha = sha256(data).hexdigest()
+        if not self.contains(sha):
+            self._store(sha, io.BytesIO(data), "bytes")
+        return sha
+
+    def put_file(self, src: Path) -> str:
+        """Store a file (streamed: memory stays at a few MiB whatever its size); return its sha256."""
+        try:
+            with open(src, "rb") as fh:
+                hasher = sha256()
+                while block := fh.read(_CHUNK):
+                    hasher.update(block)
+                sha = hasher.hexdigest()
+                if not self.contains(sha):
+                    fh.seek(0)
+                    self._store(sha, fh, str(src))
+        except OSError as exc:
+            raise UnreadableFile(f"{src}: cannot read: {exc.strerror or exc}") from exc
+        return sha
+
+    def open_stream(self, sha: str, *, actor: str) -> BinaryIO:
+        """A reader of the decrypted original; raises IntegrityError mid-stream if the object was changed."""
+        return self._reader(sha, Access(actor, "media.stream", sha))
+
+    def get_bytes(self, sha: str, *, actor: str) -> bytes:
+        with self._reader(sha, Access(actor, "media.read", sha)) as reader:
+            return reader.read()
+
+    def extract_to(self, sha: str, dest: Path, *, actor: str) -> Path:
+        """Decrypt to ``dest``, which appears only once every byte has been authenticated."""
+        if dest.exists():
+            raise AlreadyExists(f"{dest}: already exists; not overwriting it with {sha}")
+        with self._reader(sha, Access(actor, "media.extract", sha, str(dest))) as reader:
+            temp = temp_path(dest.parent)
+            try:
+                with open(temp, "wb") as out:
+                    while block := reader.read(_CHUNK):
+                        out.write(block)
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.replace(temp, dest)
+            finally:
+                temp.unlink(missing_ok=True)
+        fsync_dir(dest.parent)
+        return dest
+
+    def rotate_passphrase(self, old: str, new: str, *, params: keys.KdfParams | None = None) -> int:
+        """Re-wrap every object's data key under a key from ``new``; no media is re-encrypted.
+
+        Returns how many key files were re-wrapped. Resumable: after a crash, call again with the same
+        two passphrases (the unfinished change's salt is kept in ``next_key``).
+        """
+        with locked(self.root / "vault.lock"):
+            header = _read_header(self.root)
+            if header["key"]["source"] != "passphrase":
+                raise UserError(f"{self.root}: the vault key is in the OS keyring; there is no passphrase to change")
+            old_kek = _slot_key(header["key"], old, self.root, self._context)
+            if old_kek is None:
+                raise WrongPassphrase(f"{self.root}: the old passphrase is wrong")
+            if "next_key" not in header:
+                header["next_key"], new_kek = _passphrase_slot(new, params)
+                header["next_key"]["check"] = keys.key_check(new_kek, self._context)
+                atomic_write(self.root / "vault.json", _dump(header))
+            else:
+                resumed = _slot_key(header["next_key"], new, self.root, self._context)
+                if resumed is None:
+                    raise WrongPassphrase(f"{self.root}: an unfinished passphrase change used another new passphrase")
+                new_kek = resumed
+            new_id = header["next_key"]["check"][:16]
+            count = 0
+            for key_file in (self.root / "objects").glob("??/*.key"):
+                doc = _read_key(key_file)
+                if doc["kek"] == new_id:
+                    continue
+                sha = bytes.fromhex(key_file.name.removesuffix(".key"))
+                data_key = keys.unwrap(old_kek, bytes.fromhex(doc["wrapped"]), sha, str(key_file))
+                doc = {"kek": new_id, "wrapped": keys.wrap(new_kek, data_key, sha).hex()}
+                atomic_write(key_file, _dump(doc), sync_dir=False)
+                count += 1
+            for shard in (self.root / "objects").glob("??"):
+                fsync_dir(shard)
+            header["key"] = header.pop("next_key")
+            atomic_write(self.root / "vault.json", _dump(header))
+            self._header, self._kek, self._kek_id = header, new_kek, new_id
+        return count
+
+    def _enc(self, sha: str) -> Path:
+        if not isinstance(sha, str) or not _SHA.fullmatch(sha):
+            raise InvalidHash(f"{self.root}: not a sha256 (64 lowercase hex digits): {sha!r}")
+        return self.root / "objects" / sha[:2] / f"{sha}.enc"
+
+    def _reader(self, sha: str, access: Access) -> BinaryIO:
+        enc = self._enc(sha)
+        if not enc.is_file():
+            raise NotFound(f"{self.root}: no object {sha}")
+        if self._on_read is not None:
+            self._on_read(access)  # before any decryption: an audit failure blocks the read
+        key_file = enc.with_suffix(".key")
+        doc = _read_key(key_file)
+        if doc["kek"] != self._kek_id:
+            raise UserError(f"{key_file}: wrapped by the vault's other passphrase; a passphrase change was "
+                            "interrupted: run rotate_passphrase(old, new) again to finish it")
+        data_key = keys.unwrap(self._kek, bytes.fromhex(doc["wrapped"]), bytes.fromhex(sha), str(key_file))
+        raw = DecryptingReader(open_or_fail(enc, "rb"), data_key, sha, str(enc))
+        return io.BufferedReader(raw, buffer_size=_CHUNK)  # type: ignore[return-value]
+
+    def _store(self, sha: str, src: BinaryIO, what: str) -> None:
+        """Encrypt into tmp/, then under the lock write the key file and rename the object into place."""
+        data_key = AESGCM.generate_key(bit_length=256)
+        temp = temp_path(self.root / "tmp")
+        try:
+            with open(temp, "wb") as out:
+                read = encrypt_stream(data_key, bytes.fromhex(sha), src, out)
+                out.flush()
+                os.fsync(out.fileno())
+            if read != sha:
+                raise UnreadableFile(f"{what}: changed while it was being stored (sha256 {read}, expected {sha})")
+            with locked(self.root / "vault.lock"):
+                if _read_header(self.root)["key"]["check"][:16] != self._kek_id:
+                    raise UserError(f"{self.root}: the passphrase was changed by another process; open the vault again")
+                if self.contains(sha):
+                    return
+                enc = self._enc(sha)
+                if not enc.parent.is_dir():
+                    enc.parent.mkdir()
+                    fsync_dir(enc.parent.parent)
+                doc = {"kek": self._kek_id, "wrapped": keys.wrap(self._kek, data_key, bytes.fromhex(sha)).hex()}
+                atomic_write(enc.with_suffix(".key"), _dump(doc), sync_dir=False)
+                os.replace(temp, enc)
+                fsync_dir(enc.parent)
+        finally:
+            temp.unlink(missing_ok=True)
+
+def _passphrase_slot(passphrase: str, params: keys.KdfParams | None) -> tuple[dict[str, Any], bytes]:
+    params, salt = params or keys.KdfParams(), os.urandom(16)
+    return {"source": "passphrase", "kdf": params.to_json(salt)}, keys.derive_key(passphrase, salt, params)
+
+
+def _slot_key(slot: dict[str, Any], passphrase: str | None, root: Path, context: bytes) -> bytes | None:
+    """The slot's key if ``passphrase`` (or the keyring) opens it, else None."""
+    if slot.get("source") == "keyring":
+        kek = keys.keyring_load(slot["name"])
+    elif passphrase is None:
+        return None
+    else:
+        params, salt = keys.KdfParams.from_json(slot.get("kdf", {}), str(root / "vault.json"))
+        kek = keys.derive_key(passphrase, salt, params)
+    return kek if keys.check_key(kek, context, slot["check"]) else None
+
+
+def _read_header(root: Path) -> dict[str, Any]:
+    path = root / "vault.json"
+    try:
+        header = json.loads(path.read_bytes())
+    except FileNotFoundError as exc:
+        raise NotFound(f"{root}: no vault here (vault.json missing)") from exc
+    except (OSError, ValueError) as exc:
+        raise IntegrityError(f"{path}: unreadable vault header ({exc})") from exc
+    if not (isinstance(header, dict) and header.get("format") == VAULT_FORMAT and header.get("version") == 1):
+        raise IntegrityError(f"{path}: not a {VAULT_FORMAT} version 1 header")
+    slots = [header.get("key"), *([header["next_key"]] if "next_key" in header else [])]
+    if not _is_hex(header.get("vault_id"), 32) or not all(_valid_slot(slot) for slot in slots):
+        raise IntegrityError(f"{path}: damaged vault header (vault_id or key slots)")
+    return header
+
+
+def _read_key(path: Path) -> dict[str, str]:
+    try:
+        doc = json.loads(path.read_bytes())
+    except FileNotFoundError as exc:
+        raise IntegrityError(f"{path}: the object's key file is missing") from exc
+    except (OSError, ValueError) as exc:
+        raise IntegrityError(f"{path}: unreadable key file ({exc})") from exc
+    if not (isinstance(doc, dict) and _is_hex(doc.get("kek"), 16) and _is_hex(doc.get("wrapped"), 120)):
+        raise IntegrityError(f"{path}: not a vault key file")
+    return doc
+
+
+def _valid_slot(slot: object) -> bool:
+    if not isinstance(slot, dict) or not _is_hex(slot.get("check"), 64):
+        return False
+    return slot.get("source") == "passphrase" or (slot.get("source") == "keyring" and isinstance(slot.get("name"), str))
+
+
+def _is_hex(value: object, length: int) -> bool:
+    return isinstance(value, str) and len(value) == length and all(c in "0123456789abcdef" for c in value)
+
+
+def _dump(doc: dict[str, Any]) -> bytes:
+    return (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode()
