@@ -16,8 +16,9 @@ from pathlib import Path
 
 from reclaim.errors import DecodeError, ItemError
 from reclaim.media import Limits, decode_image, read_bytes
+from reclaim.media.video import looks_like_video
 from reclaim.models import SignalValue, Skipped
-from reclaim.signals import Media, all_signals
+from reclaim.signals import Media, Signal, all_signals
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ def hash_bytes(data: bytes, path: Path, limits: Limits = Limits(), *, fast: bool
     """Compute every signal for the file ``path`` whose contents are ``data``."""
     signals = all_signals()
     values = [v for s in signals if s.needs == "bytes" for v in s.compute(Media(str(path), data))]
+    if looks_like_video(data[:16]):
+        return _hash_video(data, path, signals, values)
     try:
         image = decode_image(data, str(path), limits, fast=fast)
         media = Media(str(path), data, image)
@@ -61,6 +64,17 @@ def hash_bytes(data: bytes, path: Path, limits: Limits = Limits(), *, fast: bool
     except ItemError as exc:
         return HashFailure(path, exc, tuple(values))
     return FileHashes(path, tuple(values), image.format, image.width, image.height, image.frames)
+
+
+def _hash_video(data: bytes, path: Path, signals: list[Signal], values: list[SignalValue]) -> HashOutcome:
+    """A video gets its frame signals (vpdq) instead of a decoded image; ``frames`` counts hashed frames."""
+    try:
+        frames = [v for s in signals if s.needs == "frames" for v in s.compute(Media(str(path), data))]
+    except ItemError as exc:
+        return HashFailure(path, exc, tuple(values))
+    video = frames[0].extras.get("video", {}) if frames else {}
+    return FileHashes(path, tuple(values + frames), str(video.get("container", "video")),
+                      int(video.get("width", 0)), int(video.get("height", 0)), len(frames))
 
 
 def hash_file(path: Path, limits: Limits = Limits(), *, fast: bool = True) -> HashOutcome:

@@ -14,6 +14,7 @@ from reclaim.errors import NotFound
 from reclaim.hashing import FileHashes, HashFailure, HashOutcome, hash_files
 from reclaim.matching import Matcher
 from reclaim.models import Skipped
+from reclaim.signals.vpdq import features_of
 from reclaim.store import open_store
 
 PathsArg = Annotated[list[Path], typer.Argument(help="Image files or folders (folders are searched recursively).")]
@@ -25,10 +26,12 @@ FullOpt = Annotated[
 
 
 def hash_command(paths: PathsArg, json: JsonOpt = False, workers: WorkersOpt = None, full: FullOpt = False) -> int:
-    """Print sha256, md5 and PDQ (with quality) of every image."""
+    """Print sha256, md5 and PDQ (with quality) of every image; for a video, its vPDQ frames."""
     failed = 0
     for outcome in _hash_in_order(paths, workers, full):
-        if isinstance(outcome, FileHashes):
+        if isinstance(outcome, FileHashes) and not any(v.signal == "pdq" for v in outcome.values):
+            _print_video(outcome, json)
+        elif isinstance(outcome, FileHashes):
             pdq = outcome.get("pdq")
             record = {"path": str(outcome.path), "sha256": outcome.get("sha256").value,
                       "md5": outcome.get("md5").value, "pdq": pdq.value, "pdq_quality": pdq.quality}
@@ -95,6 +98,18 @@ def _hash_in_order(paths: list[Path], workers: int | None, full: bool) -> Iterat
                 finished += 1
                 update(finished)
             yield ready.pop(entry)
+
+
+def _print_video(outcome: FileHashes, json: bool) -> None:
+    """Images keep their keys; a video has no single PDQ, so ``pdq`` is null and ``vpdq`` lists its frames."""
+    frames = features_of(outcome.values)
+    record = {"path": str(outcome.path), "sha256": outcome.get("sha256").value, "md5": outcome.get("md5").value,
+              "pdq": None, "pdq_quality": None, "vpdq": {"frames": len(frames), "features": [str(f) for f in frames]}}
+    if json:
+        emit_json(record)
+    else:
+        out.print(f"{record['path']}\n  sha256 {record['sha256']}\n  md5    {record['md5']}\n"
+                  f"  vpdq   {len(frames)} frames (1 a second)")
 
 
 def _report_failure(outcome: HashFailure | Skipped, json: bool) -> None:

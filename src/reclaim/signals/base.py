@@ -28,7 +28,7 @@ class Signal(abc.ABC):
     name: ClassVar[str]
     version: ClassVar[str]
     media_kinds: ClassVar[frozenset[MediaKind]]
-    needs: ClassVar[Literal["bytes", "pixels"]]
+    needs: ClassVar[Literal["bytes", "pixels", "frames"]]  # frames: decodes a video from the bytes itself
     default_threshold: ClassVar[float]
     index_cls: ClassVar[type[Index]]
 

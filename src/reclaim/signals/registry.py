@@ -6,8 +6,9 @@ from reclaim.errors import NotFound
 from reclaim.signals.base import Signal
 from reclaim.signals.exact import MD5Signal, SHA256Signal
 from reclaim.signals.pdq import PDQSignal
+from reclaim.signals.vpdq import VPDQSignal
 
-BUILTIN_SIGNALS: tuple[type[Signal], ...] = (SHA256Signal, MD5Signal, PDQSignal)
+BUILTIN_SIGNALS: tuple[type[Signal], ...] = (SHA256Signal, MD5Signal, PDQSignal, VPDQSignal)
 
 
 def _build() -> dict[str, Signal]:

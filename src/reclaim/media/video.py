@@ -1,0 +1,175 @@
+"""Decode untrusted videos and animations into a few frames a second, or raise a one-line MediaError.
+
+PyAV (FFmpeg) is an optional extra (``reclaim[video]``: its wheels bundle GPL x264/x265, see DEPS.md).
+Frames are sampled by presentation time — the first frame at or after each ``every`` seconds — which on a
+constant-rate video is exactly vPDQ's "every N-th frame" rule and also holds for variable-rate phone clips.
+Every frame is decoded (a decoder needs its references) but only sampled ones are converted to RGB, which
+is where the time goes. Limits are checked before decoding (size, duration, frame pixels) and during it
+(sampled-frame count, wall-clock time), so a hostile file costs bounded time and memory.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+
+from reclaim.errors import DecodeError, TooLarge, UnreadableFile, UnsupportedFormat
+
+T = TypeVar("T")
+_HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis")
+
+
+@dataclass(frozen=True)
+class VideoLimits:
+    """Upper bounds for one video. Defaults admit any real clip (3 h, 8K) and refuse bombs."""
+
+    max_file_bytes: int = 4 * 1024**3
+    max_duration_seconds: float = 3 * 3600.0
+    max_frame_pixels: int = 7680 * 4320
+    max_sampled_frames: int = 3 * 3600
+    max_decode_seconds: float = 600.0
+
+
+@dataclass(frozen=True)
+class VideoFrame:
+    number: int  # index among all decoded frames, as vPDQ counts them
+    timestamp: float  # seconds from the start of the stream
+    rgb: np.ndarray  # (h, w, 3) uint8
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    format: str  # FFmpeg's demuxer name, first alias only ("mov" for MP4/MOV, "matroska" for WebM/MKV)
+    codec: str
+    width: int
+    height: int
+    duration: float | None
+    fps: float | None
+
+
+def looks_like_video(head: bytes) -> bool:
+    """MP4/MOV/3GP, WebM/MKV, AVI or FLV by their first bytes (HEIC/AVIF stills share MP4's box: excluded)."""
+    if head[4:8] == b"ftyp":
+        return head[8:12] not in _HEIF_BRANDS
+    return head.startswith((b"\x1aE\xdf\xa3", b"FLV")) or (head[:4] == b"RIFF" and head[8:12] == b"AVI ")
+
+
+def sample_video(
+    source: bytes | Path, name: str, on_frame: Callable[[VideoFrame], T], limits: VideoLimits = VideoLimits(),
+    *, every: float = 1.0, max_side: int | None = None,
+) -> tuple[VideoInfo, list[T]]:
+    """Call ``on_frame`` on one frame per ``every`` seconds; only its results are kept (bounded memory).
+
+    ``max_side`` shrinks frames whose longer side exceeds it before conversion (faster hashing).
+    """
+    with _open(source, name, limits) as (container, stream, info):
+        results = [on_frame(frame) for frame in _sampled(container, stream, name, limits, every, max_side)]
+    if not results:
+        raise DecodeError(f"{name}: no decodable video frames")
+    return info, results
+
+
+def _av() -> Any:
+    try:
+        import av
+    except ImportError as exc:
+        raise UnsupportedFormat("video decoding needs the optional PyAV package: pip install 'reclaim[video]'") \
+            from exc
+    return av
+
+
+@contextmanager
+def _open(source: bytes | Path, name: str, limits: VideoLimits) -> Iterator[tuple[Any, Any, VideoInfo]]:
+    av = _av()
+    size = len(source) if isinstance(source, bytes) else _size(source, name)
+    if size == 0:
+        raise DecodeError(f"{name}: empty file (0 bytes)")
+    if size > limits.max_file_bytes:
+        raise TooLarge(f"{name}: file is {size:,} bytes, over the video limit of {limits.max_file_bytes:,}")
+    try:
+        container = av.open(io.BytesIO(source) if isinstance(source, bytes) else str(source), "r")
+    except av.error.FFmpegError as exc:
+        raise DecodeError(f"{name}: not a readable video ({_reason(exc)})") from exc
+    with container:
+        if not container.streams.video:
+            raise UnsupportedFormat(f"{name}: no video stream (audio or data only)")
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        info = _info(container, stream)
+        if info.width * info.height > limits.max_frame_pixels:
+            raise TooLarge(f"{name}: frames are {info.width}x{info.height}, over the limit of "
+                           f"{limits.max_frame_pixels:,} pixels")
+        if info.duration is not None and info.duration > limits.max_duration_seconds:
+            raise TooLarge(f"{name}: {info.duration:,.0f} s long, over the limit of "
+                           f"{limits.max_duration_seconds:,.0f} s")
+        yield container, stream, info
+
+
+def _sampled(container: Any, stream: Any, name: str, limits: VideoLimits, every: float,
+             max_side: int | None) -> Iterator[VideoFrame]:
+    av = _av()
+    started, step = time.monotonic(), Fraction(every).limit_denominator(1000)
+    origin: Fraction | None = None
+    next_at, kept = Fraction(0), 0
+    fps = Fraction(stream.average_rate) if stream.average_rate else Fraction(30)
+    try:
+        for number, frame in enumerate(container.decode(stream)):
+            if time.monotonic() - started > limits.max_decode_seconds:
+                raise TooLarge(f"{name}: decoding took longer than {limits.max_decode_seconds:g} s")
+            at = Fraction(frame.pts) * stream.time_base if frame.pts is not None and stream.time_base else \
+                number / fps
+            origin = at if origin is None else origin
+            at -= origin
+            if at > limits.max_duration_seconds:
+                raise TooLarge(f"{name}: plays longer than {limits.max_duration_seconds:,.0f} s")
+            if at < next_at:
+                continue
+            kept += 1
+            if kept > limits.max_sampled_frames:
+                raise TooLarge(f"{name}: more than {limits.max_sampled_frames:,} sampled frames")
+            next_at = (math.floor(at / step) + 1) * step
+            yield VideoFrame(number, float(at), _rgb(frame, max_side))
+    except av.error.FFmpegError as exc:
+        raise DecodeError(f"{name}: corrupt video stream ({_reason(exc)})") from exc
+
+
+def _rgb(frame: Any, max_side: int | None) -> np.ndarray:
+    width, height = frame.width, frame.height
+    if max_side and max(width, height) > max_side:
+        scale = max_side / max(width, height)
+        width, height = max(2, round(width * scale)), max(2, round(height * scale))
+        return frame.to_ndarray(format="rgb24", width=width, height=height, interpolation="AREA")
+    return frame.to_ndarray(format="rgb24")
+
+
+def _info(container: Any, stream: Any) -> VideoInfo:
+    if stream.duration is not None and stream.time_base:
+        duration: float | None = float(stream.duration * stream.time_base)
+    elif container.duration is not None:
+        duration = container.duration / 1_000_000  # AV_TIME_BASE
+    else:
+        duration = None
+    rate = stream.average_rate or stream.guessed_rate
+    demuxer = container.format.name.split(",")[0][:20]
+    return VideoInfo(demuxer, stream.codec_context.name, stream.width, stream.height, duration,
+                     float(rate) if rate else None)
+
+
+def _size(path: Path, name: str) -> int:
+    try:
+        return path.stat().st_size
+    except OSError as exc:
+        raise UnreadableFile(f"{name}: cannot read ({exc.strerror or exc})") from exc
+
+
+def _reason(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
