@@ -125,7 +125,8 @@ def iter_html_messages(
             raise SourceError(f"{path}: not a Telegram Desktop HTML export (no chat header found)")
         key = key or chat_key(name)
         for node in page.find_all("message", deep=False):
-            yield _message(node, key, name, path, root, state)
+            if not node.attrs.get("id", "").startswith("message-"):  # message-1, -2…: date separators
+                yield _message(node, key, name, path, root, state)
 
 
 def _message(node: Node, chat_key: str, name: str, path: Path, root: Path,

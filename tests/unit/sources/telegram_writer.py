@@ -85,6 +85,7 @@ def _write_chat(chat: dict[str, Any], folder: Path, base: str, per_page: int) ->
     messages = chat.get("messages", [])
     pages = [messages[i : i + per_page] for i in range(0, len(messages), per_page)] or [[]]
     previous: dict[str, Any] | None = None
+    separators = 0
     for number, page in enumerate(pages, 1):
         doc = _Html()
         doc.raw('<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8"/>\n<title>Exported Data</title>\n</head>')
@@ -98,6 +99,11 @@ def _write_chat(chat: dict[str, Any], folder: Path, base: str, per_page: int) ->
         doc.open("div", class_="page_body chat_page")
         doc.open("div", class_="history")
         for message in page:
+            if (message.get("date") or "")[:10] != ((previous or {}).get("date") or "")[:10]:
+                separators += 1  # Desktop's day headers: service blocks with negative ids
+                doc.open("div", class_="message service", id=f"message-{separators}")
+                doc.div("body details", (message.get("date") or "")[:10])
+                doc.close()
             _message(doc, message, previous, base)
             previous = message
         for _ in range(4):
