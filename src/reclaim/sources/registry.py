@@ -14,8 +14,9 @@ from reclaim.media import Limits
 from reclaim.sources.base import Source
 from reclaim.sources.folder import FolderSource
 from reclaim.sources.telegram import TelegramExportSource
+from reclaim.sources.urls import UrlListSource
 
-BUILTIN_SOURCES: tuple[type[Source], ...] = (TelegramExportSource, FolderSource)
+BUILTIN_SOURCES: tuple[type[Source], ...] = (TelegramExportSource, UrlListSource, FolderSource)
 FALLBACK_SOURCE: type[Source] = FolderSource
 
 

@@ -8,7 +8,14 @@ import pytest
 from telegram_writer import write_html_export
 
 from reclaim.errors import NotFound, SourceError, UserError
-from reclaim.sources import BUILTIN_SOURCES, FolderSource, TelegramExportSource, source_for, source_names
+from reclaim.sources import (
+    BUILTIN_SOURCES,
+    FolderSource,
+    TelegramExportSource,
+    UrlListSource,
+    source_for,
+    source_names,
+)
 from reclaim.sources.registry import claimants
 
 TELEGRAM_TARGETS = [
@@ -25,12 +32,15 @@ def samples(evals: Path, tmp_path: Path) -> dict[str, type]:
     (seized / "sub").mkdir(parents=True)
     (seized / "sub" / "a.jpg").write_bytes(b"\xff\xd8\xff")
     (tmp_path / "notes.json").write_text('{"not": "telegram"}')
+    (tmp_path / "urls.txt").write_text("# hotline report\nhttps://a.example/x.jpg\nhttp://b.example/page\n")
+    (tmp_path / "notes.txt").write_text("call the school\nhttps://a.example\n")
     html = write_html_export(evals / "telegram" / "synthetic_tkonverter" / "result_group.json", tmp_path / "html")
     account = write_html_export(evals / "telegram" / "chat_analytics" / "MultiChat_2C_6M.json", tmp_path / "acct")
     expected: dict[str, type] = {str(evals / "telegram" / t): TelegramExportSource for t in TELEGRAM_TARGETS}
     expected |= {str(html): TelegramExportSource, str(account): TelegramExportSource}
     expected |= {str(seized): FolderSource, str(seized / "sub" / "a.jpg"): FolderSource,
-                 str(tmp_path / "notes.json"): FolderSource, str(evals / "telegram" / "chat_analytics"): FolderSource}
+                 str(tmp_path / "notes.json"): FolderSource, str(tmp_path / "urls.txt"): UrlListSource,
+                 str(tmp_path / "notes.txt"): FolderSource, str(evals / "telegram" / "chat_analytics"): FolderSource}
     return expected
 
 
@@ -41,7 +51,7 @@ def test_every_sample_target_is_claimed_by_exactly_one_source(samples: dict[str,
 
 
 def test_names_are_unique_and_forcing_a_source(evals: Path, tmp_path: Path) -> None:
-    assert source_names() == [cls.name for cls in BUILTIN_SOURCES] == ["telegram", "folder"]
+    assert source_names() == [cls.name for cls in BUILTIN_SOURCES] == ["telegram", "urls", "folder"]
     forced = source_for(str(evals / "telegram" / "tg2md_test_channel"), "folder")
     assert isinstance(forced, FolderSource)
     with pytest.raises(NotFound, match="unknown source 'ftp'"):
