@@ -23,7 +23,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from reclaim.errors import DecodeError, TooLarge, UnreadableFile, UnsupportedFormat
 from reclaim.media.limits import Limits, deadline
-from reclaim.media.sniff import describe_non_image
+from reclaim.media.sniff import describe_non_image, looks_like_heif
 
 try:  # optional extra: reclaim[heif] (pillow-heif wheels bundle GPL x265)
     from pillow_heif import register_heif_opener
@@ -35,8 +35,8 @@ except ImportError:
 
 SUPPORTED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "GIF", "BMP", "DIB", "TIFF", "HEIF", "AVIF"})
 FAST_MIN_SIDE = 512
-_QUARTER_TURNS = frozenset({5, 6, 7, 8})  # EXIF orientations that swap width and height
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError, TypeError)
+# What Pillow and its plugins raise on damaged input (the AVIF and HEIF decoders raise RuntimeError).
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError, TypeError, RuntimeError)
 
 
 @dataclass(frozen=True)
@@ -74,21 +74,33 @@ def decode_image(data: bytes, name: str, limits: Limits = Limits(), *, fast: boo
         raise DecodeError(f"{name}: empty file (0 bytes)")
     if len(data) > limits.max_file_bytes:
         raise TooLarge(f"{name}: file is {len(data):,} bytes, over the limit of {limits.max_file_bytes:,}")
+    with warnings.catch_warnings():
+        # Pillow warns on damaged metadata (e.g. corrupt EXIF) and on bomb-sized headers, which we judge by
+        # our own limits; the pixels decide, so its warnings must not escape as noise or, under -W error, as
+        # exceptions that are not MediaErrors.
+        warnings.filterwarnings("ignore", module=r"PIL\.")
+        return _decode(data, name, limits, fast)
+
+
+def _decode(data: bytes, name: str, limits: Limits, fast: bool) -> DecodedImage:
     image = _open(data, name, limits)
-    width, height = image.size
-    if _exif_orientation(image) in _QUARTER_TURNS:
-        width, height = height, width
-    frames = int(getattr(image, "n_frames", 1) or 1)
+    source, (width, height) = image, image.size
     fmt = image.format or "unknown"
     with deadline(limits.max_decode_seconds, name):
         try:
             if fast and image.format in ("JPEG", "MPO"):
                 image.draft("RGB", (FAST_MIN_SIDE, FAST_MIN_SIDE))
             image.load()
+            stored = image.size
             image = ImageOps.exif_transpose(image)
+            # Judge the quarter turn by what the transpose did, not by the tag: some plugins (TIFF) already
+            # report the upright size before loading, and some (PNG) only find their EXIF after it.
+            if image.size != stored:
+                width, height = height, width
             if fast:
                 image = _reduce(image)
             rgb = np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
+            frames = _count_frames(source)
         except _DECODE_ERRORS as exc:
             raise DecodeError(f"{name}: truncated or corrupt {fmt} data ({_reason(exc)})") from exc
     return DecodedImage(rgb, fmt, width, height, frames, rgb.shape[1] / width)
@@ -97,12 +109,12 @@ def decode_image(data: bytes, name: str, limits: Limits = Limits(), *, fast: boo
 def _open(data: bytes, name: str, limits: Limits) -> Image.Image:
     """Identify the format from the header only, and refuse what we must not decode."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # we apply our own limit below
-            image = Image.open(io.BytesIO(data))
+        image = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as exc:
         raise TooLarge(f"{name}: {_reason(exc)}") from exc
     except UnidentifiedImageError as exc:
+        if HEIF_AVAILABLE and looks_like_heif(data):
+            raise DecodeError(f"{name}: truncated or corrupt HEIC/AVIF data") from exc
         other = describe_non_image(data)
         if other:
             raise UnsupportedFormat(f"{name}: {other}, not a supported image format") from exc
@@ -122,11 +134,13 @@ def _open(data: bytes, name: str, limits: Limits) -> Image.Image:
     return image
 
 
-def _exif_orientation(image: Image.Image) -> int:
+def _count_frames(image: Image.Image) -> int:
+    """Frames in an animation, counted after the first is decoded: damage in a later frame (a truncated
+    download) ends the count but must not cost the hash of the first."""
     try:
-        return int(image.getexif().get(0x0112, 1))
+        return int(getattr(image, "n_frames", 1) or 1)
     except _DECODE_ERRORS:
-        return 1  # unreadable EXIF: treat as upright, the pixels may still decode
+        return image.tell() + 1  # the frames seen before the damage
 
 
 def _reduce(image: Image.Image) -> Image.Image:

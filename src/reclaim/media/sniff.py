@@ -18,9 +18,13 @@ _SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
 _HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis")
 
 
+def looks_like_heif(data: bytes) -> bool:
+    return data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS
+
+
 def describe_non_image(data: bytes) -> str | None:
     """Return a short description of a recognised non-image file, or None."""
-    if data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS:
+    if looks_like_heif(data):
         return "a HEIC/AVIF image that needs the optional decoder (pip install 'reclaim[heif]')"
     for offset, magic, what in _SIGNATURES:
         if data[offset : offset + len(magic)] == magic:
