@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image, ImageFilter, ImageOps
 
 from reclaim.errors import UserError
 
@@ -27,11 +27,11 @@ def blurred_thumbnail(
 ) -> bytes:
     """JPEG bytes of a pixelated + blurred thumbnail no larger than ``max_side`` on its long side.
 
-    ``strength`` scales both effects (1.0 is the default for every UI and report; 2.0 is coarser; values
-    below 0.5 are refused because they leave faces recognisable).
+    ``strength`` scales both effects: 1.0, the default for every UI and report, is also the weakest allowed
+    (at 0.5 the astronaut test portrait is already recognisable); 2.0 is coarser.
     """
-    if not 0.5 <= strength <= 8:
-        raise UserError(f"blur strength must be between 0.5 and 8, got {strength}")
+    if not 1 <= strength <= 8:
+        raise UserError(f"blur strength must be between 1 and 8, got {strength}")
     if max_side < 16:
         raise UserError(f"thumbnail max_side must be at least 16 pixels, got {max_side}")
     rgb = _as_rgb(image)
@@ -48,9 +48,9 @@ def blurred_thumbnail(
 
 
 def _as_rgb(image: Image.Image | np.ndarray) -> Image.Image:
-    """A private RGB copy (the caller's image is never modified) from a PIL image or an HxW[x3|4] array."""
+    """A fresh RGB image holding pixels only: Pillow would otherwise carry EXIF and comments into the JPEG."""
     if isinstance(image, Image.Image):
-        return image.convert("RGB") if image.mode != "RGB" else image.copy()
+        image = np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
     array = np.asarray(image)
     if array.dtype != np.uint8 or array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
         raise UserError(f"expected an HxW or HxWx3/4 uint8 array, got {array.dtype} {array.shape}")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from hashlib import sha256
 from pathlib import Path
 from typing import Any
@@ -58,12 +58,14 @@ class Entry:
         return cls(**body, entry_hash=sha256(canonical(body)).hexdigest())
 
     def line(self) -> bytes:
-        return canonical(asdict(self)) + b"\n"
+        return canonical({**self._body(), "entry_hash": self.entry_hash}) + b"\n"
 
     def computed_hash(self) -> str:
-        body = asdict(self)
-        del body["entry_hash"]
-        return sha256(canonical(body)).hexdigest()
+        return sha256(canonical(self._body())).hexdigest()
+
+    def _body(self) -> dict[str, Any]:
+        return {"seq": self.seq, "time": self.time, "actor": self.actor, "action": self.action,
+                "object_sha256": self.object_sha256, "details": self.details, "prev_hash": self.prev_hash}
 
     @classmethod
     def parse(cls, line: bytes, where: str) -> Entry:
@@ -183,6 +185,8 @@ def compare_head(log: Path, signed: SignedHead, seq: int, head: str) -> None:
 
 def verify_log(log: Path, public_key: VerifyKey) -> None:
     """Return if the log and its head signature are intact and by ``public_key``; else raise IntegrityError."""
+    if not log.is_file():
+        raise IntegrityError(f"{log}: custody log missing")
     signed = SignedHead.read(sig_path(log))
     check_head(log, signed, public_key)
     seq, head = check_chain(log, iter_entries(log))

@@ -8,12 +8,13 @@ Appends hold an ``fcntl`` lock on ``custody.lock``, so two processes never inter
 Recovery, done under the lock when a log is opened or appended to and its tail does not match the signed
 head (only after a crash, or tampering):
 
+- first every complete line is checked: a broken chain, a log shorter than the signed head, a signed entry
+  that changed, or a head signed by another key raise IntegrityError, and nothing is written;
 - a last line without its newline is an append that never returned: its bytes are cut from the log and
-  kept, hex-encoded with their offset and time, in ``custody.torn``; earlier lines are untouched;
-- the whole chain is then checked; a broken chain, a log shorter than the signed head, a signed entry that
-  changed, or a head signed by another key raise IntegrityError and nothing is written;
-- complete entries after the signed head (crash between the log fsync and the signature rename) are kept;
-- what was done is itself logged as a ``custody.recovered`` entry (actor ``reclaim``), then the head is signed.
+  kept, hex-encoded with their offset, length, sha256 and time, in ``custody.torn``; earlier lines stay;
+- complete entries after the signed head (killed between the log fsync and the signature rename) are kept;
+- what was done is logged as a ``custody.recovered`` entry (actor ``reclaim``), then the head is signed.
+  Temporary signature files left by a killed writer are deleted when the log is opened.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from reclaim.evidence.chain import (
     sig_path,
     verify_log,
 )
-from reclaim.evidence.files import atomic_write, fsync_dir, locked, open_or_fail
+from reclaim.evidence.files import atomic_write, fsync_dir, locked, open_or_fail, remove_dead_temps
 from reclaim.evidence.signing import SigningKey
 
 LOG_FORMAT = "reclaim-custody/1"
@@ -85,6 +86,7 @@ class CustodyLog:
             raise NotFound(f"{path}: no custody log")
         log = cls(path, key)
         with locked(log._lock):
+            remove_dead_temps(path.parent)  # a signature write cut short by a kill
             log._head()
         return log
 
