@@ -163,3 +163,65 @@ class MatchRow(Base):
     suppressed: Mapped[bool] = mapped_column(Boolean, default=False)
     matched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     item: Mapped[Item] = relationship(back_populates="matches")
+
+
+class TakedownRequest(Base):
+    """One removal request (a notice to one platform in one language) and where it stands.
+
+    The drafted text is kept as sent, with its sha256, so the record shows exactly what was asked.
+    """
+
+    __tablename__ = "takedown_requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("takedown_requests.id", ondelete="SET NULL"), nullable=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))  # initial, escalation, reupload
+    platform: Mapped[str] = mapped_column(String(40))
+    lang: Mapped[str] = mapped_column(String(10))
+    channel: Mapped[str] = mapped_column(String(20))  # email or form
+    recipient: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    spec: Mapped[dict] = mapped_column(JSON, default=dict)  # requester, case reference: enough to re-render
+    deadline_hours: Mapped[int] = mapped_column(Integer)
+    reference: Mapped[str] = mapped_column(Text, default="")  # the platform's ticket number, once known
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    deadline_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    items: Mapped[list[TakedownItem]] = relationship(back_populates="request", cascade="all, delete-orphan")
+
+
+class TakedownItem(Base):
+    """One reported item of a request: its location as reported, and whether it is still up."""
+
+    __tablename__ = "takedown_items"
+    __table_args__ = (UniqueConstraint("request_id", "item_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("takedown_requests.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    location: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="reported")  # reported, up, removed, unreachable
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    request: Mapped[TakedownRequest] = relationship(back_populates="items")
+
+
+class TakedownEvent(Base):
+    """Append-only history of a case's takedown work: drafts, sign-offs, state changes, checks, re-uploads."""
+
+    __tablename__ = "takedown_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("takedown_requests.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(50))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
