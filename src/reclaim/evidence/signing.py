@@ -118,6 +118,8 @@ class SigningKey:
         self, path: Path, passphrase: str | None, *, params: KdfParams | None = None, allow_unencrypted: bool = False
     ) -> None:
         """Write the key file (mode 0600, atomically). No passphrase is refused unless explicitly allowed."""
+        if path.exists():
+            raise UserError(f"{path}: a key file is already there; refusing to overwrite it")
         public = self.public_key.raw
         doc: dict[str, Any] = {"format": KEY_FORMAT, "version": 1, "public_key": public.hex()}
         private = self._key.private_bytes(
@@ -135,8 +137,6 @@ class SigningKey:
                 protection="passphrase", kdf=params.to_json(salt), check=key_check(kek, public),
                 wrapped_private_key=wrap(kek, private, public).hex(),
             )
-        if path.exists():
-            raise UserError(f"{path}: a key file is already there; refusing to overwrite it")
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, (json.dumps(doc, indent=1) + "\n").encode())
 

@@ -21,7 +21,6 @@ sha256: Reclaim treats hashes as shareable (banks carry them), never the media.
 from __future__ import annotations
 
 import io
-import json
 import os
 import re
 from collections.abc import Callable
@@ -34,7 +33,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from reclaim.errors import (
     AlreadyExists,
-    IntegrityError,
+    ExternalError,
     InvalidHash,
     NotFound,
     UnreadableFile,
@@ -44,8 +43,8 @@ from reclaim.errors import (
 from reclaim.evidence import keys
 from reclaim.evidence.files import atomic_write, fsync_dir, locked, open_or_fail, remove_dead_temps, temp_path
 from reclaim.evidence.stream import DecryptingReader, encrypt_stream
+from reclaim.evidence.vault_files import VAULT_FORMAT, dump, passphrase_slot, read_header, read_key_file, slot_key
 
-VAULT_FORMAT = "reclaim-vault"
 _SHA = re.compile(r"[0-9a-f]{64}")
 _CHUNK = 1 << 20
 
@@ -87,19 +86,19 @@ class Vault:
             header["key"] = {"source": "keyring", "name": f"vault:{vault_id.hex()}"}
             keys.keyring_store(header["key"]["name"], kek)
         else:
-            header["key"], kek = _passphrase_slot(passphrase, params)
+            header["key"], kek = passphrase_slot(passphrase, params)
         header["key"]["check"] = keys.key_check(kek, vault_id)
         for folder in (root, root / "objects", root / "tmp"):
             folder.mkdir(parents=True, exist_ok=True)
-        atomic_write(root / "vault.json", _dump(header))
+        atomic_write(root / "vault.json", dump(header))
         return cls(root, header, kek, on_read)
 
     @classmethod
     def open(cls, root: Path, passphrase: str | None = None, *, on_read: AccessHook | None = None) -> Vault:
         """Open with its passphrase (or keyring); a wrong one raises WrongPassphrase and writes nothing."""
-        header = _read_header(root)
+        header = read_header(root)
         for slot in [header["key"], *([header["next_key"]] if "next_key" in header else [])]:
-            kek = _slot_key(slot, passphrase, root, bytes.fromhex(header["vault_id"]))
+            kek = slot_key(slot, passphrase, root, bytes.fromhex(header["vault_id"]))
             if kek is not None:
                 remove_dead_temps(root / "tmp")
                 return cls(root, header, kek, on_read)
@@ -125,12 +124,12 @@ class Vault:
                 hasher = sha256()
                 while block := fh.read(_CHUNK):
                     hasher.update(block)
-                sha = hasher.hexdigest()
-                if not self.contains(sha):
-                    fh.seek(0)
-                    self._store(sha, fh, str(src))
         except OSError as exc:
             raise UnreadableFile(f"{src}: cannot read: {exc.strerror or exc}") from exc
+        sha = hasher.hexdigest()
+        if not self.contains(sha):
+            with open_or_fail(src, "rb") as fh:
+                self._store(sha, fh, str(src))
         return sha
 
     def open_stream(self, sha: str, *, actor: str) -> BinaryIO:
@@ -146,7 +145,10 @@ class Vault:
         if dest.exists():
             raise AlreadyExists(f"{dest}: already exists; not overwriting it with {sha}")
         with self._reader(sha, Access(actor, "media.extract", sha, str(dest))) as reader:
-            temp = temp_path(dest.parent)
+            try:
+                temp = temp_path(dest.parent)
+            except OSError as exc:
+                raise ExternalError(f"{dest}: cannot write there: {exc.strerror or exc}") from exc
             try:
                 with open(temp, "wb") as out:
                     while block := reader.read(_CHUNK):
@@ -154,9 +156,11 @@ class Vault:
                     out.flush()
                     os.fsync(out.fileno())
                 os.replace(temp, dest)
+                fsync_dir(dest.parent)
+            except OSError as exc:
+                raise ExternalError(f"{dest}: cannot write: {exc.strerror or exc}") from exc
             finally:
                 temp.unlink(missing_ok=True)
-        fsync_dir(dest.parent)
         return dest
 
     def rotate_passphrase(self, old: str, new: str, *, params: keys.KdfParams | None = None) -> int:
@@ -166,36 +170,36 @@ class Vault:
         two passphrases (the unfinished change's salt is kept in ``next_key``).
         """
         with locked(self.root / "vault.lock"):
-            header = _read_header(self.root)
+            header = read_header(self.root)
             if header["key"]["source"] != "passphrase":
                 raise UserError(f"{self.root}: the vault key is in the OS keyring; there is no passphrase to change")
-            old_kek = _slot_key(header["key"], old, self.root, self._context)
+            old_kek = slot_key(header["key"], old, self.root, self._context)
             if old_kek is None:
                 raise WrongPassphrase(f"{self.root}: the old passphrase is wrong")
             if "next_key" not in header:
-                header["next_key"], new_kek = _passphrase_slot(new, params)
+                header["next_key"], new_kek = passphrase_slot(new, params)
                 header["next_key"]["check"] = keys.key_check(new_kek, self._context)
-                atomic_write(self.root / "vault.json", _dump(header))
+                atomic_write(self.root / "vault.json", dump(header))
             else:
-                resumed = _slot_key(header["next_key"], new, self.root, self._context)
+                resumed = slot_key(header["next_key"], new, self.root, self._context)
                 if resumed is None:
                     raise WrongPassphrase(f"{self.root}: an unfinished passphrase change used another new passphrase")
                 new_kek = resumed
             new_id = header["next_key"]["check"][:16]
             count = 0
             for key_file in (self.root / "objects").glob("??/*.key"):
-                doc = _read_key(key_file)
+                doc = read_key_file(key_file)
                 if doc["kek"] == new_id:
                     continue
                 sha = bytes.fromhex(key_file.name.removesuffix(".key"))
                 data_key = keys.unwrap(old_kek, bytes.fromhex(doc["wrapped"]), sha, str(key_file))
                 doc = {"kek": new_id, "wrapped": keys.wrap(new_kek, data_key, sha).hex()}
-                atomic_write(key_file, _dump(doc), sync_dir=False)
+                atomic_write(key_file, dump(doc), sync_dir=False)
                 count += 1
             for shard in (self.root / "objects").glob("??"):
                 fsync_dir(shard)
             header["key"] = header.pop("next_key")
-            atomic_write(self.root / "vault.json", _dump(header))
+            atomic_write(self.root / "vault.json", dump(header))
             self._header, self._kek, self._kek_id = header, new_kek, new_id
         return count
 
@@ -211,18 +215,26 @@ class Vault:
         if self._on_read is not None:
             self._on_read(access)  # before any decryption: an audit failure blocks the read
         key_file = enc.with_suffix(".key")
-        doc = _read_key(key_file)
+        doc = read_key_file(key_file)
         if doc["kek"] != self._kek_id:
             raise UserError(f"{key_file}: wrapped by the vault's other passphrase; a passphrase change was "
                             "interrupted: run rotate_passphrase(old, new) again to finish it")
         data_key = keys.unwrap(self._kek, bytes.fromhex(doc["wrapped"]), bytes.fromhex(sha), str(key_file))
-        raw = DecryptingReader(open_or_fail(enc, "rb"), data_key, sha, str(enc))
+        fh = open_or_fail(enc, "rb")
+        try:
+            raw = DecryptingReader(fh, data_key, sha, str(enc))
+        except BaseException:
+            fh.close()
+            raise
         return io.BufferedReader(raw, buffer_size=_CHUNK)  # type: ignore[return-value]
 
     def _store(self, sha: str, src: BinaryIO, what: str) -> None:
         """Encrypt into tmp/, then under the lock write the key file and rename the object into place."""
         data_key = AESGCM.generate_key(bit_length=256)
-        temp = temp_path(self.root / "tmp")
+        try:
+            temp = temp_path(self.root / "tmp")
+        except OSError as exc:
+            raise ExternalError(f"{self.root}: cannot write to the vault: {exc.strerror or exc}") from exc
         try:
             with open(temp, "wb") as out:
                 read = encrypt_stream(data_key, bytes.fromhex(sha), src, out)
@@ -231,8 +243,9 @@ class Vault:
             if read != sha:
                 raise UnreadableFile(f"{what}: changed while it was being stored (sha256 {read}, expected {sha})")
             with locked(self.root / "vault.lock"):
-                if _read_header(self.root)["key"]["check"][:16] != self._kek_id:
-                    raise UserError(f"{self.root}: the passphrase was changed by another process; open the vault again")
+                if read_header(self.root)["key"]["check"][:16] != self._kek_id:
+                    raise UserError(f"{self.root}: the vault key changed since it was opened, or a passphrase change "
+                                    "is unfinished: finish it with rotate_passphrase, then open the vault again")
                 if self.contains(sha):
                     return
                 enc = self._enc(sha)
@@ -240,66 +253,10 @@ class Vault:
                     enc.parent.mkdir()
                     fsync_dir(enc.parent.parent)
                 doc = {"kek": self._kek_id, "wrapped": keys.wrap(self._kek, data_key, bytes.fromhex(sha)).hex()}
-                atomic_write(enc.with_suffix(".key"), _dump(doc), sync_dir=False)
+                atomic_write(enc.with_suffix(".key"), dump(doc), sync_dir=False)
                 os.replace(temp, enc)
                 fsync_dir(enc.parent)
+        except OSError as exc:
+            raise ExternalError(f"{self.root}: cannot store {what}: {exc.strerror or exc}") from exc
         finally:
             temp.unlink(missing_ok=True)
-
-def _passphrase_slot(passphrase: str, params: keys.KdfParams | None) -> tuple[dict[str, Any], bytes]:
-    params, salt = params or keys.KdfParams(), os.urandom(16)
-    return {"source": "passphrase", "kdf": params.to_json(salt)}, keys.derive_key(passphrase, salt, params)
-
-
-def _slot_key(slot: dict[str, Any], passphrase: str | None, root: Path, context: bytes) -> bytes | None:
-    """The slot's key if ``passphrase`` (or the keyring) opens it, else None."""
-    if slot.get("source") == "keyring":
-        kek = keys.keyring_load(slot["name"])
-    elif passphrase is None:
-        return None
-    else:
-        params, salt = keys.KdfParams.from_json(slot.get("kdf", {}), str(root / "vault.json"))
-        kek = keys.derive_key(passphrase, salt, params)
-    return kek if keys.check_key(kek, context, slot["check"]) else None
-
-
-def _read_header(root: Path) -> dict[str, Any]:
-    path = root / "vault.json"
-    try:
-        header = json.loads(path.read_bytes())
-    except FileNotFoundError as exc:
-        raise NotFound(f"{root}: no vault here (vault.json missing)") from exc
-    except (OSError, ValueError) as exc:
-        raise IntegrityError(f"{path}: unreadable vault header ({exc})") from exc
-    if not (isinstance(header, dict) and header.get("format") == VAULT_FORMAT and header.get("version") == 1):
-        raise IntegrityError(f"{path}: not a {VAULT_FORMAT} version 1 header")
-    slots = [header.get("key"), *([header["next_key"]] if "next_key" in header else [])]
-    if not _is_hex(header.get("vault_id"), 32) or not all(_valid_slot(slot) for slot in slots):
-        raise IntegrityError(f"{path}: damaged vault header (vault_id or key slots)")
-    return header
-
-
-def _read_key(path: Path) -> dict[str, str]:
-    try:
-        doc = json.loads(path.read_bytes())
-    except FileNotFoundError as exc:
-        raise IntegrityError(f"{path}: the object's key file is missing") from exc
-    except (OSError, ValueError) as exc:
-        raise IntegrityError(f"{path}: unreadable key file ({exc})") from exc
-    if not (isinstance(doc, dict) and _is_hex(doc.get("kek"), 16) and _is_hex(doc.get("wrapped"), 120)):
-        raise IntegrityError(f"{path}: not a vault key file")
-    return doc
-
-
-def _valid_slot(slot: object) -> bool:
-    if not isinstance(slot, dict) or not _is_hex(slot.get("check"), 64):
-        return False
-    return slot.get("source") == "passphrase" or (slot.get("source") == "keyring" and isinstance(slot.get("name"), str))
-
-
-def _is_hex(value: object, length: int) -> bool:
-    return isinstance(value, str) and len(value) == length and all(c in "0123456789abcdef" for c in value)
-
-
-def _dump(doc: dict[str, Any]) -> bytes:
-    return (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode()

@@ -14,6 +14,7 @@ import pytest
 
 from reclaim.errors import (
     AlreadyExists,
+    ExternalError,
     IntegrityError,
     InvalidHash,
     NotFound,
@@ -282,3 +283,17 @@ def test_stream_format_with_short_reads_from_a_pipe() -> None:
     assert len(sealed.getvalue()) == 20 + len(data) + 4 * 16  # header + 4 segments, each with its tag
     sealed.seek(0)
     assert DecryptingReader(sealed, key, digest.hex(), "test").read() == data
+
+
+def test_damaged_header_and_unwritable_destination(vault: Vault, tmp_path: Path) -> None:
+    sha = vault.put_bytes(b"abc")
+    path = enc_path(vault, sha)
+    path.write_bytes(b"NOTMAGIC" + path.read_bytes()[8:])
+    with pytest.raises(IntegrityError, match=f"{sha}.enc: not a version 1 vault object"):
+        vault.get_bytes(sha, actor="t")
+    sha2 = vault.put_bytes(b"def")
+    with pytest.raises(ExternalError, match="no-such-dir/out.bin: cannot write there"):
+        vault.extract_to(sha2, tmp_path / "no-such-dir" / "out.bin", actor="t")
+    (vault.root / "vault.json").write_text(json.dumps({"format": "reclaim-vault", "version": 1, "key": {}}))
+    with pytest.raises(IntegrityError, match="vault.json: damaged vault header"):
+        Vault.open(vault.root, "correct horse")
