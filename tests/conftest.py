@@ -117,3 +117,19 @@ def store(database_url: str) -> Iterator[Store]:
     opened = open_store(database_url)
     yield opened
     opened.close()
+
+
+@pytest.fixture(scope="session")
+def face_photos(tmp_path_factory: pytest.TempPathFactory, faces: dict) -> dict[str, Path]:
+    """Benign face files: each portrait as its owner's own photo, a composite of each, and a face-free scene."""
+    pytest.importorskip("dlib", reason="needs reclaim[faces]")
+    folder = tmp_path_factory.mktemp("faces")
+    paths = {}
+    for name, image in faces.items():
+        paths[name] = folder / f"{name}.jpg"
+        paths[name].write_bytes(jpeg_bytes(image, 92))
+        paths[f"fake_{name}"] = folder / f"fake_{name}.jpg"
+        paths[f"fake_{name}"].write_bytes(jpeg_bytes(composite(image, seed=3), 85))
+    paths["scene"] = folder / "scene.png"
+    scene(seed=77).save(paths["scene"])
+    return paths

@@ -21,6 +21,7 @@ its traceback. Each message is one line that names the file, locator, bank or ca
     │   ├── PathEscapesRoot                          a symlink or path outside the scanned folder
     │   └── SignalError                              a signal cannot be computed for this item
     ├── SourceError              exit 1   http 422   a whole source (folder, export) is unusable
+    ├── ConsentError             exit 2   http 403   a face query for someone not enrolled with consent
     ├── IntegrityError           exit 4   http 409   stored data contradicts itself; never swallowed
     └── ExternalError            exit 3   http 502   database down, network; wraps the cause
 """
@@ -108,6 +109,14 @@ class SignalError(ItemError):
 class SourceError(ReclaimError):
     http_status = 422
     code = "source_error"
+
+
+class ConsentError(ReclaimError):
+    """Face search answers only for identities enrolled with recorded consent; refusals are audit-logged."""
+
+    exit_code = 2
+    http_status = 403
+    code = "consent_required"
 
 
 class IntegrityError(ReclaimError):

@@ -51,9 +51,10 @@ class HashFailure:
 HashOutcome = FileHashes | HashFailure
 
 
-def hash_bytes(data: bytes, path: Path, limits: Limits = Limits(), *, fast: bool = True) -> HashOutcome:
-    """Compute every signal for the file ``path`` whose contents are ``data``."""
-    signals = all_signals()
+def hash_bytes(data: bytes, path: Path, limits: Limits = Limits(), *, fast: bool = True,
+               opt_in: frozenset[str] = frozenset()) -> HashOutcome:
+    """Compute every default signal, and the opt-in ones named, for the file ``path`` whose contents are ``data``."""
+    signals = all_signals(opt_in)
     values = [v for s in signals if s.needs == "bytes" for v in s.compute(Media(str(path), data))]
     if looks_like_video(data[:16]):
         return _hash_video(data, path, signals, values)
@@ -77,33 +78,35 @@ def _hash_video(data: bytes, path: Path, signals: list[Signal], values: list[Sig
                       int(video.get("width", 0)), int(video.get("height", 0)), len(frames))
 
 
-def hash_file(path: Path, limits: Limits = Limits(), *, fast: bool = True) -> HashOutcome:
+def hash_file(path: Path, limits: Limits = Limits(), *, fast: bool = True,
+              opt_in: frozenset[str] = frozenset()) -> HashOutcome:
     """Hash one file; failures are returned, not raised, so callers can report and go on."""
     try:
         data = read_bytes(path, limits)
     except ItemError as exc:
         return HashFailure(path, exc)
-    return hash_bytes(data, path, limits, fast=fast)
+    return hash_bytes(data, path, limits, fast=fast, opt_in=opt_in)
 
 
 def hash_files(
     paths: Iterable[Path], *, workers: int | None = None, limits: Limits = Limits(), fast: bool = True,
-    chunk: int = 8,
+    chunk: int = 8, opt_in: frozenset[str] = frozenset(),
 ) -> Iterator[HashOutcome]:
     """Hash many files on ``workers`` processes (default: all cores); yields as results arrive."""
     workers = workers or os.cpu_count() or 1
     if workers == 1:
         for path in paths:
-            yield hash_file(path, limits, fast=fast)
+            yield hash_file(path, limits, fast=fast, opt_in=opt_in)
         return
-    yield from _pooled(iter(paths), workers, limits, fast, chunk)
+    yield from _pooled(iter(paths), workers, limits, fast, chunk, opt_in)
 
 
-def _hash_chunk(paths: Sequence[Path], limits: Limits, fast: bool) -> list[HashOutcome]:
-    return [hash_file(p, limits, fast=fast) for p in paths]
+def _hash_chunk(paths: Sequence[Path], limits: Limits, fast: bool, opt_in: frozenset[str]) -> list[HashOutcome]:
+    return [hash_file(p, limits, fast=fast, opt_in=opt_in) for p in paths]
 
 
-def _pooled(paths: Iterator[Path], workers: int, limits: Limits, fast: bool, chunk: int) -> Iterator[HashOutcome]:
+def _pooled(paths: Iterator[Path], workers: int, limits: Limits, fast: bool, chunk: int,
+            opt_in: frozenset[str]) -> Iterator[HashOutcome]:
     """Keep ``2 * workers`` chunks in flight; after a worker crash, retry its chunks file by file."""
     retry: list[list[Path]] = []
     while True:
@@ -116,7 +119,7 @@ def _pooled(paths: Iterator[Path], workers: int, limits: Limits, fast: bool, chu
                     batch = retry.pop() if retry else _take(paths, chunk)
                     if not batch:
                         break
-                    pending[pool.submit(_hash_chunk, batch, limits, fast)] = batch
+                    pending[pool.submit(_hash_chunk, batch, limits, fast, opt_in)] = batch
                 if not pending:
                     return
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)

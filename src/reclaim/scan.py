@@ -19,6 +19,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from reclaim.hashing import FileHashes, HashOutcome, hash_bytes, hash_files
+from reclaim.identities import FaceMatch, FaceMatcher, current_actor, face_opt_in
+from reclaim.identities.matcher import items_missing_faces, replace_face_matches
 from reclaim.matching import Matcher
 from reclaim.media import Limits
 from reclaim.models import Match, MediaItem, SignalValue, Skipped
@@ -42,6 +44,7 @@ class ScanReport:
     missing_media: int = 0  # items whose media the source says is absent (kept as evidence, not hashed)
     failed: list[Skipped] = field(default_factory=list)
     matches: dict[str, list[Match]] = field(default_factory=dict)
+    face_matches: dict[str, list[FaceMatch]] = field(default_factory=dict)  # only for enrolled identities
 
 
 def scan_folder(
@@ -65,9 +68,13 @@ def scan_source(
     workers: int | None = None,
     limits: Limits = Limits(),
     on_progress: Progress | None = None,
+    actor: str | None = None,
 ) -> ScanReport:
-    """Scan any source whose items carry a file path (see the module docstring)."""
+    """Scan any source whose items carry a file path (see the module docstring). Faces are looked for only
+    when identities are enrolled; ``actor`` (default: current_actor()) is who the face audit log names."""
+    actor = actor or current_actor()
     with store.session() as session:
+        opt_in = face_opt_in(session)
         case = _case(session, case_name)
         scan = Scan(case_id=case.id, target=source.target)
         session.add(scan)
@@ -83,7 +90,7 @@ def scan_source(
     with store.session() as session:
         _record_skipped(session, case_id, scan_id, [s for s in found if isinstance(s, Skipped)])
         _record_missing(session, case_id, scan_id, missing)
-        todo = _needs_hashing(session, case_id, media)
+        todo = _needs_hashing(session, case_id, media, items_missing_faces(session, case_id) if opt_in else set())
     report.reused = len(media) - len(todo)
     done = report.reused
     if on_progress:
@@ -94,9 +101,9 @@ def scan_source(
         locators.setdefault(_path(item), []).append(item)
     writer = _BatchWriter(store, case_id, scan_id)
     for item in blobs:  # bytes a source already holds (a download): hashed here, never written to disk
-        writer.add(item, hash_bytes(item.data or b"", Path(item.locator), limits))
+        writer.add(item, hash_bytes(item.data or b"", Path(item.locator), limits, opt_in=opt_in))
         report.hashed += 1
-    for outcome in hash_files(list(locators), workers=workers, limits=limits):
+    for outcome in hash_files(list(locators), workers=workers, limits=limits, opt_in=opt_in):
         for item in locators[outcome.path]:
             writer.add(item, outcome)
             done += 1
@@ -106,7 +113,8 @@ def scan_source(
     writer.flush()
 
     with store.session() as session:
-        report.matches = _match_items(session, case_id, [i.locator for i in found])
+        faces = FaceMatcher.from_store(session, actor) if opt_in else None
+        report.matches, report.face_matches = _match_items(session, case_id, [i.locator for i in found], faces)
         report.failed = _failures(session, case_id, [i.locator for i in found])
         session.get(Scan, scan_id).finished_at = utcnow()  # type: ignore[union-attr]
     return report
@@ -126,7 +134,7 @@ def _path(item: MediaItem) -> Path:
     return item.path
 
 
-def _needs_hashing(session: Session, case_id: int, items: list[MediaItem]) -> list[MediaItem]:
+def _needs_hashing(session: Session, case_id: int, items: list[MediaItem], stale: set[str]) -> list[MediaItem]:
     stored = {
         locator: (size, mtime)
         for locator, size, mtime in session.execute(
@@ -140,7 +148,7 @@ def _needs_hashing(session: Session, case_id: int, items: list[MediaItem]) -> li
             current = (stat.st_size, stat.st_mtime_ns)
         except OSError:
             current = (None, None)
-        if stored.get(item.locator) != current or current == (None, None):
+        if stored.get(item.locator) != current or current == (None, None) or item.locator in stale:
             todo.append(item)
     return todo
 
@@ -212,10 +220,12 @@ def _record_missing(session: Session, case_id: int, scan_id: int, items: Iterabl
         row.signals = []
 
 
-def _match_items(session: Session, case_id: int, locators: list[str]) -> dict[str, list[Match]]:
-    """Replace the stored matches of these items with a fresh match against the current banks."""
+def _match_items(session: Session, case_id: int, locators: list[str], faces: FaceMatcher | None
+                 ) -> tuple[dict[str, list[Match]], dict[str, list[FaceMatch]]]:
+    """Replace the stored matches of these items with a fresh match against the current banks and identities."""
     matcher = Matcher.from_store(session)
     found: dict[str, list[Match]] = {}
+    found_faces: dict[str, list[FaceMatch]] = {}
     for chunk in _chunks(locators, 500):
         items = session.scalars(
             select(Item).where(Item.case_id == case_id, Item.locator.in_(chunk)).options(selectinload(Item.signals))
@@ -235,7 +245,11 @@ def _match_items(session: Session, case_id: int, locators: list[str]) -> dict[st
                 )
             if result.matches:
                 found[item.locator] = result.matches
-    return found
+            face_matches = faces.match(session, values, query=item.locator, action="scan") if faces else []
+            replace_face_matches(session, item.id, face_matches)
+            if face_matches:
+                found_faces[item.locator] = face_matches
+    return found, found_faces
 
 
 def _failures(session: Session, case_id: int, locators: list[str]) -> list[Skipped]:

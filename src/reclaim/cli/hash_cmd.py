@@ -12,10 +12,11 @@ from rich.markup import escape
 from reclaim.cli.output import emit_json, err, expand_paths, out, progress_bar
 from reclaim.errors import NotFound
 from reclaim.hashing import FileHashes, HashFailure, HashOutcome, hash_files
+from reclaim.identities import FaceMatcher, current_actor, face_opt_in
 from reclaim.matching import Matcher
 from reclaim.models import Skipped
 from reclaim.signals.vpdq import features_of
-from reclaim.store import open_store
+from reclaim.store import Store, open_store
 
 PathsArg = Annotated[list[Path], typer.Argument(help="Image files or folders (folders are searched recursively).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per line on stdout.")]
@@ -52,14 +53,23 @@ def match_command(
     json: JsonOpt = False,
     workers: WorkersOpt = None,
 ) -> int:
-    """Look every image up in the banks; matches are listed best first with their distance."""
-    with open_store() as store, store.session() as session:
-        matcher = Matcher.from_store(session, bank or [])
-    if not len(matcher):
-        raise NotFound("no active hashes in " + (f"bank(s) {', '.join(bank)}" if bank else "any bank") +
-                       "; add some with 'reclaim bank add'")
+    """Look every image up in the banks, and for the faces of enrolled identities (unless --bank narrows the
+    search to banks); matches are listed best first with their distance."""
+    with open_store() as store:
+        with store.session() as session:
+            matcher = Matcher.from_store(session, bank or [])
+            opt_in = frozenset() if bank else face_opt_in(session)
+            faces = FaceMatcher.from_store(session, current_actor()) if opt_in else None
+        if not len(matcher) and faces is None:
+            raise NotFound("no active hashes in " + (f"bank(s) {', '.join(bank)}" if bank else "any bank") +
+                           "; add some with 'reclaim bank add'")
+        return _match_files(store, matcher, faces, paths, json, workers, opt_in)
+
+
+def _match_files(store: Store, matcher: Matcher, faces: FaceMatcher | None, paths: list[Path], json: bool,
+                 workers: int | None, opt_in: frozenset[str]) -> int:
     failed = 0
-    for outcome in _hash_in_order(paths, workers, False):
+    for outcome in _hash_in_order(paths, workers, False, opt_in):
         if isinstance(outcome, HashFailure):
             failed += 1
             _report_failure(outcome, json)
@@ -67,26 +77,32 @@ def match_command(
         result = matcher.match(outcome.values)
         rows = [{"bank": m.bank, "bank_kind": m.bank_kind.value, "content_id": m.content_id,
                  "signal_type": m.signal, "distance": m.distance} for m in result.matches]
+        if faces is not None:
+            with store.session() as session:  # each face query is audit-logged as it happens
+                rows += [m.as_json() for m in faces.match(session, outcome.values, query=str(outcome.path))]
         if json:
             emit_json({"path": str(outcome.path), "matches": rows,
                        "suppressed": [{"bank": m.bank, "content_id": m.content_id} for m in result.suppressed]})
         elif rows:
             out.print(f"[bold red]MATCH[/] {escape(str(outcome.path))}")
             for row in rows:
-                out.print(f"  {row['bank']} ({row['bank_kind']}) / {escape(row['content_id'])}: "
+                out.print(f"  face of {escape(row['identity'])} at {row['box']}: distance {row['distance']:g}, "
+                          f"confidence {row['confidence']:.2f}" if row["signal_type"] == "face" else
+                          f"  {row['bank']} ({row['bank_kind']}) / {escape(row['content_id'])}: "
                           f"{row['signal_type']} distance {row['distance']:g}")
         else:
             out.print(f"[green]no match[/] {escape(str(outcome.path))}")
     return 1 if failed else 0
 
 
-def _hash_in_order(paths: list[Path], workers: int | None, full: bool) -> Iterator[HashOutcome | Skipped]:
+def _hash_in_order(paths: list[Path], workers: int | None, full: bool,
+                   opt_in: frozenset[str] = frozenset()) -> Iterator[HashOutcome | Skipped]:
     """Hash on all cores but yield in input order, so output is stable and diffable."""
     entries = list(dict.fromkeys(expand_paths(paths)))  # a file named twice is hashed and shown once
     files = [e for e in entries if isinstance(e, Path)]
     ready: dict[Path, HashOutcome] = {}
     with progress_bar("hashing", len(files)) as update:
-        outcomes = hash_files(files, workers=workers, fast=not full)
+        outcomes = hash_files(files, workers=workers, fast=not full, opt_in=opt_in)
         finished = 0
         for entry in entries:
             if isinstance(entry, Skipped):

@@ -34,19 +34,24 @@ def scan_command(
             "matches": [
                 {"path": loc, "matches": [{"bank": m.bank, "bank_kind": m.bank_kind.value,
                                            "content_id": m.content_id, "signal_type": m.signal,
-                                           "distance": m.distance} for m in ms]}
-                for loc, ms in sorted(report.matches.items())
+                                           "distance": m.distance} for m in report.matches.get(loc, [])]
+                 + [f.as_json() for f in report.face_matches.get(loc, [])]}
+                for loc in sorted(report.matches.keys() | report.face_matches.keys())
             ],
         })
     else:
         out.print(f"scanned {report.items} items in {escape(report.target)} into case [bold]{escape(case)}[/]: "
                   f"{report.hashed} hashed, {report.reused} already done, {len(report.failed)} not readable, "
                   + (f"{report.missing_media} media not in the export, " if report.missing_media else "")
-                  + f"[bold]{len(report.matches)} matched[/]")
+                  + f"[bold]{len(report.matches)} matched[/]"
+                  + (f", [bold]{len(report.face_matches)} show an enrolled face[/]" if report.face_matches else ""))
         for loc, matches in sorted(report.matches.items()):
             best = matches[0]
             out.print(f"[bold red]MATCH[/] {escape(loc)}  ->  {escape(best.bank)} / {escape(best.content_id)} "
                       f"({best.signal} distance {best.distance:g})")
+        for loc, faces in sorted(report.face_matches.items()):
+            out.print(f"[bold red]FACE[/] {escape(loc)}  ->  {escape(faces[0].identity)} "
+                      f"(distance {faces[0].distance:.3f}, confidence {faces[0].confidence:.2f})")
         for skipped in report.failed:
             err.print(f"[yellow]not read:[/] {escape(skipped.reason)}")
     return 1 if report.failed else 0

@@ -31,6 +31,8 @@ class Signal(abc.ABC):
     needs: ClassVar[Literal["bytes", "pixels", "frames"]]  # frames: decodes a video from the bytes itself
     default_threshold: ClassVar[float]
     index_cls: ClassVar[type[Index]]
+    # Computed only when a caller names it (costly, or privacy-bound like faces); see registry.all_signals.
+    opt_in: ClassVar[bool] = False
 
     @abc.abstractmethod
     def compute(self, media: Media) -> list[SignalValue]:

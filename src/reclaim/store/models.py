@@ -4,7 +4,10 @@ banks ─< bank_content ─< content_signals          (HMA's bank / content / si
 cases ─< scans
 cases ─< items ─< item_signals
              ├─< matches >── content_signals
+             ├─< face_matches              (identity copied by name)
              └─< reviews
+identities ─< identity_sources               (consented photos: bytes, descriptor, box)
+face_audit                                   (every face query: who, what, against whom)
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -140,7 +144,7 @@ class ItemSignal(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
     signal: Mapped[str] = mapped_column(String(50))
     version: Mapped[str] = mapped_column(String(50))
-    value: Mapped[str] = mapped_column(String(200))
+    value: Mapped[str] = mapped_column(String(400))  # a face value is ~280 characters
     quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
     item: Mapped[Item] = relationship(back_populates="signals")
 
@@ -163,6 +167,65 @@ class MatchRow(Base):
     suppressed: Mapped[bool] = mapped_column(Boolean, default=False)
     matched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     item: Mapped[Item] = relationship(back_populates="matches")
+
+
+class Identity(Base):
+    """A person enrolled for face search, with the consent it rests on (who recorded it, for whom, when)."""
+
+    __tablename__ = "identities"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    consent: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    on_behalf_of: Mapped[str | None] = mapped_column(String(200), nullable=True)  # None: the person themself
+    enrolled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sources: Mapped[list[IdentitySource]] = relationship(back_populates="identity", cascade="all, delete-orphan")
+
+
+class IdentitySource(Base):
+    """One of the person's own photos: the face descriptor to search with, and the photo to attribute to."""
+
+    __tablename__ = "identity_sources"
+    __table_args__ = (UniqueConstraint("identity_id", "sha256"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    identity_id: Mapped[int] = mapped_column(ForeignKey("identities.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    descriptor: Mapped[bytes] = mapped_column(LargeBinary)  # 128 float32
+    box: Mapped[list] = mapped_column(JSON)  # x, y, w, h of the enrolled face
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    identity: Mapped[Identity] = relationship(back_populates="sources")
+
+
+class FaceMatchRow(Base):
+    """A face in an item within the same-person distance of an enrolled identity."""
+
+    __tablename__ = "face_matches"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    identity: Mapped[str] = mapped_column(String(200))
+    signal_version: Mapped[str] = mapped_column(String(50))
+    distance: Mapped[float] = mapped_column(Float)
+    confidence: Mapped[float] = mapped_column(Float)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)  # within the stricter auto-flag distance
+    box: Mapped[list] = mapped_column(JSON)
+    matched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class FaceAudit(Base):
+    """Append-only: every face query, refusal, enrolment and removal, with who asked."""
+
+    __tablename__ = "face_audit"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(30))
+    query: Mapped[str] = mapped_column(Text)  # the file, locator or identity the action was about
+    compared: Mapped[list] = mapped_column(JSON)  # identity names the faces were compared with
+    faces: Mapped[int] = mapped_column(Integer, default=0)
+    matched: Mapped[list] = mapped_column(JSON)  # identity names within the same-person distance
+    outcome: Mapped[str] = mapped_column(String(30), default="ok")  # ok, refused
 
 
 class TakedownRequest(Base):

@@ -1,0 +1,20 @@
+"""Identities enrolled with consent, face matching against them only, and the face audit log."""
+
+from reclaim.identities.audit import AuditEntry, audit_log, current_actor
+from reclaim.identities.matcher import FaceMatch, FaceMatcher, confidence, face_opt_in
+from reclaim.identities.service import IdentitySummary, enroll, list_identities, remove_identity, require_identity
+
+__all__ = [
+    "AuditEntry",
+    "FaceMatch",
+    "FaceMatcher",
+    "IdentitySummary",
+    "audit_log",
+    "confidence",
+    "current_actor",
+    "enroll",
+    "face_opt_in",
+    "list_identities",
+    "remove_identity",
+    "require_identity",
+]

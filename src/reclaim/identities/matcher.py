@@ -1,0 +1,121 @@
+"""Compare faces found in media with the enrolled identities only, and log every comparison.
+
+There is no "who is this" query: a face is compared with the descriptors of the people enrolled with consent,
+and answers only "this looks like <enrolled name>" within the same-person distance (0.6; flagged at 0.5).
+With nobody enrolled the matcher does not exist and faces are not even computed (``face_opt_in``).
+Each face reports its nearest identity (the minimum distance over that person's photos).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import delete, exists, func, select
+from sqlalchemy.orm import Session
+
+from reclaim.errors import UserError
+from reclaim.identities import audit
+from reclaim.index.face_vectors import Box, FaceVectorIndex, unpack_face
+from reclaim.models import SignalValue
+from reclaim.signals.face import AUTO_FLAG, INSTALL_HINT, SAME_PERSON, FaceSignal, faces_available
+from reclaim.store.models import FaceMatchRow, Identity, IdentitySource, Item, ItemSignal
+
+# Logistic map from distance to the probability of "same person", fitted on bench/faces.py's composites
+# (astronaut and grace_hopper under scale, rotation, colour, JPEG and mirroring): 0.5 at the DESIGN.md
+# threshold, ~0.9 at the auto-flag distance.
+_MIDPOINT, _WIDTH = SAME_PERSON, 0.045
+
+
+def confidence(distance: float) -> float:
+    return 1.0 / (1.0 + math.exp((distance - _MIDPOINT) / _WIDTH))
+
+
+@dataclass(frozen=True)
+class FaceMatch:
+    identity: str
+    distance: float
+    confidence: float
+    box: Box
+    version: str = FaceSignal.version
+
+    @property
+    def flagged(self) -> bool:
+        return self.distance <= AUTO_FLAG
+
+    def as_json(self) -> dict[str, Any]:
+        """The shape ``reclaim match --json`` and scans use in their ``matches`` lists."""
+        return {"signal_type": "face", "identity": self.identity, "distance": round(self.distance, 4),
+                "confidence": round(self.confidence, 3), "box": list(self.box), "flagged": self.flagged}
+
+
+def face_opt_in(session: Session) -> frozenset[str]:
+    """``{"face"}`` when someone is enrolled (faces must then be computed), else nothing."""
+    if session.scalar(select(func.count()).select_from(Identity)) == 0:
+        return frozenset()
+    if not faces_available():
+        raise UserError(f"identities are enrolled, so scans look for their faces; {INSTALL_HINT}")
+    return frozenset({FaceSignal.name})
+
+
+class FaceMatcher:
+    """The enrolled descriptors in memory, built once per command, answering per item."""
+
+    def __init__(self, sources: Sequence[tuple[int, str, np.ndarray]], actor: str) -> None:
+        self.actor = actor
+        self._names = {ref: name for ref, name, _ in sources}
+        self._index = FaceVectorIndex()
+        if sources:
+            self._index.add_vectors([ref for ref, _, _ in sources], np.stack([v for _, _, v in sources]))
+
+    @classmethod
+    def from_store(cls, session: Session, actor: str, names: Sequence[str] = ()) -> FaceMatcher:
+        query = select(IdentitySource.id, Identity.name, IdentitySource.descriptor).join(Identity)
+        if names:
+            query = query.where(Identity.name.in_(names))
+        rows = [(ref, name, np.frombuffer(blob, dtype=np.float32)) for ref, name, blob in session.execute(query)]
+        return cls(rows, actor)
+
+    @property
+    def identities(self) -> list[str]:
+        return sorted(set(self._names.values()))
+
+    def match(self, session: Session, values: Iterable[SignalValue], *, query: str,
+              action: str = "match") -> list[FaceMatch]:
+        """Each face's nearest enrolled identity within 0.6, best first; one audit row per query with faces."""
+        faces = [v for v in values if v.signal == FaceSignal.name]
+        if not faces or not self._names:
+            return []
+        found = []
+        for value in faces:
+            if value.version != FaceSignal.version:
+                continue
+            descriptor, box = unpack_face(value.value)
+            hits = self._index.query_vector(descriptor, SAME_PERSON)
+            if hits:
+                best = hits[0]
+                found.append(FaceMatch(self._names[best.ref], best.distance, confidence(best.distance), box))
+        found.sort(key=lambda m: (m.distance, m.identity))
+        audit.record(session, self.actor, action, query, compared=self.identities, faces=len(faces),
+                     matched=[m.identity for m in found])
+        return found
+
+
+def items_missing_faces(session: Session, case_id: int) -> set[str]:
+    """Locators of hashed items with no face values, scanned before the current identities were all enrolled
+    (faces were perhaps not looked for then): a scan hashes them again."""
+    since = select(func.min(Identity.enrolled_at)).scalar_subquery()
+    has_face = exists().where(ItemSignal.item_id == Item.id, ItemSignal.signal == FaceSignal.name)
+    return set(session.scalars(select(Item.locator).where(
+        Item.case_id == case_id, Item.status == "hashed", Item.scanned_at < since, ~has_face)))
+
+
+def replace_face_matches(session: Session, item_id: int, found: Sequence[FaceMatch]) -> None:
+    """Store an item's face matches in place of the previous ones (a rerun reflects removals at once)."""
+    session.execute(delete(FaceMatchRow).where(FaceMatchRow.item_id == item_id))
+    session.add_all(FaceMatchRow(item_id=item_id, identity=m.identity, signal_version=m.version,
+                                 distance=m.distance, confidence=m.confidence, flagged=m.flagged, box=list(m.box))
+                    for m in found)

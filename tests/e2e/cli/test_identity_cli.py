@@ -1,0 +1,73 @@
+"""``reclaim identity`` with ``match`` and ``scan``: faces are answered only for enrolled identities."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+CONSENT = "self-enrolled at the centre on 2026-11-28 to find fakes"
+
+
+@pytest.fixture
+def folder(tmp_path: Path, face_photos: dict[str, Path]) -> Path:
+    found = tmp_path / "found"
+    found.mkdir()
+    for key in ("fake_astronaut", "fake_grace_hopper", "scene"):
+        shutil.copy(face_photos[key], found / face_photos[key].name)
+    return found
+
+
+def test_no_enrolled_identity_no_face_results(cli, database_url: str, folder: Path, known_jpeg: Path) -> None:
+    assert cli("match", folder / "fake_astronaut.jpg").code == 2  # no banks, nobody enrolled: nothing to ask
+    assert cli("bank", "create", "known").code == 0 and cli("bank", "add", "known", known_jpeg).code == 0
+    lines = cli("match", "--json", "--workers", "1", folder).json_lines()
+    assert [m for line in lines for m in line["matches"]] == []
+    report = cli("scan", folder, "--case", "c1", "--json", "--workers", "1").json_lines()[0]
+    assert report["matches"] == []
+    assert cli("identity", "audit", "--json").json_lines() == [[]]
+
+
+def test_enrol_match_scan_audit_remove(cli, database_url: str, folder: Path, face_photos: dict[str, Path],
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RECLAIM_ACTOR", "officer kim")
+    result = cli("identity", "enroll", "astro", face_photos["astronaut"], "--consent", CONSENT,
+                 "--on-behalf-of", "the astronaut")
+    assert result.code == 0, result.err
+    (listed,) = cli("identity", "list", "--json").json_lines()[0]
+    assert (listed["identity"], listed["photos"], listed["recorded_by"], listed["on_behalf_of"]) == (
+        "astro", 1, "officer kim", "the astronaut")
+
+    lines = {Path(line["path"]).name: line for line in
+             cli("match", "--json", "--workers", "1", folder).json_lines()}
+    (face,) = lines["fake_astronaut.jpg"]["matches"]
+    assert face["signal_type"] == "face" and face["identity"] == "astro" and face["distance"] < 0.5
+    assert set(face) >= {"confidence", "box"} and len(face["box"]) == 4
+    assert lines["fake_grace_hopper.jpg"]["matches"] == [] and lines["scene.png"]["matches"] == []
+
+    report = cli("scan", folder, "--case", "c1", "--json", "--workers", "1").json_lines()[0]
+    assert [(Path(m["path"]).name, [x["identity"] for x in m["matches"]]) for m in report["matches"]] == [
+        ("fake_astronaut.jpg", ["astro"])]
+
+    (audit,) = cli("identity", "audit", "--json").json_lines()
+    assert {e["actor"] for e in audit} == {"officer kim"}
+    assert {e["action"] for e in audit} == {"enroll", "match", "scan"}
+    assert any(e["action"] == "scan" and e["matched"] == ["astro"] for e in audit)
+
+    assert cli("identity", "remove", "astro").code == 0
+    report = cli("scan", folder, "--case", "c1", "--json", "--workers", "1").json_lines()[0]
+    assert report["matches"] == []  # removal takes the stored face results with it
+    assert cli("identity", "remove", "astro").code == 2
+
+
+def test_items_scanned_before_enrolment_are_checked_for_faces(cli, database_url: str, folder: Path,
+                                                              face_photos: dict[str, Path]) -> None:
+    assert cli("scan", folder, "--case", "c1", "--json", "--workers", "1").json_lines()[0]["matches"] == []
+    assert cli("identity", "enroll", "astro", face_photos["astronaut"], "--consent", CONSENT).code == 0
+    report = cli("scan", folder, "--case", "c1", "--json", "--workers", "1").json_lines()[0]
+    assert [Path(m["path"]).name for m in report["matches"]] == ["fake_astronaut.jpg"]
+    assert report["hashed"] == 3  # hashed again, this time looking for faces
+    again = cli("scan", folder, "--case", "c1", "--json", "--workers", "1").json_lines()[0]
+    assert again["hashed"] == 0 and len(again["matches"]) == 1  # checked once is enough
+
