@@ -28,20 +28,24 @@ PROBES = np.searchsorted(WEIGHTS, np.arange(kernels.CHUNKS + 1), side="right")
 PROBE_NS, ENTRY_NS, VERIFY_NS, SCAN_NS = 11.0, 3.0, 50.0, 2.0
 
 
-def _passing_fraction(radius: int) -> float:
-    """Expected fraction of a bucket's entries that pass the inline pre-filter, summed over the probe masks.
+def _passing_per_bucket(radius: int) -> float:
+    """Expected entries per table that pass the inline pre-filter, in units of one bucket's size.
 
     An entry in a bucket probed with a weight-w mask passes if its next chunk differs from the query's in at most
-    radius // 8 - w bits, which for unrelated codes happens with probability sum(C(16, b), b <= that) / 2**16.
+    radius // 8 - w bits, which for unrelated codes happens with probability sum(C(16, b), b <= that) / 2**16;
+    there are C(16, w) such masks.
     """
     rho, t2 = radius // kernels.CHUNKS, radius // 8
-    return sum(
-        math.comb(kernels.CHUNKS, w) * sum(math.comb(16, b) for b in range(min(t2 - w, 16) + 1))
-        for w in range(min(rho, kernels.CHUNKS) + 1)
-    ) / kernels.CHUNK_VALUES
+    return (
+        sum(
+            math.comb(kernels.CHUNKS, w) * sum(math.comb(16, b) for b in range(min(t2 - w, 16) + 1))
+            for w in range(min(rho, kernels.CHUNKS) + 1)
+        )
+        / kernels.CHUNK_VALUES
+    )
 
 
-PASSING = np.array([_passing_fraction(r) for r in range(kernels.CODE_BITS + 1)])
+PASSING = np.array([_passing_per_bucket(r) for r in range(kernels.CODE_BITS + 1)])
 
 
 def prefers_scan(rows: int, radius: int) -> bool:

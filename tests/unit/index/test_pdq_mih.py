@@ -111,7 +111,9 @@ def test_codes_at_exactly_the_radius(radius: int, extra_chunks: list[int], seed:
     bits = []
     for distance in (d for d in (radius - 1, radius, radius + 1) if 0 <= d <= 256):
         per_chunk = [distance // 16 + (i < distance % 16) for i in range(16)]
-        spread = [16 * chunk + rng.choice(16, per_chunk[rank], replace=False) for rank, chunk in enumerate(extra_chunks)]
+        spread = [
+            16 * chunk + rng.choice(16, per_chunk[rank], replace=False) for rank, chunk in enumerate(extra_chunks)
+        ]
         bits += [np.concatenate(spread), rng.permutation(256)[:distance], np.arange(distance)]
     stored = flip(np.repeat(query, len(bits), axis=0), bits)
     with small_segments(strategy, flush_rows=4):
