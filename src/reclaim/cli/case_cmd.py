@@ -11,6 +11,8 @@ from rich.table import Table
 
 from reclaim.cases import Decision, case_bank_name, case_items, create_case, list_cases, review_item
 from reclaim.cli.output import emit_json, out
+from reclaim.evidence.acquisition import record_review
+from reclaim.evidence.casefiles import CaseFiles
 from reclaim.store import open_store
 
 app = typer.Typer(help="Cases: the items scans found and what they matched.", no_args_is_help=True)
@@ -37,7 +39,8 @@ def review(
 ) -> None:
     """Record a review decision; confirmed items are banked so later scans catch their re-uploads."""
     with open_store() as store, store.session() as session:
-        review_item(session, name, item, decision, reviewer or getpass.getuser(), note)
+        recorded = review_item(session, name, item, decision, reviewer or getpass.getuser(), note)
+        record_review(session, CaseFiles.for_case(name), recorded, getpass.getuser())
     extra = f"; its hashes are now in bank {case_bank_name(name)}" if decision is Decision.CONFIRMED else ""
     out.print(f"recorded {decision.value} for {escape(item)} in case {escape(name)}{extra}")
 

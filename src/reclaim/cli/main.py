@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from typer.exceptions import TyperException
 
-from reclaim.cli import bank_cmd, case_cmd, demo_cmd, hash_cmd, identity_cmd, scan_cmd
+from reclaim.cli import bank_cmd, case_cmd, demo_cmd, evidence_cmd, hash_cmd, identity_cmd, scan_cmd
 from reclaim.cli.output import err
 from reclaim.errors import ReclaimError
 
@@ -25,6 +25,7 @@ app.command("scan")(scan_cmd.scan_command)
 app.command("demo")(demo_cmd.demo_command)
 app.add_typer(bank_cmd.app, name="bank")
 app.add_typer(case_cmd.app, name="case")
+app.add_typer(evidence_cmd.app, name="evidence")
 app.add_typer(identity_cmd.app, name="identity")
 
 

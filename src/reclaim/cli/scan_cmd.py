@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 from typing import Annotated
 
@@ -9,6 +10,8 @@ import typer
 from rich.markup import escape
 
 from reclaim.cli.output import emit_json, err, out, progress_bar
+from reclaim.evidence.acquisition import record_acquisitions
+from reclaim.evidence.casefiles import CaseFiles
 from reclaim.scan import scan_source
 from reclaim.sources import source_for, source_names
 from reclaim.store import open_store
@@ -24,8 +27,11 @@ def scan_command(
 ) -> int:
     """Scan a folder or export into a case; an interrupted scan resumes where it stopped when run again."""
     reader = source_for(str(path), source)
-    with open_store() as store, progress_bar(f"scanning {path}") as update:
-        report = scan_source(store, case, reader, workers=workers, on_progress=update)
+    with open_store() as store:
+        with progress_bar(f"scanning {path}") as update:
+            report = scan_source(store, case, reader, workers=workers, on_progress=update)
+        with store.session() as session:  # every stored item gets its custody entry, also after a resume
+            record_acquisitions(session, CaseFiles.for_case(case), getpass.getuser())
     if json:
         emit_json({
             "case": report.case, "target": report.target, "items": report.items, "hashed": report.hashed,

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from reclaim.cases.service import current_decisions, get_case
-from reclaim.store.models import Item
+from reclaim.store.models import Item, Scan
 
 FORMAT = "reclaim-evidence-bundle/1"
 
@@ -38,7 +38,8 @@ def build_manifest(session: Session, case_name: str, *, actor: str) -> dict[str,
         .options(selectinload(Item.signals), selectinload(Item.matches))
         .order_by(Item.locator)
     ).all()
-    records = [_item_record(item, decisions.get(item.id)) for item in items]
+    targets = dict(session.execute(select(Scan.id, Scan.target).where(Scan.case_id == case.id)).all())
+    records = [_item_record(item, decisions.get(item.id), targets.get(item.scan_id)) for item in items]
     return {
         "format": FORMAT,
         "tool": {"name": "reclaim", "version": version("reclaim")},
@@ -50,7 +51,7 @@ def build_manifest(session: Session, case_name: str, *, actor: str) -> dict[str,
     }
 
 
-def _item_record(item: Item, review: Any) -> dict[str, Any]:
+def _item_record(item: Item, review: Any, scan_target: str | None) -> dict[str, Any]:
     signals = {s.signal: s for s in item.signals}
     pdq = signals.get("pdq")
     return {
@@ -66,6 +67,7 @@ def _item_record(item: Item, review: Any) -> dict[str, Any]:
         "width": item.width,
         "height": item.height,
         "acquired_at": iso(item.scanned_at),
+        "scan_target": scan_target,
         "context": dict(item.context or {}),
         "matches": [
             {"bank": m.bank, "bank_kind": m.bank_kind, "content_id": m.content_id, "signal_type": m.signal,
