@@ -2,8 +2,9 @@
 
 It makes "known" images (package-shipped portraits pasted onto generated scenes, standing in for abusive
 fakes), enrols them in a bank, builds a folder of re-uploads (re-encoded, resized, recoloured, cropped),
-unrelated decoys and broken files, scans it into the case ``demo`` and reports what was found. Everything
-is written under ``out``: the database, the images and ``report.json``.
+unrelated decoys and broken files, scans it into the case ``demo`` and reports what was found. It then drafts
+Korean and English removal notices for the matches and tracks one request until a local web host takes the
+items down. Everything is written under ``out``: the database, the images, ``notices/`` and ``report.json``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from reclaim.models import BankKind
 from reclaim.scan import Progress, ScanReport, scan_folder
 from reclaim.store import open_store
 from reclaim.synthetic import GLOBAL_EDITS, LOCAL_EDITS, composite, jpeg_bytes, sample_faces, scene
+from reclaim.takedown.showcase import TakedownDemo, demo_takedown
 
 CASE = "demo"
 BANK = "demo-known"
@@ -36,6 +38,7 @@ class DemoResult:
     reuploads: list[str]  # locators that should match
     hard_cases: list[str]  # crops/banners PDQ is expected to miss
     decoys: list[str]  # locators that must not match
+    takedown: TakedownDemo  # notices drafted for the matches, one request tracked until the host removed them
 
     @property
     def found(self) -> list[str]:
@@ -76,7 +79,10 @@ def run_demo(out: Path, *, workers: int | None = None, on_progress: Progress | N
     say(f"built a folder to scan: {len(reuploads)} re-uploads, {len(hard)} crops/banners, "
         f"{len(decoys)} decoys, 2 broken files")
     report = scan_folder(store, CASE, found_dir, workers=workers, on_progress=on_progress)
-    result = DemoResult(out, database_url, report, reuploads, hard, decoys)
+    takedown = demo_takedown(store, CASE, found_dir, out / "notices")
+    say(f"drafted Korean and English notices in {out / 'notices'}; request #{takedown.request_id} was sent, the "
+        f"local host took {takedown.removed}/{takedown.reported} items down and a re-check found it {takedown.state}")
+    result = DemoResult(out, database_url, report, reuploads, hard, decoys, takedown)
     (out / "report.json").write_text(json.dumps(_summary(result), indent=2))
     store.close()
     return result
@@ -119,4 +125,7 @@ def _summary(result: DemoResult) -> dict:
         "matches": {loc: [{"bank": m.bank, "content_id": m.content_id, "signal_type": m.signal,
                            "distance": m.distance} for m in ms] for loc, ms in sorted(report.matches.items())},
         "not_read": [{"path": s.locator, "error": s.reason} for s in report.failed],
+        "takedown": {"notices": [p.name for p in result.takedown.notices], "request": result.takedown.request_id,
+                     "state": result.takedown.state,
+                     "removed": f"{result.takedown.removed}/{result.takedown.reported}"},
     }

@@ -35,6 +35,6 @@ def demo_command(
     for skipped in report.failed:
         out.print(f"  [yellow]not read[/] {escape(skipped.reason)}")
     out.print(f"\nEverything is under {escape(str(result.out))}: database reclaim.db, report.json, "
-              "known/ and found/.")
+              "notices/, known/ and found/.")
     out.print(f"Look around with: RECLAIM_DATABASE_URL={result.database_url} reclaim case show demo")
     return 0

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from typer.exceptions import TyperException
 
-from reclaim.cli import bank_cmd, case_cmd, demo_cmd, evidence_cmd, hash_cmd, identity_cmd, scan_cmd
+from reclaim.cli import bank_cmd, case_cmd, demo_cmd, evidence_cmd, hash_cmd, identity_cmd, scan_cmd, takedown_cmd
 from reclaim.cli.output import err
 from reclaim.errors import ReclaimError
 
@@ -27,6 +27,8 @@ app.add_typer(bank_cmd.app, name="bank")
 app.add_typer(case_cmd.app, name="case")
 app.add_typer(evidence_cmd.app, name="evidence")
 app.add_typer(identity_cmd.app, name="identity")
+app.add_typer(takedown_cmd.app, name="takedown")
+app.command("stats")(takedown_cmd.stats_command)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,6 +16,7 @@ def test_demo_runs_offline_and_finds_every_reupload(cli, tmp_path: Path, reclaim
     assert all(Path(loc).is_relative_to(out.resolve()) for loc in report["matches"])
     assert not reclaim_home.exists()  # the demo writes only under --out
     assert f"re-uploads found:    {found}/{total}" in result.out
+    assert report["takedown"]["state"] == "removed" and len(report["takedown"]["notices"]) == 2
 
     shown = cli("case", "show", "demo", "--json")  # same database, reached the documented way
     assert shown.code == 2  # the user's own database has no demo case ...
