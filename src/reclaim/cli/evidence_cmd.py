@@ -15,21 +15,23 @@ from reclaim.cli.output import emit_json, err, out
 from reclaim.errors import UserError
 from reclaim.evidence.bundle import export_bundle
 from reclaim.evidence.casefiles import CaseFiles
+from reclaim.evidence.originals import acquire_originals, preview
 from reclaim.evidence.verify import verify_bundle
 from reclaim.store import open_store
 
 app = typer.Typer(help="Evidence: signed bundles with a custody log, and their independent verification.",
                   no_args_is_help=True)
 PASSPHRASE_ENV = "RECLAIM_EXPORT_PASSPHRASE"
+VAULT_PASSPHRASE_ENV = "RECLAIM_VAULT_PASSPHRASE"
 
 
-def _passphrase(confirm: bool) -> str:
-    """From RECLAIM_EXPORT_PASSPHRASE, else asked at the terminal (never on the command line)."""
-    value = os.environ.get(PASSPHRASE_ENV)
+def _passphrase(confirm: bool, env: str = PASSPHRASE_ENV, what: str = "the originals") -> str:
+    """From the environment variable ``env``, else asked at the terminal (never on the command line)."""
+    value = os.environ.get(env)
     if value is None:
-        value = typer.prompt("Passphrase for the originals", hide_input=True, confirmation_prompt=confirm)
+        value = typer.prompt(f"Passphrase for {what}", hide_input=True, confirmation_prompt=confirm)
     if len(value) < 8:
-        raise UserError("the originals' passphrase must have at least 8 characters")
+        raise UserError(f"the passphrase for {what} must have at least 8 characters")
     return value
 
 
@@ -77,6 +79,36 @@ def verify(
         for problem in result.problems:
             err.print(f"[red]FAIL[/] {escape(problem)}")
     return 0 if result.ok else 4
+
+
+@app.command("acquire")
+def acquire(
+    case: Annotated[str, typer.Argument(help="Case name.")],
+    actor: Annotated[str, typer.Option(help="Who acquires (default: your user name).")] = "",
+) -> int:
+    """Copy the flagged items' originals into the case's encrypted vault (passphrase: $RECLAIM_VAULT_PASSPHRASE)."""
+    passphrase = _passphrase(confirm=True, env=VAULT_PASSPHRASE_ENV, what="the case vault")
+    with open_store() as store, store.session() as session:
+        result = acquire_originals(session, CaseFiles.for_case(case), passphrase, actor or getpass.getuser())
+    out.print(f"vaulted {result.stored} originals ({result.already} were already in the vault)")
+    for locator in result.unavailable:
+        err.print(f"[yellow]not vaulted:[/] {escape(locator)}: file gone or changed since it was found")
+    return 1 if result.unavailable else 0
+
+
+@app.command("preview")
+def preview_command(
+    case: Annotated[str, typer.Argument(help="Case name.")],
+    sha256: Annotated[str, typer.Argument(help="The vaulted item's sha256.")],
+    out_path: Annotated[Path, typer.Option("--out", help="JPEG file to write.")],
+    unblur: Annotated[bool, typer.Option(help="Show the real picture; recorded in the custody log.")] = False,
+    actor: Annotated[str, typer.Option(help="Who looks (default: your user name).")] = "",
+) -> None:
+    """Write a blurred preview of a vaulted item (or, with --unblur, the picture itself, logged)."""
+    passphrase = _passphrase(confirm=False, env=VAULT_PASSPHRASE_ENV, what="the case vault")
+    data = preview(CaseFiles.for_case(case), sha256.lower(), passphrase, actor or getpass.getuser(), unblur=unblur)
+    out_path.write_bytes(data)
+    out.print(f"wrote {'UNBLURRED' if unblur else 'blurred'} preview {escape(str(out_path))}")
 
 
 @app.command("log")

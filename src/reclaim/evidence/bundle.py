@@ -136,7 +136,7 @@ def _add_originals(flagged: list[dict[str, Any]], folder: Path, passphrase: str,
     count = 0
     for record in flagged:
         path = media_path(record)
-        if path is not None and _file_sha256(path) == record["sha256"]:  # unchanged since it was found
+        if path is not None and file_sha256(path) == record["sha256"]:  # unchanged since it was found
             vault.put_file(path)
             count += 1
     for file in sorted(p for p in folder.rglob("*") if p.is_file() and "tmp" not in p.relative_to(folder).parts):
@@ -146,7 +146,7 @@ def _add_originals(flagged: list[dict[str, Any]], folder: Path, passphrase: str,
     return count
 
 
-def _file_sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     with open(path, "rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 

@@ -196,3 +196,26 @@ def test_not_a_zip(cli, tmp_path: Path) -> None:
     fake.write_text("hello")
     result = cli("evidence", "verify", fake)
     assert result.code == 4 and "not a readable zip archive" in result.err
+
+
+def test_vault_acquire_preview_and_logged_unblur(cli, built, monkeypatch, tmp_path: Path) -> None:
+    home, bundle = built
+    monkeypatch.setenv("RECLAIM_HOME", str(home))
+    monkeypatch.setenv("RECLAIM_VAULT_PASSPHRASE", "vault passphrase 1")
+    acquired = cli("evidence", "acquire", "c1")
+    assert acquired.code == 0 and "vaulted 2 originals" in acquired.out
+    assert "vaulted 0 originals (2 were already" in cli("evidence", "acquire", "c1").out
+    with zipfile.ZipFile(bundle) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+    sha = next(i["sha256"] for i in manifest["items"] if i["locator"].endswith("copy.jpg"))
+    blurred, clear = tmp_path / "b.jpg", tmp_path / "c.jpg"
+    assert cli("evidence", "preview", "c1", sha, "--out", blurred).code == 0
+    assert cli("evidence", "preview", "c1", sha, "--out", clear, "--unblur").code == 0
+    with Image.open(blurred) as b, Image.open(clear) as c:
+        assert max(b.size) <= 256 and c.size == (640, 480)
+    actions = [(e["action"], e["object_sha256"]) for e in cli("evidence", "log", "c1", "--json").json_lines()]
+    assert actions.count(("media.vaulted", sha)) == 1
+    assert ("media.unblurred", sha) in actions and actions.count(("media.read", sha)) == 2
+    monkeypatch.setenv("RECLAIM_VAULT_PASSPHRASE", "wrong passphrase")
+    wrong = cli("evidence", "preview", "c1", sha, "--out", blurred)
+    assert wrong.code == 2 and "wrong passphrase" in wrong.err
