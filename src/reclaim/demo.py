@@ -10,6 +10,8 @@ items down. Everything is written under ``out``: the database, the images, ``not
 from __future__ import annotations
 
 import json
+import shutil
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +19,15 @@ from pathlib import Path
 from PIL import Image
 
 from reclaim.banks.service import add_content, create_bank
+from reclaim.cases import Decision, review_item
+from reclaim.evidence.acquisition import record_acquisitions, record_review
+from reclaim.evidence.bundle import export_bundle
+from reclaim.evidence.casefiles import CaseFiles
+from reclaim.evidence.verify import verify_bundle
 from reclaim.hashing import FileHashes, hash_file
 from reclaim.models import BankKind
 from reclaim.scan import Progress, ScanReport, scan_folder
-from reclaim.store import open_store
+from reclaim.store import Store, open_store
 from reclaim.synthetic import GLOBAL_EDITS, LOCAL_EDITS, composite, jpeg_bytes, sample_faces, scene
 from reclaim.takedown.showcase import TakedownDemo, demo_takedown
 
@@ -39,6 +46,7 @@ class DemoResult:
     hard_cases: list[str]  # crops/banners PDQ is expected to miss
     decoys: list[str]  # locators that must not match
     takedown: TakedownDemo  # notices drafted for the matches, one request tracked until the host removed them
+    evidence: DemoEvidence  # reviews recorded, a signed bundle exported and verified
 
     @property
     def found(self) -> list[str]:
@@ -49,11 +57,23 @@ class DemoResult:
         return [loc for loc in self.decoys if loc in self.report.matches]
 
 
+@dataclass(frozen=True)
+class DemoEvidence:
+    confirmed: int
+    second_look: int
+    bundle: Path
+    report_pdf: Path | None
+    report_html: Path
+    verified: bool
+    custody_entries: int
+
+
 def run_demo(out: Path, *, workers: int | None = None, on_progress: Progress | None = None,
              say: Callable[[str], None] = lambda _: None) -> DemoResult:
     out = out.resolve()
     if (out / "reclaim.db").exists():
-        (out / "reclaim.db").unlink()  # the demo always starts from a clean case
+        (out / "reclaim.db").unlink()  # the demo always starts from a clean case ...
+    shutil.rmtree(out / "cases", ignore_errors=True)  # ... with a fresh case key and custody log
     database_url = f"sqlite:///{out / 'reclaim.db'}"
     known_dir, found_dir = out / "known", out / "found"
     for folder in (known_dir, found_dir / "channel-a", found_dir / "channel-b", found_dir / "other"):
@@ -79,13 +99,44 @@ def run_demo(out: Path, *, workers: int | None = None, on_progress: Progress | N
     say(f"built a folder to scan: {len(reuploads)} re-uploads, {len(hard)} crops/banners, "
         f"{len(decoys)} decoys, 2 broken files")
     report = scan_folder(store, CASE, found_dir, workers=workers, on_progress=on_progress)
+    evidence = _review_and_export(store, out, report.matches, hard)
+    say(f"an officer confirmed {evidence.confirmed} matches and flagged {evidence.second_look} for a second look; "
+        f"signed evidence bundle {evidence.bundle} ({'verified' if evidence.verified else 'NOT verified'}, "
+        f"{evidence.custody_entries} custody entries)")
     takedown = demo_takedown(store, CASE, found_dir, out / "notices")
     say(f"drafted Korean and English notices in {out / 'notices'}; request #{takedown.request_id} was sent, the "
         f"local host took {takedown.removed}/{takedown.reported} items down and a re-check found it {takedown.state}")
-    result = DemoResult(out, database_url, report, reuploads, hard, decoys, takedown)
+    result = DemoResult(out, database_url, report, reuploads, hard, decoys, takedown, evidence)
     (out / "report.json").write_text(json.dumps(_summary(result), indent=2))
     store.close()
     return result
+
+
+def _review_and_export(store: Store, out: Path, matches: dict, hard: list[str]) -> DemoEvidence:
+    """An officer's pass over the matches, recorded in the custody log, then a signed, verified bundle."""
+    officer = "demo-officer"
+    files = CaseFiles.for_case(CASE, home=out)
+    confirmed = second_look = 0
+    with store.session() as session:
+        record_acquisitions(session, files, officer)
+        for locator in sorted(matches):
+            decision = Decision.NEEDS_SECOND_LOOK if locator in hard else Decision.CONFIRMED
+            review = review_item(session, CASE, locator, decision, officer, "demo review")
+            record_review(session, files, review, officer)
+            confirmed += decision is Decision.CONFIRMED
+            second_look += decision is Decision.NEEDS_SECOND_LOOK
+    folder = out / "evidence"
+    folder.mkdir(exist_ok=True)
+    bundle = folder / "demo-evidence.zip"
+    with store.session() as session:
+        exported = export_bundle(session, files, bundle, actor=officer)
+    with zipfile.ZipFile(bundle) as zf:  # the reports, next to the bundle, for people to open
+        for name in ("report.html", "report.pdf"):
+            if name in zf.namelist():
+                (folder / name).write_bytes(zf.read(name))
+    verification = verify_bundle(bundle)
+    return DemoEvidence(confirmed, second_look, bundle, folder / "report.pdf" if exported.pdf else None,
+                        folder / "report.html", verification.ok, verification.custody_entries)
 
 
 def _build_found_folder(found: Path, known: dict[str, Image.Image]) -> tuple[list[str], list[str], list[str]]:
@@ -125,6 +176,10 @@ def _summary(result: DemoResult) -> dict:
         "matches": {loc: [{"bank": m.bank, "content_id": m.content_id, "signal_type": m.signal,
                            "distance": m.distance} for m in ms] for loc, ms in sorted(report.matches.items())},
         "not_read": [{"path": s.locator, "error": s.reason} for s in report.failed],
+        "evidence": {"bundle": str(result.evidence.bundle), "verified": result.evidence.verified,
+                     "confirmed": result.evidence.confirmed, "second_look": result.evidence.second_look,
+                     "report_html": str(result.evidence.report_html),
+                     "report_pdf": str(result.evidence.report_pdf) if result.evidence.report_pdf else None},
         "takedown": {"notices": [p.name for p in result.takedown.notices], "request": result.takedown.request_id,
                      "state": result.takedown.state,
                      "removed": f"{result.takedown.removed}/{result.takedown.reported}"},

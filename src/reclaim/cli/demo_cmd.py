@@ -34,7 +34,11 @@ def demo_command(
                   f"{escape(best.content_id)} ({best.signal} distance {best.distance:g})")
     for skipped in report.failed:
         out.print(f"  [yellow]not read[/] {escape(skipped.reason)}")
-    out.print(f"\nEverything is under {escape(str(result.out))}: database reclaim.db, report.json, "
-              "notices/, known/ and found/.")
-    out.print(f"Look around with: RECLAIM_DATABASE_URL={result.database_url} reclaim case show demo")
+    ev = result.evidence
+    out.print(f"\n[bold]Evidence[/]: {ev.confirmed} confirmed, {ev.second_look} for a second look; bundle "
+              f"{escape(str(ev.bundle))} {'[green]verified[/]' if ev.verified else '[red]NOT verified[/]'}")
+    out.print(f"  report: {escape(str(ev.report_pdf or ev.report_html))}")
+    out.print(f"\nEverything is under {escape(str(result.out))}: database reclaim.db, report.json, cases/ "
+              "(case key, custody log), evidence/, notices/, known/ and found/.")
+    out.print(f"Look around with: RECLAIM_HOME={escape(str(result.out))} reclaim case show demo")
     return 0

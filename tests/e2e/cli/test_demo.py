@@ -17,6 +17,10 @@ def test_demo_runs_offline_and_finds_every_reupload(cli, tmp_path: Path, reclaim
     assert not reclaim_home.exists()  # the demo writes only under --out
     assert f"re-uploads found:    {found}/{total}" in result.out
     assert report["takedown"]["state"] == "removed" and len(report["takedown"]["notices"]) == 2
+    evidence = report["evidence"]
+    assert evidence["verified"] and evidence["confirmed"] + evidence["second_look"] == len(report["matches"])
+    assert Path(evidence["report_pdf"]).read_bytes().startswith(b"%PDF")
+    assert cli("evidence", "verify", evidence["bundle"]).code == 0
 
     shown = cli("case", "show", "demo", "--json")  # same database, reached the documented way
     assert shown.code == 2  # the user's own database has no demo case ...
