@@ -2,7 +2,8 @@
 
 One index per signal holds every active (not withdrawn) bank hash; a query asks it for the widest
 threshold in use and then keeps, per bank, only what is within that bank's own threshold. A match in a
-``negative`` bank (a known false positive) suppresses the item's other matches of that signal.
+``negative`` bank (a known false positive) suppresses the item's other matches of that signal. Videos
+follow their own rules (``matching_video``): frame sets against banked videos, frames against banked photos.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from reclaim.banks.service import get_bank
 from reclaim.index.base import Index
+from reclaim.matching_video import FRAME_TIME, VIDEO, VideoMatcher, frames_as_photos
 from reclaim.models import BankKind, Match, SignalValue
 from reclaim.signals import get_signal
 from reclaim.store.models import Bank, BankContent, ContentSignal
@@ -45,9 +47,11 @@ class Matcher:
         self._entries = entries
         self._indexes: dict[str, Index] = {}
         self._max_threshold: dict[str, float] = {}
+        self._videos = VideoMatcher({ref: e for ref, e in entries.items() if e.signal == VIDEO})
         by_signal: dict[str, list[int]] = {}
         for ref, entry in entries.items():
-            by_signal.setdefault(entry.signal, []).append(ref)
+            if entry.signal != VIDEO:
+                by_signal.setdefault(entry.signal, []).append(ref)
         for signal_name, refs in by_signal.items():
             index = get_signal(signal_name).index_cls()
             index.add(refs, [entries[r].value for r in refs])
@@ -82,8 +86,9 @@ class Matcher:
         return len(self._entries)
 
     def match(self, values: Iterable[SignalValue]) -> MatchResult:
+        values = list(values)
         found: dict[tuple[str, str], Match] = {}
-        for value in values:
+        for value in values + frames_as_photos(values):  # a video's frames also look for banked photos
             index = self._indexes.get(value.signal)
             if index is None:
                 continue
@@ -95,16 +100,22 @@ class Matcher:
                     continue
                 match = Match(
                     entry.bank, entry.bank_kind, entry.content_id, entry.signal, hit.distance, hit.ref,
-                    entry.value,
+                    entry.value, value.extras.get(FRAME_TIME),
                 )
-                key = (entry.bank, entry.content_id)
-                if key not in found or _rank(match) < _rank(found[key]):
-                    found[key] = match
+                _keep_best(found, match)
+        for match in self._videos.match(values):
+            _keep_best(found, match)
         ordered = sorted(found.values(), key=_rank)
         if any(m.bank_kind is BankKind.NEGATIVE for m in ordered):
             kept = [m for m in ordered if m.bank_kind is BankKind.NEGATIVE]
             return MatchResult(kept, [m for m in ordered if m.bank_kind is not BankKind.NEGATIVE])
         return MatchResult(ordered, [])
+
+
+def _keep_best(found: dict[tuple[str, str], Match], match: Match) -> None:
+    key = (match.bank, match.content_id)
+    if key not in found or _rank(match) < _rank(found[key]):
+        found[key] = match
 
 
 def _quality_ok(quality: int | None, entry: _Entry) -> bool:

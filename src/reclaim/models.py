@@ -63,3 +63,5 @@ class Match:
     distance: float
     entry_id: int
     value: str
+    frame_time: float | None = None  # seconds into the video (the query's, or the banked one's) that matched
+    match_percent: float | None = None  # video against video: the share of frames that matched (vPDQ rule)

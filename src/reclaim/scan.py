@@ -22,6 +22,7 @@ from reclaim.hashing import FileHashes, HashOutcome, hash_bytes, hash_files
 from reclaim.identities import FaceMatch, FaceMatcher, current_actor, face_opt_in
 from reclaim.identities.matcher import items_missing_faces, replace_face_matches
 from reclaim.matching import Matcher
+from reclaim.matching_video import query_version
 from reclaim.media import Limits
 from reclaim.models import Match, MediaItem, SignalValue, Skipped
 from reclaim.sources import FolderSource, Source
@@ -233,13 +234,14 @@ def _match_items(session: Session, case_id: int, locators: list[str], faces: Fac
         session.execute(delete(MatchRow).where(MatchRow.item_id.in_([i.id for i in items])))
         for item in items:
             values = [_signal_value(s) for s in item.signals]
+            versions = {s.signal: s.version for s in item.signals}
             result = matcher.match(values)
             for match, suppressed in [(m, False) for m in result.matches] + [(m, True) for m in result.suppressed]:
                 session.add(
                     MatchRow(
                         item_id=item.id, content_signal_id=match.entry_id, bank=match.bank,
                         bank_kind=match.bank_kind.value, content_id=match.content_id, signal=match.signal,
-                        signal_version=next(s.version for s in item.signals if s.signal == match.signal),
+                        signal_version=query_version(versions, match.signal),
                         distance=match.distance, suppressed=suppressed,
                     )
                 )

@@ -46,7 +46,7 @@ def create(
 @app.command("add")
 def add(
     name: NameArg,
-    paths: Annotated[list[Path], typer.Argument(help="Image files or folders to hash into the bank.")],
+    paths: Annotated[list[Path], typer.Argument(help="Image or video files, or folders, to hash into the bank.")],
     content_id: Annotated[str | None, typer.Option(help="Content id (default: the file name); one file only.")] = None,
     note: Annotated[str, typer.Option(help="Free-text note stored with each entry.")] = "",
 ) -> int:
@@ -73,8 +73,9 @@ def add(
                 failed += 1
                 err.print(f"[red]error:[/] {escape(str(outcome.path))}: {escape(exc.message)}")
                 continue
-            pdq = outcome.get("pdq")
-            out.print(f"added {escape(cid)} to {escape(name)} (pdq quality {pdq.quality})")
+            frames = sum(1 for v in outcome.values if v.signal == "vpdq")
+            what = f"{frames} vpdq frames" if frames else f"pdq quality {outcome.get('pdq').quality}"
+            out.print(f"added {escape(cid)} to {escape(name)} ({what})")
     return 1 if failed else 0
 
 

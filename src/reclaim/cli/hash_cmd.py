@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from reclaim.cli.output import emit_json, err, expand_paths, out, progress_bar
+from reclaim.cli.output import emit_json, err, expand_paths, match_json, match_text, out, progress_bar
 from reclaim.errors import NotFound
 from reclaim.hashing import FileHashes, HashFailure, HashOutcome, hash_files
 from reclaim.identities import FaceMatcher, current_actor, face_opt_in
@@ -53,8 +53,8 @@ def match_command(
     json: JsonOpt = False,
     workers: WorkersOpt = None,
 ) -> int:
-    """Look every image up in the banks, and for the faces of enrolled identities (unless --bank narrows the
-    search to banks); matches are listed best first with their distance."""
+    """Look every image or video up in the banks, and for the faces of enrolled identities (unless --bank
+    narrows the search to banks); matches are listed best first with their distance."""
     with open_store() as store:
         with store.session() as session:
             matcher = Matcher.from_store(session, bank or [])
@@ -75,8 +75,7 @@ def _match_files(store: Store, matcher: Matcher, faces: FaceMatcher | None, path
             _report_failure(outcome, json)
             continue
         result = matcher.match(outcome.values)
-        rows = [{"bank": m.bank, "bank_kind": m.bank_kind.value, "content_id": m.content_id,
-                 "signal_type": m.signal, "distance": m.distance} for m in result.matches]
+        rows = [match_json(m) for m in result.matches]
         if faces is not None:
             with store.session() as session:  # each face query is audit-logged as it happens
                 rows += [m.as_json() for m in faces.match(session, outcome.values, query=str(outcome.path))]
@@ -88,8 +87,7 @@ def _match_files(store: Store, matcher: Matcher, faces: FaceMatcher | None, path
             for row in rows:
                 out.print(f"  face of {escape(row['identity'])} at {row['box']}: distance {row['distance']:g}, "
                           f"confidence {row['confidence']:.2f}" if row["signal_type"] == "face" else
-                          f"  {row['bank']} ({row['bank_kind']}) / {escape(row['content_id'])}: "
-                          f"{row['signal_type']} distance {row['distance']:g}")
+                          f"  {row['bank']} ({row['bank_kind']}) / {escape(row['content_id'])}: {match_text(row)}")
         else:
             out.print(f"[green]no match[/] {escape(str(outcome.path))}")
     return 1 if failed else 0

@@ -12,7 +12,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from reclaim.models import MediaItem, Skipped
+from reclaim.models import Match, MediaItem, Skipped
 from reclaim.sources import FolderSource
 
 out = Console(highlight=False, soft_wrap=True)
@@ -22,6 +22,24 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 def emit_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
     sys.stdout.flush()
+
+
+def match_json(match: Match) -> dict[str, Any]:
+    """One match as commands print it; a video match adds where (``frame_time``) or how much (``match_percent``)."""
+    row: dict[str, Any] = {"bank": match.bank, "bank_kind": match.bank_kind.value, "content_id": match.content_id,
+                           "signal_type": match.signal, "distance": match.distance}
+    if match.frame_time is not None:
+        row["frame_time"] = match.frame_time
+    if match.match_percent is not None:
+        row["match_percent"] = match.match_percent
+    return row
+
+
+def match_text(row: dict[str, Any]) -> str:
+    """The human line of a ``match_json`` row, after the bank and content id."""
+    where = f" at {row['frame_time']:g} s" if "frame_time" in row else ""
+    share = f", {row['match_percent']:g} % of frames" if "match_percent" in row else ""
+    return f"{row['signal_type']} distance {row['distance']:g}{where}{share}"
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from reclaim.cli.output import emit_json, err, out, progress_bar
+from reclaim.cli.output import emit_json, err, match_json, match_text, out, progress_bar
 from reclaim.evidence.acquisition import record_acquisitions
 from reclaim.evidence.casefiles import CaseFiles
 from reclaim.scan import scan_source
@@ -38,9 +38,7 @@ def scan_command(
             "reused": report.reused, "source": reader.name, "missing_media": report.missing_media,
             "failed": [{"path": s.locator, "error": s.reason, "code": s.code} for s in report.failed],
             "matches": [
-                {"path": loc, "matches": [{"bank": m.bank, "bank_kind": m.bank_kind.value,
-                                           "content_id": m.content_id, "signal_type": m.signal,
-                                           "distance": m.distance} for m in report.matches.get(loc, [])]
+                {"path": loc, "matches": [match_json(m) for m in report.matches.get(loc, [])]
                  + [f.as_json() for f in report.face_matches.get(loc, [])]}
                 for loc in sorted(report.matches.keys() | report.face_matches.keys())
             ],
@@ -52,9 +50,9 @@ def scan_command(
                   + f"[bold]{len(report.matches)} matched[/]"
                   + (f", [bold]{len(report.face_matches)} show an enrolled face[/]" if report.face_matches else ""))
         for loc, matches in sorted(report.matches.items()):
-            best = matches[0]
-            out.print(f"[bold red]MATCH[/] {escape(loc)}  ->  {escape(best.bank)} / {escape(best.content_id)} "
-                      f"({best.signal} distance {best.distance:g})")
+            best = match_json(matches[0])
+            out.print(f"[bold red]MATCH[/] {escape(loc)}  ->  {escape(best['bank'])} / {escape(best['content_id'])} "
+                      f"({match_text(best)})")
         for loc, faces in sorted(report.face_matches.items()):
             out.print(f"[bold red]FACE[/] {escape(loc)}  ->  {escape(faces[0].identity)} "
                       f"(distance {faces[0].distance:.3f}, confidence {faces[0].confidence:.2f})")

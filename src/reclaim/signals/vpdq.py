@@ -1,11 +1,11 @@
 """vPDQ, Meta's video hash: PDQ of one frame per second, matched as a set of frames.
 
-Each sampled frame is one ``SignalValue`` whose value is a plain PDQ hex (so frames sit in the PDQ index
-and can meet image hashes), with its quality and ``{frame, timestamp}`` extras. The exchange form is
-python-threatexchange's: a JSON list of ``"<pdq hex>,<quality>,<timestamp>"`` strings (``to_pytx``), also
-read one feature per line (``from_pytx``). Two videos match when, after dropping frames under quality 50
-and duplicate hashes, at least 80 % of either one's frames are within 31 bits of some frame of the other
-(``vpdq_match``; pytx's ``match_VPDQ_hash_brute`` and DESIGN.md's rule).
+Each sampled frame is one ``SignalValue`` whose value is that frame as python-threatexchange writes it,
+``"<pdq hex>,<quality>,<timestamp>"`` (so the frame's time survives the store, which keeps values, not
+extras), with its quality and ``{frame, timestamp}`` extras. The exchange form is pytx's: a JSON list
+of those strings (``to_pytx``), also read one feature per line (``from_pytx``). Two videos match when,
+after dropping frames under quality 50 and duplicate hashes, at least 80 % of either one's frames are within
+31 bits of some frame of the other (``vpdq_match``; pytx's ``match_VPDQ_hash_brute`` and DESIGN.md's rule).
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ class VpdqFeature:
 class VpdqMatch:
     query_percent: float  # of the query's distinct good frames, how many have a match in the other
     compared_percent: float  # and the other way round
+    distance: float = 0.0  # mean Hamming distance from each matched query frame to its nearest other frame
 
     @property
     def is_match(self) -> bool:
@@ -56,7 +57,7 @@ class VpdqMatch:
 
 class VPDQSignal(Signal):
     name = "vpdq"
-    version = "1"
+    version = "2"  # 1 stored the bare frame hex
     media_kinds = frozenset({MediaKind.VIDEO})
     needs = "frames"
     default_threshold = float(FRAME_DISTANCE)
@@ -71,16 +72,16 @@ class VPDQSignal(Signal):
                                       max_side=self.max_side)
         video = {"container": info.format, "codec": info.codec, "width": info.width, "height": info.height,
                  "duration": info.duration, "fps": info.fps}
-        return [SignalValue(self.name, self.version, f.pdq_hex, f.quality,
+        return [SignalValue(self.name, self.version, str(f), f.quality,
                             {"frame": f.frame, "timestamp": round(f.timestamp, 3), "video": video})
                 for f in features]
 
     def parse(self, text: str) -> str:
-        """A frame's PDQ hex, given bare or as a pytx feature ``hex,quality,timestamp``."""
-        return PDQSignal().parse(text.strip().split(",")[0])
+        """A frame as a pytx feature ``hex,quality,timestamp``, or its bare PDQ hex (time unknown)."""
+        return str(parse_feature(text)) if "," in text else PDQSignal().parse(text)
 
     def distance(self, a: str, b: str) -> float:
-        return PDQSignal().distance(self.parse(a), self.parse(b))
+        return PDQSignal().distance(frame_hex(a), frame_hex(b))
 
     def examples(self) -> list[str]:
         return PDQSignal().examples()
@@ -91,10 +92,18 @@ def _hash_frame(frame: VideoFrame) -> VpdqFeature:
     return VpdqFeature(value, quality, frame.timestamp, frame.number)
 
 
+def frame_hex(value: str) -> str:
+    """The PDQ hex of a stored frame value (feature or bare hex)."""
+    return PDQSignal().parse(value.strip().split(",")[0])
+
+
 def features_of(values: Iterable[SignalValue]) -> list[VpdqFeature]:
-    """The vpdq frames among stored signal values, in frame order."""
-    frames = [VpdqFeature(v.value, v.quality or 0, float(v.extras.get("timestamp", 0.0)), v.extras.get("frame"))
-              for v in values if v.signal == VPDQSignal.name]
+    """The vpdq frames among computed or stored signal values, in time order (bare hexes count as time 0)."""
+    frames = []
+    for v in values:
+        if v.signal == VPDQSignal.name:
+            timestamp = parse_feature(v.value).timestamp if "," in v.value else 0.0
+            frames.append(VpdqFeature(frame_hex(v.value), v.quality or 0, timestamp, v.extras.get("frame")))
     return sorted(frames, key=lambda f: f.timestamp)
 
 
@@ -110,19 +119,19 @@ def from_pytx(text: str) -> list[VpdqFeature]:
         lines = json.loads(stripped) if stripped.startswith("[") else stripped.splitlines()
     except json.JSONDecodeError as exc:
         raise InvalidHash(f"not a vpdq feature list: {exc.msg} at character {exc.pos}") from exc
-    features = []
-    for number, line in enumerate(lines, 1):
-        parts = str(line).strip().split(",")
-        try:
-            value, quality, timestamp = parts
-            feature = VpdqFeature(PDQSignal().parse(value), int(quality), float(timestamp))
-        except (ValueError, InvalidHash) as exc:
-            raise InvalidHash(f"vpdq feature {number} is not 'hex,quality,timestamp': {str(line)[:100]!r}") \
-                from exc
-        if not 0 <= feature.quality <= 100 or feature.timestamp < 0:
-            raise InvalidHash(f"vpdq feature {number} has quality or timestamp out of range: {str(line)[:100]!r}")
-        features.append(feature)
-    return features
+    return [parse_feature(str(line), number) for number, line in enumerate(lines, 1)]
+
+
+def parse_feature(text: str, number: int = 1) -> VpdqFeature:
+    """One ``hex,quality,timestamp`` feature; InvalidHash says which and why."""
+    try:
+        value, quality, timestamp = text.strip().split(",")
+        feature = VpdqFeature(PDQSignal().parse(value), int(quality), float(timestamp))
+    except (ValueError, InvalidHash) as exc:
+        raise InvalidHash(f"vpdq feature {number} is not 'hex,quality,timestamp': {text[:100]!r}") from exc
+    if not 0 <= feature.quality <= 100 or not 0 <= feature.timestamp < float("inf"):
+        raise InvalidHash(f"vpdq feature {number} has quality or timestamp out of range: {text[:100]!r}")
+    return feature
 
 
 def vpdq_match(query: Sequence[VpdqFeature], other: Sequence[VpdqFeature], *, min_quality: int = MIN_QUALITY,
@@ -134,7 +143,10 @@ def vpdq_match(query: Sequence[VpdqFeature], other: Sequence[VpdqFeature], *, mi
     a, b = _words(mine), _words(theirs)
     dist = sum(np.bitwise_count(a[:, None, w] ^ b[None, :, w]) for w in range(4))
     close = dist <= distance
-    return VpdqMatch(100.0 * float(close.any(axis=1).mean()), 100.0 * float(close.any(axis=0).mean()))
+    nearest = dist.min(axis=1)
+    matched = nearest[nearest <= distance]
+    return VpdqMatch(100.0 * float(close.any(axis=1).mean()), 100.0 * float(close.any(axis=0).mean()),
+                     round(float(matched.mean()), 2) if matched.size else float(distance + 1))
 
 
 def _distinct(features: Sequence[VpdqFeature], min_quality: int) -> list[str]:

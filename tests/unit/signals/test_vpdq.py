@@ -93,7 +93,8 @@ def test_pytx_text_format_round_trips(evals: Path) -> None:
         with pytest.raises(InvalidHash):
             from_pytx(bad)
     signal = get_signal("vpdq")
-    assert signal.parse(lines[0]) == lines[0].split(",")[0] and signal.distance(lines[0], lines[0]) == 0
+    assert signal.parse(lines[0]) == lines[0] and signal.distance(lines[0], lines[0].split(",")[0]) == 0
+    assert signal.parse(lines[0].split(",")[0].upper()) == lines[0].split(",")[0]  # a bare hex: time unknown
     with pytest.raises(SignalError, match="no frame of quality >= 50"):
         vpdq_match([VpdqFeature("0" * 64, 10, 0.0)], features)
 
