@@ -8,7 +8,17 @@ import typer
 from rich.markup import escape
 from typer.exceptions import TyperException
 
-from reclaim.cli import bank_cmd, case_cmd, demo_cmd, evidence_cmd, hash_cmd, identity_cmd, scan_cmd, takedown_cmd
+from reclaim.cli import (
+    attribute_cmd,
+    bank_cmd,
+    case_cmd,
+    demo_cmd,
+    evidence_cmd,
+    hash_cmd,
+    identity_cmd,
+    scan_cmd,
+    takedown_cmd,
+)
 from reclaim.cli.output import err
 from reclaim.errors import ReclaimError
 
@@ -23,6 +33,7 @@ app.command("hash")(hash_cmd.hash_command)
 app.command("match")(hash_cmd.match_command)
 app.command("scan")(scan_cmd.scan_command)
 app.command("demo")(demo_cmd.demo_command)
+app.command("attribute")(attribute_cmd.attribute_command)
 app.add_typer(bank_cmd.app, name="bank")
 app.add_typer(case_cmd.app, name="case")
 app.add_typer(evidence_cmd.app, name="evidence")

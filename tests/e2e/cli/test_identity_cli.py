@@ -71,3 +71,29 @@ def test_items_scanned_before_enrolment_are_checked_for_faces(cli, database_url:
     again = cli("scan", folder, "--case", "c1", "--json", "--workers", "1").json_lines()[0]
     assert again["hashed"] == 0 and len(again["matches"]) == 1  # checked once is enough
 
+
+
+def test_attribution_for_someone_not_enrolled_is_refused(cli, database_url: str, folder: Path) -> None:
+    result = cli("attribute", folder / "fake_astronaut.jpg", "--identity", "nobody")
+    assert result.code == 2 and "enrolled" in result.err
+    (audit,) = cli("identity", "audit", "--json").json_lines()
+    assert audit[0]["outcome"] == "refused" and audit[0]["query"] == "nobody"
+
+
+def test_attribute_ranks_the_enrolled_photo_first(cli, database_url: str, folder: Path,
+                                                   face_photos: dict[str, Path], tmp_path: Path) -> None:
+    assert cli("identity", "enroll", "astro", face_photos["astronaut"], "--consent", CONSENT).code == 0
+    result = cli("attribute", folder / "fake_astronaut.jpg", "--identity", "astro", "--json",
+                 "--out", tmp_path / "overlay.png")
+    assert result.code == 0, result.err
+    (answer,) = result.json_lines()
+    best = answer["ranked"][0]
+    assert best["source"] == str(face_photos["astronaut"]) and best["inliers"] >= 40
+    assert best["face_distance"] < 0.5 and best["confidence"] > 0.9 and (tmp_path / "overlay.png").exists()
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    for key in ("astronaut", "grace_hopper", "scene"):
+        shutil.copy(face_photos[key], sources)
+    (answer,) = cli("attribute", folder / "fake_grace_hopper.jpg", "--sources", sources, "--json").json_lines()
+    assert Path(answer["ranked"][0]["source"]).name == "grace_hopper.jpg"
+    assert answer["ranked"][0]["face_distance"] is None  # a folder is compared by pixels, never by face

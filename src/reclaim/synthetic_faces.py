@@ -1,0 +1,98 @@
+"""Benign face composites with known ground truth, for the face and attribution tests, bench and demo.
+
+A "fake" is a package-shipped portrait's face region (scikit-image's astronaut, Matplotlib's grace_hopper),
+edited the ways fakes are (scaled 0.5-2x, turned up to 15 degrees, mirrored, colour-shifted, JPEG 40-90)
+and pasted onto a generated scene. Distractor sources are what a victim's photo folder or a seized folder
+holds besides the true source: other people's crops, the same background with another face in it, scenes.
+Nothing here is explicit; every image is a portrait or a generated scene.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageEnhance, ImageOps
+
+from reclaim.synthetic import jpeg_bytes, scene
+
+FACE_CROP = (0.2, 0.05, 0.8, 0.65)  # the region a composite lifts: face, hair and some background
+
+
+@dataclass(frozen=True)
+class Edit:
+    scale: float = 1.0
+    rotate: float = 0.0  # degrees, counter-clockwise
+    mirror: bool = False
+    colour: float = 1.0  # saturation factor
+    quality: int = 85
+
+    @classmethod
+    def random(cls, rng: np.random.Generator) -> Edit:
+        return cls(float(rng.uniform(0.5, 2.0)), float(rng.uniform(-15, 15)), bool(rng.random() < 0.3),
+                   float(rng.uniform(0.6, 1.4)), int(rng.integers(40, 91)))
+
+
+def face_region(portrait: Image.Image) -> Image.Image:
+    w, h = portrait.size
+    return portrait.crop(tuple(round(f * s) for f, s in zip(FACE_CROP, (w, h, w, h), strict=True)))
+
+
+def fake(portrait: Image.Image, seed: int, edit: Edit = Edit(), size: tuple[int, int] = (1024, 800)) -> bytes:
+    """JPEG bytes of the portrait's face region, edited (scale relative to the portrait), pasted at a random
+    place on a generated scene."""
+    rng = np.random.default_rng(seed)
+    crop = face_region(portrait)
+    crop = crop.resize((round(crop.width * edit.scale), round(crop.height * edit.scale)), Image.LANCZOS)
+    if edit.mirror:
+        crop = ImageOps.mirror(crop)
+    crop = ImageEnhance.Color(crop).enhance(edit.colour)
+    mask = Image.new("L", crop.size, 255)
+    if edit.rotate:
+        crop = crop.rotate(edit.rotate, Image.BICUBIC, expand=True)
+        mask = mask.rotate(edit.rotate, Image.BICUBIC, expand=True)
+    background = scene(seed, size)
+    x = int(rng.uniform(0, max(1, size[0] - crop.width)))
+    y = int(rng.uniform(0, max(1, size[1] - crop.height)))
+    background.paste(crop, (x, y), mask)
+    return jpeg_bytes(background, edit.quality)
+
+
+def swapped(portrait: Image.Image, other: Image.Image) -> Image.Image:
+    """A near-duplicate of ``portrait`` (same background and body) with ``other``'s face region in it."""
+    out = portrait.copy()
+    donor = face_region(other)
+    x0, y0, x1, y1 = (round(f * s) for f, s in zip(FACE_CROP, (*portrait.size, *portrait.size), strict=True))
+    inner = donor.resize((round((x1 - x0) * 0.7), round((y1 - y0) * 0.7)), Image.LANCZOS)
+    out.paste(inner, (x0 + (x1 - x0 - inner.width) // 2, y0 + (y1 - y0 - inner.height) // 3))
+    return out
+
+
+def distractors(portraits: dict[str, Image.Image], n: int, seed: int = 0) -> dict[str, bytes]:
+    """``n`` photos that are not the source of any fake: each portrait's background with the other's face,
+    recrops likewise swapped, and scenes."""
+    rng = np.random.default_rng(seed)
+    names = list(portraits)
+    out: dict[str, bytes] = {}
+    for i in range(n):
+        kind = i % 3
+        a, b = names[i % len(names)], names[(i + 1) % len(names)]
+        if kind == 0:
+            image = swapped(portraits[a], portraits[b])
+            name = f"distractor_{i:02d}_{a}_with_{b}_face.jpg"
+        elif kind == 1:
+            w, h = portraits[b].size
+            dx, dy = int(rng.uniform(0, w * 0.3)), int(rng.uniform(0, h * 0.3))
+            recrop = portraits[b].crop((dx, dy, dx + int(w * 0.7), dy + int(h * 0.7))).resize((w, h))
+            image = swapped(recrop, portraits[a])
+            name = f"distractor_{i:02d}_{b}_recrop_with_{a}_face.jpg"
+        else:
+            image = scene(5000 + i, (640, 480))
+            name = f"distractor_{i:02d}_scene.jpg"
+        out[name] = jpeg_bytes(image, 90)
+    return out
+
+
+def decode(data: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(data)).convert("RGB")
