@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from reclaim.index.base import Index, IndexMatch
-from reclaim.index.linear import LinearPDQIndex
+from reclaim.index.pdq_mih import PDQIndex
 
 
 def hex_to_codes(values: Sequence[str]) -> np.ndarray:
@@ -17,7 +17,7 @@ def hex_to_codes(values: Sequence[str]) -> np.ndarray:
 
 class PDQHashIndex(Index):
     def __init__(self) -> None:
-        self._codes = LinearPDQIndex()
+        self._codes = PDQIndex()
 
     def add(self, refs: Sequence[int], values: Sequence[str]) -> None:
         if refs:
