@@ -30,6 +30,7 @@ class MediaItem:
     path: Path | None = None
     data: bytes | None = None
     context: Mapping[str, Any] = field(default_factory=dict)
+    bytes_only: bool = False  # the source knows it is no photo or video (audio, a document): hash, don't decode
 
 
 @dataclass(frozen=True)

@@ -1,35 +1,48 @@
-"""Scan a source into a case: hash every item on all cores, store as we go, then match against banks.
+"""Scan a source into a case: hash every item on all cores, store as we go, match as we store.
 
-Resumable by construction: results are committed in small batches, and a file already stored for the
+Streamed: the source's items are read in batches of ``BATCH_ITEMS``, and only a batch plus the files in
+flight to the hashing workers are held at once, so a 200,000-message export scans in bounded memory.
+Resumable by construction: results are committed a batch at a time, and a file already stored for the
 case with the same size and modification time is not hashed again. Killing a scan loses at most the
 uncommitted batch; running the same command again finishes the job with the same final results.
-Matching always runs over every item of the target from the stored hashes, so a rerun also picks up
-bank changes (new hashes, withdrawals) without rehashing anything.
+Every item of the target is matched again, the unchanged ones from their stored hashes, so a rerun also
+picks up bank changes (new hashes, withdrawals) without rehashing anything.
 """
 
 from __future__ import annotations
 
-import os
+import itertools
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from reclaim.hashing import FileHashes, HashOutcome, hash_bytes, hash_files
+from reclaim.hashing import HashFailure, HashOutcome, hash_bytes, hash_files
 from reclaim.identities import FaceMatch, FaceMatcher, current_actor, face_opt_in
-from reclaim.identities.matcher import items_missing_faces, replace_face_matches
+from reclaim.identities.matcher import items_missing_faces
 from reclaim.matching import Matcher
-from reclaim.matching_video import query_version
 from reclaim.media import Limits
-from reclaim.models import Match, MediaItem, SignalValue, Skipped
+from reclaim.models import Match, MediaItem, Skipped
+from reclaim.scan_rows import (
+    Found,
+    match_rows,
+    rows_for,
+    stamp,
+    stored,
+    unchanged,
+    write_hashed,
+    write_missing,
+    write_skipped,
+)
 from reclaim.sources import FolderSource, Source
 from reclaim.store import Store
-from reclaim.store.models import Case, Item, ItemSignal, MatchRow, Scan, utcnow
+from reclaim.store.models import Case, Scan, utcnow
 
-Progress = Callable[[int, int], None]
+Progress = Callable[[int, int | None], None]  # (items done, items in all; None until the source is read)
+BATCH_ITEMS = 256
 COMMIT_EVERY_ITEMS = 64
 COMMIT_EVERY_SECONDS = 2.0
 
@@ -71,54 +84,126 @@ def scan_source(
     on_progress: Progress | None = None,
     actor: str | None = None,
 ) -> ScanReport:
-    """Scan any source whose items carry a file path (see the module docstring). Faces are looked for only
-    when identities are enrolled; ``actor`` (default: current_actor()) is who the face audit log names."""
-    actor = actor or current_actor()
+    """Scan any source (see the module docstring). Faces are looked for only when identities are enrolled;
+    ``actor`` (default: current_actor()) is who the face audit log names."""
     with store.session() as session:
         opt_in = face_opt_in(session)
         case = _case(session, case_name)
         scan = Scan(case_id=case.id, target=source.target)
         session.add(scan)
         session.flush()
-        case_id, scan_id = case.id, scan.id
-    report = ScanReport(case_name, source.target, scan_id)
-
-    found = list(source.iter_items())
-    media = [item for item in found if isinstance(item, MediaItem) and item.path is not None]
-    blobs = [item for item in found if isinstance(item, MediaItem) and item.path is None and item.data is not None]
-    missing = [item for item in found if isinstance(item, MediaItem) and item.path is None and item.data is None]
-    report.items, report.missing_media = len(found), len(missing)
-    with store.session() as session:
-        _record_skipped(session, case_id, scan_id, [s for s in found if isinstance(s, Skipped)])
-        _record_missing(session, case_id, scan_id, missing)
-        todo = _needs_hashing(session, case_id, media, items_missing_faces(session, case_id) if opt_in else set())
-    report.reused = len(media) - len(todo)
-    done = report.reused
+        run = _Run(store, ScanReport(case_name, source.target, scan.id), case.id, limits, opt_in, on_progress,
+                   matcher=Matcher.from_store(session),
+                   faces=FaceMatcher.from_store(session, actor or current_actor()) if opt_in else None,
+                   stale=items_missing_faces(session, case.id) if opt_in else set())
+    for outcome in hash_files(run.paths(source.iter_items()), workers=workers, limits=limits, opt_in=opt_in,
+                              bytes_only=run.bytes_only):
+        run.hashed(outcome)
+    run.flush()
     if on_progress:
-        on_progress(done, len(media))
-
-    locators: dict[Path, list[MediaItem]] = {}
-    for item in todo:
-        locators.setdefault(_path(item), []).append(item)
-    writer = _BatchWriter(store, case_id, scan_id)
-    for item in blobs:  # bytes a source already holds (a download): hashed here, never written to disk
-        writer.add(item, hash_bytes(item.data or b"", Path(item.locator), limits, opt_in=opt_in))
-        report.hashed += 1
-    for outcome in hash_files(list(locators), workers=workers, limits=limits, opt_in=opt_in):
-        for item in locators[outcome.path]:
-            writer.add(item, outcome)
-            done += 1
-            report.hashed += 1
-        if on_progress:
-            on_progress(done, len(media))
-    writer.flush()
-
+        on_progress(run.done, run.done)
     with store.session() as session:
-        faces = FaceMatcher.from_store(session, actor) if opt_in else None
-        report.matches, report.face_matches = _match_items(session, case_id, [i.locator for i in found], faces)
-        report.failed = _failures(session, case_id, [i.locator for i in found])
-        session.get(Scan, scan_id).finished_at = utcnow()  # type: ignore[union-attr]
-    return report
+        session.get(Scan, run.report.scan_id).finished_at = utcnow()  # type: ignore[union-attr]
+    run.report.failed.sort(key=lambda s: s.locator)
+    return run.report
+
+
+class _Run:
+    """One scan in progress: files waiting for their hashes, and hashed items waiting to be committed."""
+
+    def __init__(self, store: Store, report: ScanReport, case_id: int, limits: Limits, opt_in: frozenset[str],
+                 on_progress: Progress | None, *, matcher: Matcher, faces: FaceMatcher | None, stale: set[str]
+                 ) -> None:
+        self.store, self.report, self.case_id, self.limits, self.opt_in = store, report, case_id, limits, opt_in
+        self.on_progress, self.matcher, self.faces, self.stale = on_progress, matcher, faces, stale
+        self.waiting: dict[Path, list[MediaItem]] = {}  # files handed to the workers, and the items showing them
+        self.bytes_only: set[Path] = set()  # of those, the files to hash without decoding (audio, documents)
+        # hashed, not yet committed: the item (without its bytes), its hashes, and the (size, mtime) to store
+        self.pending: list[tuple[MediaItem, HashOutcome, tuple[int | None, int | None]]] = []
+        self.last_commit, self.done = time.monotonic(), 0
+
+    def paths(self, found: Iterable[MediaItem | Skipped]) -> Iterator[Path]:
+        """Settle each batch of the source's items, and yield the files that need hashing."""
+        iterator = iter(found)
+        while batch := list(itertools.islice(iterator, BATCH_ITEMS)):
+            for item in self._settle(batch):
+                path = item.path
+                assert path is not None  # _settle returns only items with a file
+                if item.bytes_only:
+                    self.bytes_only.add(path)
+                if path not in self.waiting:
+                    self.waiting[path] = [item]
+                    yield path
+                else:
+                    self.waiting[path].append(item)
+
+    def _settle(self, batch: list[MediaItem | Skipped]) -> list[MediaItem]:
+        """Record what needs no hashing (skipped, missing, unchanged, in-memory bytes); return the rest."""
+        report, todo, blobs, settled = self.report, [], [], []
+        report.items += len(batch)
+        with self.store.session() as session:
+            before = stored(session, self.case_id, [e.locator for e in batch])
+            for entry in batch:
+                if isinstance(entry, Skipped) or (entry.path is None and entry.data is None):
+                    settled.append(entry)
+                elif entry.path is None:
+                    blobs.append(entry)
+                elif unchanged(entry, before.get(entry.locator)) and entry.locator not in self.stale:
+                    settled.append(entry)
+                    report.reused += 1
+                    self.done += 1
+                    failure = before[entry.locator].failure
+                    report.failed += [failure] if failure else []
+                else:
+                    todo.append(entry)
+            with session.no_autoflush:  # new rows get their status below
+                rows = rows_for(session, self.case_id, report.scan_id, [e.locator for e in settled])
+                for entry in settled:
+                    if isinstance(entry, Skipped):
+                        write_skipped(rows[entry.locator], entry)
+                        report.failed.append(entry)
+                    elif entry.path is None:
+                        write_missing(rows[entry.locator], entry)
+                        report.missing_media += 1
+            self._found(match_rows(session, list(rows.values()), self.matcher, self.faces))
+        for blob in blobs:  # bytes a source already holds (a download): hashed here, never written to disk
+            outcome = hash_bytes(blob.data or b"", Path(blob.locator), self.limits, opt_in=self.opt_in)
+            self._add(replace(blob, data=None), outcome, stamp(blob))
+        self._progress(None)
+        return todo
+
+    def hashed(self, outcome: HashOutcome) -> None:
+        self.bytes_only.discard(outcome.path)
+        for item in self.waiting.pop(outcome.path):
+            self._add(item, outcome, stamp(item))
+        self._progress(None)
+
+    def _add(self, item: MediaItem, outcome: HashOutcome, size_mtime: tuple[int | None, int | None]) -> None:
+        self.pending.append((item, outcome, size_mtime))
+        self.report.hashed += 1
+        self.done += 1
+        if isinstance(outcome, HashFailure):
+            self.report.failed.append(Skipped(item.locator, outcome.error.message, outcome.error.code))
+        if len(self.pending) >= COMMIT_EVERY_ITEMS or time.monotonic() - self.last_commit > COMMIT_EVERY_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Commit the hashed items and their matches together."""
+        if self.pending:
+            with self.store.session() as session, session.no_autoflush:  # new rows get their status below
+                rows = rows_for(session, self.case_id, self.report.scan_id, [i.locator for i, _, _ in self.pending])
+                for item, outcome, size_mtime in self.pending:
+                    write_hashed(rows[item.locator], item, outcome, size_mtime)
+                self._found(match_rows(session, list(rows.values()), self.matcher, self.faces))
+        self.pending, self.last_commit = [], time.monotonic()
+
+    def _found(self, found: Found) -> None:
+        self.report.matches.update(found.matches)
+        self.report.face_matches.update(found.faces)
+
+    def _progress(self, total: int | None) -> None:
+        if self.on_progress:
+            self.on_progress(self.done, total)
 
 
 def _case(session: Session, name: str) -> Case:
@@ -128,148 +213,3 @@ def _case(session: Session, name: str) -> Case:
         session.add(case)
         session.flush()
     return case
-
-
-def _path(item: MediaItem) -> Path:
-    assert item.path is not None  # folder items always carry a path
-    return item.path
-
-
-def _needs_hashing(session: Session, case_id: int, items: list[MediaItem], stale: set[str]) -> list[MediaItem]:
-    stored = {
-        locator: (size, mtime)
-        for locator, size, mtime in session.execute(
-            select(Item.locator, Item.size, Item.mtime_ns).where(Item.case_id == case_id)
-        )
-    }
-    todo = []
-    for item in items:
-        try:
-            stat = os.stat(_path(item))
-            current = (stat.st_size, stat.st_mtime_ns)
-        except OSError:
-            current = (None, None)
-        if stored.get(item.locator) != current or current == (None, None) or item.locator in stale:
-            todo.append(item)
-    return todo
-
-
-class _BatchWriter:
-    """Upserts items in batches, so a kill loses at most one batch and the database is not hammered."""
-
-    def __init__(self, store: Store, case_id: int, scan_id: int) -> None:
-        self.store, self.case_id, self.scan_id = store, case_id, scan_id
-        self.pending: list[tuple[MediaItem, HashOutcome]] = []
-        self.last = time.monotonic()
-
-    def add(self, item: MediaItem, outcome: HashOutcome) -> None:
-        self.pending.append((item, outcome))
-        if len(self.pending) >= COMMIT_EVERY_ITEMS or time.monotonic() - self.last > COMMIT_EVERY_SECONDS:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.pending:
-            with self.store.session() as session:
-                for item, outcome in self.pending:
-                    _upsert(session, self.case_id, self.scan_id, item, outcome)
-        self.pending, self.last = [], time.monotonic()
-
-
-def _upsert(session: Session, case_id: int, scan_id: int, item: MediaItem, outcome: HashOutcome) -> None:
-    row = _item_row(session, case_id, scan_id, item.locator)
-    row.context = dict(item.context)
-    try:
-        stat = os.stat(_path(item)) if item.path is not None else None
-        row.size, row.mtime_ns = (stat.st_size, stat.st_mtime_ns) if stat else (len(item.data or b""), None)
-    except OSError:
-        row.size = row.mtime_ns = None
-    row.signals = [
-        ItemSignal(signal=v.signal, version=v.version, value=v.value, quality=v.quality) for v in outcome.values
-    ]
-    row.sha256 = next((v.value for v in outcome.values if v.signal == "sha256"), None)
-    if isinstance(outcome, FileHashes):
-        row.status, row.error_code, row.error = "hashed", None, None
-        row.media_format, row.width, row.height = outcome.format, outcome.width, outcome.height
-    else:
-        row.status, row.error_code, row.error = "failed", outcome.error.code, outcome.error.message
-
-
-def _item_row(session: Session, case_id: int, scan_id: int, locator: str) -> Item:
-    row = session.scalar(select(Item).where(Item.case_id == case_id, Item.locator == locator))
-    if row is None:
-        row = Item(case_id=case_id, locator=locator, context={})
-        session.add(row)
-    row.scan_id, row.scanned_at = scan_id, utcnow()
-    return row
-
-
-def _record_skipped(session: Session, case_id: int, scan_id: int, skipped: Iterable[Skipped]) -> None:
-    for skip in skipped:
-        row = _item_row(session, case_id, scan_id, skip.locator)
-        row.context = {}
-        row.status, row.error_code, row.error = "skipped", skip.code, skip.reason
-        row.size = row.mtime_ns = row.sha256 = None
-        row.signals = []
-
-
-def _record_missing(session: Session, case_id: int, scan_id: int, items: Iterable[MediaItem]) -> None:
-    for item in items:
-        row = _item_row(session, case_id, scan_id, item.locator)
-        row.context = dict(item.context)
-        row.status, row.error_code, row.error = "missing_media", None, None
-        row.size = row.mtime_ns = row.sha256 = None
-        row.signals = []
-
-
-def _match_items(session: Session, case_id: int, locators: list[str], faces: FaceMatcher | None
-                 ) -> tuple[dict[str, list[Match]], dict[str, list[FaceMatch]]]:
-    """Replace the stored matches of these items with a fresh match against the current banks and identities."""
-    matcher = Matcher.from_store(session)
-    found: dict[str, list[Match]] = {}
-    found_faces: dict[str, list[FaceMatch]] = {}
-    for chunk in _chunks(locators, 500):
-        items = session.scalars(
-            select(Item).where(Item.case_id == case_id, Item.locator.in_(chunk)).options(selectinload(Item.signals))
-        ).all()
-        session.execute(delete(MatchRow).where(MatchRow.item_id.in_([i.id for i in items])))
-        for item in items:
-            values = [_signal_value(s) for s in item.signals]
-            versions = {s.signal: s.version for s in item.signals}
-            result = matcher.match(values)
-            for match, suppressed in [(m, False) for m in result.matches] + [(m, True) for m in result.suppressed]:
-                session.add(
-                    MatchRow(
-                        item_id=item.id, content_signal_id=match.entry_id, bank=match.bank,
-                        bank_kind=match.bank_kind.value, content_id=match.content_id, signal=match.signal,
-                        signal_version=query_version(versions, match.signal),
-                        distance=match.distance, suppressed=suppressed,
-                    )
-                )
-            if result.matches:
-                found[item.locator] = result.matches
-            face_matches = faces.match(session, values, query=item.locator, action="scan") if faces else []
-            replace_face_matches(session, item.id, face_matches)
-            if face_matches:
-                found_faces[item.locator] = face_matches
-    return found, found_faces
-
-
-def _failures(session: Session, case_id: int, locators: list[str]) -> list[Skipped]:
-    failed = []
-    for chunk in _chunks(locators, 500):
-        rows = session.execute(
-            select(Item.locator, Item.error, Item.error_code).where(
-                Item.case_id == case_id, Item.locator.in_(chunk), Item.error_code.is_not(None)
-            )
-        )
-        failed += [Skipped(loc, err or "", code or "") for loc, err, code in rows]
-    return sorted(failed, key=lambda s: s.locator)
-
-
-def _signal_value(row: ItemSignal) -> SignalValue:
-    return SignalValue(row.signal, row.version, row.value, row.quality)
-
-
-def _chunks(values: list[str], n: int) -> Iterable[list[str]]:
-    for start in range(0, len(values), n):
-        yield values[start : start + n]

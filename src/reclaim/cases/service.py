@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -39,6 +39,7 @@ class ItemView:
     matches: list[MatchView]
     decision: str | None = None
     reviewer: str | None = None
+    context: dict = field(default_factory=dict)  # where, when and by whom the source found it
 
 
 def current_decisions(session: Session, case: Case) -> dict[int, Review]:
@@ -97,6 +98,6 @@ def case_items(session: Session, name: str, *, matched_only: bool = False) -> li
         review = decisions.get(item.id)
         views.append(
             ItemView(item.locator, item.status, item.sha256, pdq, item.error, matches,
-                     review.decision if review else None, review.reviewer if review else None)
+                     review.decision if review else None, review.reviewer if review else None, dict(item.context))
         )
     return views

@@ -76,7 +76,7 @@ def show(
         for item in items:
             emit_json({
                 "path": item.locator, "status": item.status, "sha256": item.sha256, "pdq": item.pdq,
-                "error": item.error, "decision": item.decision, "reviewer": item.reviewer,
+                "error": item.error, "decision": item.decision, "reviewer": item.reviewer, "context": item.context,
                 "matches": [{"bank": m.bank, "bank_kind": m.bank_kind, "content_id": m.content_id,
                              "signal_type": m.signal_type, "distance": m.distance, "suppressed": m.suppressed}
                             for m in item.matches],

@@ -13,11 +13,20 @@ from reclaim.errors import TooLarge
 
 @dataclass(frozen=True)
 class Limits:
-    """Upper bounds for one media file. Defaults admit any real photo and refuse bombs."""
+    """Upper bounds for one media file. Defaults admit any real photo or clip (3 h, 8K) and refuse bombs.
 
-    max_file_bytes: int = 256 * 1024 * 1024
+    A photo is read whole into memory, so its bound is tight; a video (or a file hashed as bytes only) is
+    streamed from its file and decoded a frame at a time, so it may be far bigger.
+    """
+
+    max_file_bytes: int = 256 * 1024 * 1024  # a photo, or any file held in memory
     max_pixels: int = 178_956_970  # Pillow's own bomb threshold (2 x MAX_IMAGE_PIXELS)
     max_decode_seconds: float = 30.0
+    max_video_bytes: int = 4 * 1024**3  # a video or bytes-only file, streamed from disk
+    max_video_seconds: float = 3 * 3600.0
+    max_frame_pixels: int = 7680 * 4320
+    max_sampled_frames: int = 3 * 3600
+    max_video_decode_seconds: float = 600.0
 
 
 class _Deadline(Exception):

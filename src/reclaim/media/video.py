@@ -23,20 +23,10 @@ from typing import Any, TypeVar
 import numpy as np
 
 from reclaim.errors import DecodeError, TooLarge, UnreadableFile, UnsupportedFormat
+from reclaim.media.limits import Limits
 
 T = TypeVar("T")
 _HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis")
-
-
-@dataclass(frozen=True)
-class VideoLimits:
-    """Upper bounds for one video. Defaults admit any real clip (3 h, 8K) and refuse bombs."""
-
-    max_file_bytes: int = 4 * 1024**3
-    max_duration_seconds: float = 3 * 3600.0
-    max_frame_pixels: int = 7680 * 4320
-    max_sampled_frames: int = 3 * 3600
-    max_decode_seconds: float = 600.0
 
 
 @dataclass(frozen=True)
@@ -64,12 +54,13 @@ def looks_like_video(head: bytes) -> bool:
 
 
 def sample_video(
-    source: bytes | Path, name: str, on_frame: Callable[[VideoFrame], T], limits: VideoLimits = VideoLimits(),
+    source: bytes | Path, name: str, on_frame: Callable[[VideoFrame], T], limits: Limits = Limits(),
     *, every: float = 1.0, max_side: int | None = None,
 ) -> tuple[VideoInfo, list[T]]:
     """Call ``on_frame`` on one frame per ``every`` seconds; only its results are kept (bounded memory).
 
-    ``max_side`` shrinks frames whose longer side exceeds it before conversion (faster hashing).
+    ``max_side`` shrinks frames whose longer side exceeds it before conversion (faster hashing). A path is
+    decoded from the file (never read whole), so a video's size is bounded only by ``max_video_bytes``.
     """
     with _open(source, name, limits) as (container, stream, info):
         results = [on_frame(frame) for frame in _sampled(container, stream, name, limits, every, max_side)]
@@ -87,14 +78,18 @@ def _av() -> Any:
     return av
 
 
-@contextmanager
-def _open(source: bytes | Path, name: str, limits: VideoLimits) -> Iterator[tuple[Any, Any, VideoInfo]]:
-    av = _av()
-    size = len(source) if isinstance(source, bytes) else _size(source, name)
+def check_video_size(size: int, name: str, limits: Limits) -> None:
+    """Refuse an empty or oversize video before anything reads it."""
     if size == 0:
         raise DecodeError(f"{name}: empty file (0 bytes)")
-    if size > limits.max_file_bytes:
-        raise TooLarge(f"{name}: file is {size:,} bytes, over the video limit of {limits.max_file_bytes:,}")
+    if size > limits.max_video_bytes:
+        raise TooLarge(f"{name}: file is {size:,} bytes, over the video limit of {limits.max_video_bytes:,}")
+
+
+@contextmanager
+def _open(source: bytes | Path, name: str, limits: Limits) -> Iterator[tuple[Any, Any, VideoInfo]]:
+    av = _av()
+    check_video_size(len(source) if isinstance(source, bytes) else file_size(source, name), name, limits)
     try:
         container = av.open(io.BytesIO(source) if isinstance(source, bytes) else str(source), "r")
     except av.error.FFmpegError as exc:
@@ -108,13 +103,13 @@ def _open(source: bytes | Path, name: str, limits: VideoLimits) -> Iterator[tupl
         if info.width * info.height > limits.max_frame_pixels:
             raise TooLarge(f"{name}: frames are {info.width}x{info.height}, over the limit of "
                            f"{limits.max_frame_pixels:,} pixels")
-        if info.duration is not None and info.duration > limits.max_duration_seconds:
+        if info.duration is not None and info.duration > limits.max_video_seconds:
             raise TooLarge(f"{name}: {info.duration:,.0f} s long, over the limit of "
-                           f"{limits.max_duration_seconds:,.0f} s")
+                           f"{limits.max_video_seconds:,.0f} s")
         yield container, stream, info
 
 
-def _sampled(container: Any, stream: Any, name: str, limits: VideoLimits, every: float,
+def _sampled(container: Any, stream: Any, name: str, limits: Limits, every: float,
              max_side: int | None) -> Iterator[VideoFrame]:
     av = _av()
     started, step = time.monotonic(), Fraction(every).limit_denominator(1000)
@@ -123,14 +118,14 @@ def _sampled(container: Any, stream: Any, name: str, limits: VideoLimits, every:
     fps = Fraction(stream.average_rate) if stream.average_rate else Fraction(30)
     try:
         for number, frame in enumerate(container.decode(stream)):
-            if time.monotonic() - started > limits.max_decode_seconds:
-                raise TooLarge(f"{name}: decoding took longer than {limits.max_decode_seconds:g} s")
+            if time.monotonic() - started > limits.max_video_decode_seconds:
+                raise TooLarge(f"{name}: decoding took longer than {limits.max_video_decode_seconds:g} s")
             at = Fraction(frame.pts) * stream.time_base if frame.pts is not None and stream.time_base else \
                 number / fps
             origin = at if origin is None else origin
             at -= origin
-            if at > limits.max_duration_seconds:
-                raise TooLarge(f"{name}: plays longer than {limits.max_duration_seconds:,.0f} s")
+            if at > limits.max_video_seconds:
+                raise TooLarge(f"{name}: plays longer than {limits.max_video_seconds:,.0f} s")
             if at < next_at:
                 continue
             kept += 1
@@ -164,7 +159,7 @@ def _info(container: Any, stream: Any) -> VideoInfo:
                      float(rate) if rate else None)
 
 
-def _size(path: Path, name: str) -> int:
+def file_size(path: Path, name: str) -> int:
     try:
         return path.stat().st_size
     except OSError as exc:

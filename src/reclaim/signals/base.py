@@ -7,21 +7,44 @@ storage key and never changes. ``version`` changes whenever the output for the s
 from __future__ import annotations
 
 import abc
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar, Literal
 
+from reclaim.errors import UnreadableFile
 from reclaim.index.base import Index
-from reclaim.media import DecodedImage
+from reclaim.media import DecodedImage, Limits
 from reclaim.models import MediaKind, SignalValue
+
+CHUNK_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
 class Media:
-    """What a signal may look at: the file's bytes, and (for pixel signals) its decoded image."""
+    """What a signal may look at: the file's bytes, and (for pixel signals) its decoded image.
+
+    A file too big to hold (a video, a bytes-only file) comes as ``path`` with empty ``data``: byte
+    signals read it in ``chunks`` and frame signals decode it from disk, so memory stays bounded.
+    """
 
     name: str
-    data: bytes
+    data: bytes = b""
     image: DecodedImage | None = None
+    path: Path | None = None
+    limits: Limits = Limits()
+
+    def chunks(self) -> Iterator[bytes]:
+        """The file's bytes in pieces of at most 1 MiB."""
+        if self.path is None:
+            yield self.data
+            return
+        try:
+            with self.path.open("rb") as fh:
+                while chunk := fh.read(CHUNK_BYTES):
+                    yield chunk
+        except OSError as exc:
+            raise UnreadableFile(f"{self.name}: cannot read ({exc.strerror or exc})") from exc
 
 
 class Signal(abc.ABC):

@@ -21,8 +21,10 @@ class _DigestSignal(Signal):
     version = "1"
 
     def compute(self, media: Media) -> list[SignalValue]:
-        digest = hashlib.new(self.name, media.data).hexdigest()
-        return [SignalValue(self.name, self.version, digest)]
+        digest = hashlib.new(self.name)
+        for chunk in media.chunks():
+            digest.update(chunk)
+        return [SignalValue(self.name, self.version, digest.hexdigest())]
 
     def parse(self, text: str) -> str:
         value = text.strip().lower()

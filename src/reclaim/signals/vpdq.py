@@ -18,7 +18,7 @@ import numpy as np
 
 from reclaim.errors import InvalidHash, SignalError
 from reclaim.index.pdq import PDQHashIndex, hex_to_codes
-from reclaim.media.video import VideoFrame, VideoLimits, sample_video
+from reclaim.media.video import VideoFrame, sample_video
 from reclaim.models import MediaKind, SignalValue
 from reclaim.signals.base import Media, Signal
 from reclaim.signals.pdq import MIN_QUALITY, PDQSignal, pdq_hex
@@ -63,13 +63,13 @@ class VPDQSignal(Signal):
     default_threshold = float(FRAME_DISTANCE)
     index_cls = PDQHashIndex
 
-    def __init__(self, limits: VideoLimits = VideoLimits(), *, every: float = SECONDS_PER_HASH,
-                 max_side: int | None = MAX_SIDE) -> None:
-        self.limits, self.every, self.max_side = limits, every, max_side
+    def __init__(self, *, every: float = SECONDS_PER_HASH, max_side: int | None = MAX_SIDE) -> None:
+        self.every, self.max_side = every, max_side
 
     def compute(self, media: Media) -> list[SignalValue]:
-        info, features = sample_video(media.data, media.name, _hash_frame, self.limits, every=self.every,
-                                      max_side=self.max_side)
+        """Decoded from the file when the media has a path (big videos), else from the bytes."""
+        info, features = sample_video(media.path or media.data, media.name, _hash_frame, media.limits,
+                                      every=self.every, max_side=self.max_side)
         video = {"container": info.format, "codec": info.codec, "width": info.width, "height": info.height,
                  "duration": info.duration, "fps": info.fps}
         return [SignalValue(self.name, self.version, str(f), f.quality,

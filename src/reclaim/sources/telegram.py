@@ -6,11 +6,13 @@ chat under ``chats/``). Each media message becomes one ``MediaItem`` at ``telegr
 whose context carries the message (see ``TelegramMessage``) plus ``media_path``, ``missing_media`` and
 ``size``. Media the export left out is still an item (``missing_media: true``): a message that posted a
 file is evidence even without the file. A media path that leaves the export folder (``../``, absolute,
-a symlink out) is skipped with ``path_escapes_root`` and never read.
+a symlink out) is skipped with ``path_escapes_root`` and never read. Media that is neither photo nor video
+by its type (voice, audio, documents, SVG, Lottie stickers) is ``bytes_only``: hashed, not decoded.
 """
 
 from __future__ import annotations
 
+import mimetypes
 import os
 import posixpath
 import re
@@ -115,7 +117,21 @@ class TelegramExportSource(Source):
             return MediaItem(message.locator, context={**context, "media_path": shown, "missing_media": True,
                                                         "missing_reason": "not_found", "size": None})
         return MediaItem(message.locator, resolved, context={**context, "media_path": shown,
-                                                              "missing_media": False, "size": size})
+                                                              "missing_media": False, "size": size},
+                         bytes_only=not _visual(message.media_type, message.mime_type, shown))
+
+
+def _visual(media_type: str | None, mime_type: str | None, path: str) -> bool:
+    """Whether the media is a photo or video to decode, by the export's type and MIME type (or, where the
+    HTML export gives none, by the file name)."""
+    if media_type == "photo":
+        return True
+    if media_type in ("voice_message", "audio_file"):
+        return False
+    mime = (mime_type or mimetypes.guess_type(path)[0] or "").lower()
+    if not mime:
+        return True  # unknown: try to decode, and say so if it fails
+    return mime.startswith(("image/", "video/")) and mime != "image/svg+xml"
 
 
 def _json_in(folder: Path) -> Path | None:

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from reclaim.errors import DecodeError, MediaError, TooLarge, UnsupportedFormat
-from reclaim.media.video import VideoFrame, VideoLimits, looks_like_video, sample_video
+from reclaim.media import Limits
+from reclaim.media.video import VideoFrame, looks_like_video, sample_video
 from reclaim.synthetic import scene
 
 av = pytest.importorskip("av")
@@ -32,7 +33,7 @@ def write_clip(path: Path, seconds: float, fps: int = 10, size: tuple[int, int] 
     return path
 
 
-def numbers(source: bytes | Path, limits: VideoLimits = VideoLimits(), **kw: object) -> list[tuple[int, float]]:
+def numbers(source: bytes | Path, limits: Limits = Limits(), **kw: object) -> list[tuple[int, float]]:
     return sample_video(source, "clip", lambda f: (f.number, f.timestamp), limits, **kw)[1]
 
 
@@ -70,14 +71,14 @@ def test_sniffing_videos_but_not_heic_stills() -> None:
 @pytest.mark.parametrize(
     ("limits", "says"),
     [
-        (VideoLimits(max_duration_seconds=2), "long, over the limit of 2 s"),
-        (VideoLimits(max_frame_pixels=100 * 100), "frames are 160x120, over the limit"),
-        (VideoLimits(max_sampled_frames=2), "more than 2 sampled frames"),
-        (VideoLimits(max_file_bytes=1000), "over the video limit of 1,000"),
-        (VideoLimits(max_decode_seconds=0), "decoding took longer than 0 s"),
+        (Limits(max_video_seconds=2), "long, over the limit of 2 s"),
+        (Limits(max_frame_pixels=100 * 100), "frames are 160x120, over the limit"),
+        (Limits(max_sampled_frames=2), "more than 2 sampled frames"),
+        (Limits(max_video_bytes=1000), "over the video limit of 1,000"),
+        (Limits(max_video_decode_seconds=0), "decoding took longer than 0 s"),
     ],
 )
-def test_limits_refuse_with_one_line(tmp_path: Path, limits: VideoLimits, says: str) -> None:
+def test_limits_refuse_with_one_line(tmp_path: Path, limits: Limits, says: str) -> None:
     clip = write_clip(tmp_path / "clip.mp4", 4)
     with pytest.raises(TooLarge, match=says) as info:
         numbers(clip, limits)
