@@ -18,6 +18,7 @@ from reclaim.cli import (
     identity_cmd,
     scan_cmd,
     takedown_cmd,
+    triage_cmd,
 )
 from reclaim.cli.output import err
 from reclaim.errors import ReclaimError
@@ -34,6 +35,8 @@ app.command("match")(hash_cmd.match_command)
 app.command("scan")(scan_cmd.scan_command)
 app.command("demo")(demo_cmd.demo_command)
 app.command("attribute")(attribute_cmd.attribute_command)
+app.command("provenance")(triage_cmd.provenance_command)
+app.command("triage")(triage_cmd.triage_command)
 app.add_typer(bank_cmd.app, name="bank")
 app.add_typer(case_cmd.app, name="case")
 app.add_typer(evidence_cmd.app, name="evidence")

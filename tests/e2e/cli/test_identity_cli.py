@@ -97,3 +97,20 @@ def test_attribute_ranks_the_enrolled_photo_first(cli, database_url: str, folder
     (answer,) = cli("attribute", folder / "fake_grace_hopper.jpg", "--sources", sources, "--json").json_lines()
     assert Path(answer["ranked"][0]["source"]).name == "grace_hopper.jpg"
     assert answer["ranked"][0]["face_distance"] is None  # a folder is compared by pixels, never by face
+
+
+def test_provenance_and_triage_commands(cli, database_url: str, folder: Path, face_photos: dict[str, Path]) -> None:
+    from PIL import PngImagePlugin
+
+    from reclaim.synthetic import scene
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("parameters", "x\nSteps: 20, Model: sd15")
+    scene(5).save(folder / "generated.png", pnginfo=info)
+    lines = {Path(x["path"]).name: x["leads"] for x in cli("provenance", folder, "--json").json_lines()}
+    assert lines["scene.png"] == [] and lines["generated.png"][0]["kind"] == "generated"
+    assert cli("identity", "enroll", "astro", face_photos["astronaut"], "--consent", CONSENT).code == 0
+    assert cli("scan", folder, "--case", "c1", "--workers", "1").code == 0
+    (ranked,) = cli("triage", "c1", "--json").json_lines()
+    assert [Path(t["path"]).name for t in ranked][:2] == ["fake_astronaut.jpg", "generated.png"]
+    assert "astro" in ranked[0]["explanation"] and ranked[-1]["explanation"] == "no signal"
