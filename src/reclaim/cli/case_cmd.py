@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from reclaim.cases import Decision, case_bank_name, case_items, create_case, list_cases, review_item
+from reclaim.cases.victims import add_victim, case_victims
 from reclaim.cli.output import emit_json, out
 from reclaim.evidence.acquisition import record_review
 from reclaim.evidence.casefiles import CaseFiles
@@ -22,11 +23,26 @@ app = typer.Typer(help="Cases: the items scans found and what they matched.", no
 def new(
     name: Annotated[str, typer.Argument(help="Case name.")],
     note: Annotated[str, typer.Option(help="Free-text note (case number, victim alias).")] = "",
+    victim: Annotated[list[str] | None, typer.Option(help="An enrolled identity this case is about (repeatable).")]
+    = None,
 ) -> None:
     """Create an empty case (scans also create their case when it is new)."""
     with open_store() as store, store.session() as session:
         create_case(session, name, note)
-    out.print(f"created case {escape(name)}")
+        for person in victim or []:
+            add_victim(session, name, person, actor=getpass.getuser())
+    out.print(f"created case {escape(name)}" + (f" about {escape(', '.join(victim))}" if victim else ""))
+
+
+@app.command("add-victim")
+def add_victim_command(
+    name: Annotated[str, typer.Argument(help="Case name.")],
+    identity: Annotated[str, typer.Argument(help="An identity enrolled with consent ('reclaim identity enroll').")],
+) -> None:
+    """Link an enrolled identity to a case as one of its victims."""
+    with open_store() as store, store.session() as session:
+        add_victim(session, name, identity, actor=getpass.getuser())
+    out.print(f"{escape(identity)} is now a victim in case {escape(name)}")
 
 
 @app.command("review")
@@ -72,6 +88,7 @@ def show(
     """Show a case's matched items (best match first) and the files that could not be read."""
     with open_store() as store, store.session() as session:
         items = case_items(session, name)
+        victims = case_victims(session, name)
     if json:
         for item in items:
             emit_json({
@@ -85,6 +102,8 @@ def show(
     matched = [i for i in items if any(not m.suppressed for m in i.matches)]
     failed = [i for i in items if i.error]
     out.print(f"case [bold]{escape(name)}[/]: {len(items)} items, {len(matched)} matched, {len(failed)} not readable")
+    if victims:
+        out.print("victims: " + escape(", ".join(str(v["name"]) for v in victims)))
     for item in matched:
         best = next(m for m in item.matches if not m.suppressed)
         decided = f"({item.decision} by {item.reviewer})" if item.decision else "(not reviewed)"

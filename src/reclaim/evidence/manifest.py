@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from reclaim.cases.service import current_decisions, get_case
+from reclaim.cases.victims import case_victims
 from reclaim.store.models import Item, Scan
 
 FORMAT = "reclaim-evidence-bundle/1"
@@ -43,7 +44,8 @@ def build_manifest(session: Session, case_name: str, *, actor: str) -> dict[str,
     return {
         "format": FORMAT,
         "tool": {"name": "reclaim", "version": version("reclaim")},
-        "case": {"name": case.name, "note": case.note, "created_at": iso(case.created_at)},
+        "case": {"name": case.name, "note": case.note, "created_at": iso(case.created_at),
+                 "victims": case_victims(session, case.name)},
         "generated_at": iso(datetime.now(UTC)),
         "generated_by": actor,
         "summary": summarise(records),

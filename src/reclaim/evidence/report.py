@@ -89,7 +89,10 @@ def render_pdf(manifest: dict[str, Any], thumbnails: dict[str, bytes]) -> bytes:
         p("요약 / Summary", heading),
     ]
     when = f"{s['first_posted']} — {s['last_posted']}" if s["first_posted"] else "정보 없음 / no posting times"
+    victims = "; ".join(f"{v['name']} (consent recorded by {v['consent_recorded_by']})"
+                        for v in case.get("victims", [])) or "—"
     rows = [
+        ("피해자 / Victims", victims),
         ("확인된 게시물 / Items flagged", f"{s['flagged']} / {s['items']} (검토 확인 / confirmed: {s['confirmed']})"),
         ("게시 장소 / Where", "; ".join(f"{x['place']} ({x['items']})" for x in s["places"]) or "—"),
         ("게시 기간 / When (UTC)", when),

@@ -93,6 +93,18 @@ class Case(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class CaseVictim(Base):
+    """A person a case is about: an enrolled identity (consented), linked so face matches are tied to the case."""
+
+    __tablename__ = "case_victims"
+    __table_args__ = (UniqueConstraint("case_id", "identity_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    identity_id: Mapped[int] = mapped_column(ForeignKey("identities.id", ondelete="CASCADE"), index=True)
+    added_by: Mapped[str] = mapped_column(String(200))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Review(Base):
     """One review decision on an item. Append-only: the newest row per item is the current decision."""
 
