@@ -20,6 +20,7 @@ from PIL import Image
 
 from reclaim.banks.service import add_content, create_bank
 from reclaim.cases import Decision, review_item
+from reclaim.demo_faces import FaceDemo, run_face_demo
 from reclaim.evidence.acquisition import record_acquisitions, record_review
 from reclaim.evidence.bundle import export_bundle
 from reclaim.evidence.casefiles import CaseFiles
@@ -47,6 +48,7 @@ class DemoResult:
     decoys: list[str]  # locators that must not match
     takedown: TakedownDemo  # notices drafted for the matches, one request tracked until the host removed them
     evidence: DemoEvidence  # reviews recorded, a signed bundle exported and verified
+    faces: FaceDemo  # victims enrolled with consent, their faces found in fakes, each fake attributed
 
     @property
     def found(self) -> list[str]:
@@ -106,7 +108,8 @@ def run_demo(out: Path, *, workers: int | None = None, on_progress: Progress | N
     takedown = demo_takedown(store, CASE, found_dir, out / "notices")
     say(f"drafted Korean and English notices in {out / 'notices'}; request #{takedown.request_id} was sent, the "
         f"local host took {takedown.removed}/{takedown.reported} items down and a re-check found it {takedown.state}")
-    result = DemoResult(out, database_url, report, reuploads, hard, decoys, takedown, evidence)
+    faces_demo = run_face_demo(store, CASE, out, workers=workers, say=say)
+    result = DemoResult(out, database_url, report, reuploads, hard, decoys, takedown, evidence, faces_demo)
     (out / "report.json").write_text(json.dumps(_summary(result), indent=2))
     store.close()
     return result
@@ -183,4 +186,5 @@ def _summary(result: DemoResult) -> dict:
         "takedown": {"notices": [p.name for p in result.takedown.notices], "request": result.takedown.request_id,
                      "state": result.takedown.state,
                      "removed": f"{result.takedown.removed}/{result.takedown.reported}"},
+        "faces": result.faces.summary(),
     }

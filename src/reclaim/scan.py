@@ -69,9 +69,11 @@ def scan_folder(
     workers: int | None = None,
     limits: Limits = Limits(),
     on_progress: Progress | None = None,
+    actor: str | None = None,
 ) -> ScanReport:
     source = FolderSource(str(target), limits=limits)
-    return scan_source(store, case_name, source, workers=workers, limits=limits, on_progress=on_progress)
+    return scan_source(store, case_name, source, workers=workers, limits=limits, on_progress=on_progress,
+                       actor=actor)
 
 
 def scan_source(

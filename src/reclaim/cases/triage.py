@@ -6,7 +6,6 @@ strong reason is enough, and weak ones add up without ever outweighing a strong 
 
     known-bank match     exact 0.97; PDQ 0.70 + 0.25 x (1 - distance/31)
     enrolled face        0.85 x confidence (0.5 at distance 0.6)
-    attributed source    0.9 x attribution confidence (when an attribution was run)
     caption names them   0.30 (an enrolled name in the caption or message text)
     provenance lead      generated 0.20, watermark 0.20, edited 0.05 (leads, never verdicts)
 """
@@ -61,10 +60,6 @@ def bank_reason(bank: str, signal: str, distance: float) -> Reason:
 
 def face_reason(identity: str, distance: float, confidence: float) -> Reason:
     return Reason(0.85 * confidence, f"face of enrolled {identity} (distance {distance:.2f})")
-
-
-def attribution_reason(source: str, confidence: float) -> Reason:
-    return Reason(0.9 * confidence, f"face cut from {Path(source).name} (attribution {confidence:.2f})")
 
 
 def caption_reasons(context: dict, names: Iterable[str]) -> list[Reason]:

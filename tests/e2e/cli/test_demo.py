@@ -21,6 +21,9 @@ def test_demo_runs_offline_and_finds_every_reupload(cli, tmp_path: Path, reclaim
     assert evidence["verified"] and evidence["confirmed"] + evidence["second_look"] == len(report["matches"])
     assert Path(evidence["report_pdf"]).read_bytes().startswith(b"%PDF")
     assert cli("evidence", "verify", evidence["bundle"]).code == 0
+    faces = report["faces"]  # victims enrolled with consent, found in the fakes, each fake attributed
+    assert (faces["faces_found"], faces["attributed_to_true_source"], faces["decoys_flagged"]) == ("6/6", "6/6", 0)
+    assert Path(faces["overlay"]).is_file() and Path(faces["overlay"]).is_relative_to(out.resolve())
 
     shown = cli("case", "show", "demo", "--json")  # same database, reached the documented way
     assert shown.code == 2  # the user's own database has no demo case ...
