@@ -26,16 +26,20 @@ from reclaim.evidence.bundle import export_bundle
 from reclaim.evidence.casefiles import CaseFiles
 from reclaim.evidence.verify import verify_bundle
 from reclaim.hashing import FileHashes, hash_file
+from reclaim.matching_keypoints import Mode
 from reclaim.models import BankKind
 from reclaim.scan import Progress, ScanReport, scan_folder
+from reclaim.signals.keypoints import bank_opt_in
 from reclaim.store import Store, open_store
 from reclaim.synthetic import GLOBAL_EDITS, LOCAL_EDITS, composite, jpeg_bytes, sample_faces, scene
+from reclaim.synthetic_reposts import collage, screenshot
 from reclaim.takedown.showcase import TakedownDemo, demo_takedown
 
 CASE = "demo"
 BANK = "demo-known"
 REUPLOAD_EDITS = ("jpeg_q30", "resize_0.5", "bright_+20", "greyscale", "resize_2.0", "blur_1")
-EXPECTED_MISSES = ("crop_4pct", "banner_15pct")  # PDQ is global; crop-robust matching is a later stage
+# PDQ is global and misses these; the keypoint stage finds them, and a screenshot and a collage too.
+EXPECTED_MISSES = ("crop_4pct", "banner_15pct")
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,7 @@ def run_demo(out: Path, *, workers: int | None = None, on_progress: Progress | N
     with store.session() as session:
         bank = create_bank(session, BANK, BankKind.KNOWN)
         for path in sorted(known_dir.iterdir()):
-            outcome = hash_file(path)
+            outcome = hash_file(path, opt_in=bank_opt_in())
             if isinstance(outcome, FileHashes):
                 add_content(session, bank, path.stem, outcome.values, note="demo known image")
     say(f"enrolled them in bank {BANK!r}")
@@ -100,7 +104,7 @@ def run_demo(out: Path, *, workers: int | None = None, on_progress: Progress | N
     reuploads, hard, decoys = _build_found_folder(found_dir, known)
     say(f"built a folder to scan: {len(reuploads)} re-uploads, {len(hard)} crops/banners, "
         f"{len(decoys)} decoys, 2 broken files")
-    report = scan_folder(store, CASE, found_dir, workers=workers, on_progress=on_progress)
+    report = scan_folder(store, CASE, found_dir, workers=workers, on_progress=on_progress, mode=Mode.THOROUGH)
     evidence = _review_and_export(store, out, report.matches, hard)
     say(f"an officer confirmed {evidence.confirmed} matches and flagged {evidence.second_look} for a second look; "
         f"signed evidence bundle {evidence.bundle} ({'verified' if evidence.verified else 'NOT verified'}, "
@@ -155,6 +159,11 @@ def _build_found_folder(found: Path, known: dict[str, Image.Image]) -> tuple[lis
             path = found / "channel-b" / f"repost_{i}_{edit}.jpg"
             path.write_bytes(jpeg_bytes(LOCAL_EDITS[edit](image), 85))
             hard.append(str(path))
+    images = list(known.values())
+    for name, repost in (("screenshot", screenshot(images[0], 5)), ("collage", collage([*images, scene(950)], 6))):
+        path = found / "channel-b" / f"repost_{name}.jpg"
+        path.write_bytes(jpeg_bytes(repost, 85))
+        hard.append(str(path))
     exact = found / "channel-a" / "forwarded_copy.jpg"
     exact.write_bytes((found.parent / "known" / f"{next(iter(known))}.jpg").read_bytes())
     reuploads.append(str(exact))

@@ -4,6 +4,7 @@ One index per signal holds every active (not withdrawn) bank hash; a query asks 
 threshold in use and then keeps, per bank, only what is within that bank's own threshold. A match in a
 ``negative`` bank (a known false positive) suppresses the item's other matches of that signal. Videos
 follow their own rules (``matching_video``): frame sets against banked videos, frames against banked photos.
+Keypoint sets go to their own stage (``matching_keypoints``), after the hashes; its matches come last.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from reclaim.banks.service import get_bank
 from reclaim.index.base import Index
+from reclaim.matching_keypoints import KEYPOINTS, KeypointStage, Policy, bank_policy
 from reclaim.matching_video import FRAME_TIME, VIDEO, VideoMatcher, frames_as_photos
 from reclaim.models import BankKind, Match, SignalValue
 from reclaim.signals import get_signal
@@ -38,19 +40,23 @@ class _Entry:
 class MatchResult:
     matches: list[Match]  # best first; suppressed ones excluded
     suppressed: list[Match]  # matches cancelled by a negative bank
+    keypoint_features: int | None = None  # the query's keypoints when the keypoint stage ran (0: none found)
 
 
 class Matcher:
     """An in-memory view of the banks, built once per command and queried per item."""
 
-    def __init__(self, entries: dict[int, _Entry]) -> None:
+    def __init__(self, entries: dict[int, _Entry], blobs: dict[int, bytes] | None = None,
+                 policies: dict[str, Policy] | None = None) -> None:
         self._entries = entries
+        self._keypoints = KeypointStage({r: e for r, e in entries.items() if e.signal == KEYPOINTS}, blobs or {},
+                                        policies or {})
         self._indexes: dict[str, Index] = {}
         self._max_threshold: dict[str, float] = {}
         self._videos = VideoMatcher({ref: e for ref, e in entries.items() if e.signal == VIDEO})
         by_signal: dict[str, list[int]] = {}
         for ref, entry in entries.items():
-            if entry.signal != VIDEO:
+            if entry.signal not in (VIDEO, KEYPOINTS):
                 by_signal.setdefault(entry.signal, []).append(ref)
         for signal_name, refs in by_signal.items():
             index = get_signal(signal_name).index_cls()
@@ -70,8 +76,11 @@ class Matcher:
         if bank_names:
             ids = [get_bank(session, name).id for name in bank_names]
             query = query.where(Bank.id.in_(ids))
-        entries = {}
+        entries, blobs, policies = {}, {}, {}
         for sig, content_id, bank in session.execute(query):
+            policies[bank.name] = bank_policy(BankKind(bank.kind), bank.keypoints)
+            if sig.blob is not None:
+                blobs[sig.id] = sig.blob
             signal = get_signal(sig.signal)
             threshold = bank.pdq_threshold if signal.name == "pdq" else signal.default_threshold
             entry = _Entry(
@@ -80,7 +89,7 @@ class Matcher:
             )
             if _quality_ok(sig.quality, entry):
                 entries[sig.id] = entry
-        return cls(entries)
+        return cls(entries, blobs, policies)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -106,10 +115,13 @@ class Matcher:
         for match in self._videos.match(values):
             _keep_best(found, match)
         ordered = sorted(found.values(), key=_rank)
+        hash_matched = any(m.bank_kind is not BankKind.NEGATIVE for m in ordered)
+        stage = self._keypoints.match(values, hash_matched=hash_matched, already=found)
+        ordered += stage.matches
         if any(m.bank_kind is BankKind.NEGATIVE for m in ordered):
             kept = [m for m in ordered if m.bank_kind is BankKind.NEGATIVE]
-            return MatchResult(kept, [m for m in ordered if m.bank_kind is not BankKind.NEGATIVE])
-        return MatchResult(ordered, [])
+            return MatchResult(kept, [m for m in ordered if m.bank_kind is not BankKind.NEGATIVE], stage.features)
+        return MatchResult(ordered, [], stage.features)
 
 
 def _keep_best(found: dict[tuple[str, str], Match], match: Match) -> None:

@@ -51,6 +51,7 @@ class SignalValue:
     value: str
     quality: int | None = None
     extras: Mapping[str, Any] = field(default_factory=dict)
+    blob: bytes | None = field(default=None, repr=False)  # a payload too big for ``value`` (keypoint sets)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from reclaim.hashing import HashFailure, HashOutcome, hash_bytes, hash_files
 from reclaim.identities import FaceMatch, FaceMatcher, current_actor, face_opt_in
 from reclaim.identities.matcher import items_missing_faces
 from reclaim.matching import Matcher
+from reclaim.matching_keypoints import Mode, keypoint_opt_in
 from reclaim.media import Limits
 from reclaim.models import Match, MediaItem, Skipped
 from reclaim.scan_rows import (
@@ -70,10 +71,11 @@ def scan_folder(
     limits: Limits = Limits(),
     on_progress: Progress | None = None,
     actor: str | None = None,
+    mode: Mode = Mode.FAST,
 ) -> ScanReport:
     source = FolderSource(str(target), limits=limits)
     return scan_source(store, case_name, source, workers=workers, limits=limits, on_progress=on_progress,
-                       actor=actor)
+                       actor=actor, mode=mode)
 
 
 def scan_source(
@@ -85,20 +87,24 @@ def scan_source(
     limits: Limits = Limits(),
     on_progress: Progress | None = None,
     actor: str | None = None,
+    mode: Mode = Mode.FAST,
 ) -> ScanReport:
     """Scan any source (see the module docstring). Faces are looked for only when identities are enrolled;
-    ``actor`` (default: current_actor()) is who the face audit log names."""
+    ``actor`` (default: current_actor()) is who the face audit log names. ``mode`` thorough stores keypoint
+    sets for every item, so the keypoint stage can find crops, screenshots and collages."""
     with store.session() as session:
         opt_in = face_opt_in(session)
+        keypoints = keypoint_opt_in(session, mode)
         case = _case(session, case_name)
         scan = Scan(case_id=case.id, target=source.target)
         session.add(scan)
         session.flush()
-        run = _Run(store, ScanReport(case_name, source.target, scan.id), case.id, limits, opt_in, on_progress,
+        run = _Run(store, ScanReport(case_name, source.target, scan.id), case.id, limits, opt_in | keypoints,
+                   on_progress,
                    matcher=Matcher.from_store(session),
                    faces=FaceMatcher.from_store(session, actor or current_actor()) if opt_in else None,
                    stale=items_missing_faces(session, case.id) if opt_in else set())
-    for outcome in hash_files(run.paths(source.iter_items()), workers=workers, limits=limits, opt_in=opt_in,
+    for outcome in hash_files(run.paths(source.iter_items()), workers=workers, limits=limits, opt_in=run.opt_in,
                               bytes_only=run.bytes_only):
         run.hashed(outcome)
     run.flush()

@@ -86,7 +86,8 @@ def write_hashed(row: Item, item: MediaItem, outcome: HashOutcome, size_mtime: t
     row.context = dict(item.context)
     row.size, row.mtime_ns = size_mtime
     row.signals = [
-        ItemSignal(signal=v.signal, version=v.version, value=v.value, quality=v.quality) for v in outcome.values
+        ItemSignal(signal=v.signal, version=v.version, value=v.value, quality=v.quality, blob=v.blob)
+        for v in outcome.values
     ]
     row.sha256 = next((v.value for v in outcome.values if v.signal == "sha256"), None)
     if isinstance(outcome, FileHashes):
@@ -141,4 +142,4 @@ def match_rows(session: Session, rows: Iterable[Item], matcher: Matcher, faces: 
 
 
 def _signal_value(row: ItemSignal) -> SignalValue:
-    return SignalValue(row.signal, row.version, row.value, row.quality)
+    return SignalValue(row.signal, row.version, row.value, row.quality, blob=row.blob)

@@ -38,6 +38,8 @@ def export_hma_csv(session: Session, bank_name: str, *, include_withdrawn: bool 
         if content.withdrawn_at and not include_withdrawn:
             continue
         for sig in content.signals:
+            if sig.blob is not None:  # a keypoint set: not exchangeable, and invertible to a coarse picture
+                continue
             writer.writerow(
                 (
                     sig.signal,

@@ -26,15 +26,17 @@ class BankSummary:
 
 
 def create_bank(
-    session: Session, name: str, kind: BankKind = BankKind.KNOWN, pdq_threshold: int = DEFAULT_PDQ_THRESHOLD
+    session: Session, name: str, kind: BankKind = BankKind.KNOWN, pdq_threshold: int = DEFAULT_PDQ_THRESHOLD,
+    keypoints: str | None = None,
 ) -> Bank:
+    """``keypoints``: when the keypoint stage searches the bank (see matching_keypoints); None: by kind."""
     if not name or not name.strip() or len(name) > 200:
         raise UserError(f"bank name must be 1-200 characters: {name!r}")
     if not 0 <= pdq_threshold <= MAX_PDQ_THRESHOLD:
         raise UserError(f"bank {name}: threshold must be between 0 and {MAX_PDQ_THRESHOLD}, got {pdq_threshold}")
     if session.scalar(select(Bank).where(Bank.name == name)):
         raise AlreadyExists(f"bank {name} already exists")
-    bank = Bank(name=name, kind=BankKind(kind).value, pdq_threshold=pdq_threshold)
+    bank = Bank(name=name, kind=BankKind(kind).value, pdq_threshold=pdq_threshold, keypoints=keypoints)
     session.add(bank)
     session.flush()
     return bank
@@ -60,7 +62,8 @@ def add_content(
         raise AlreadyExists(f"bank {bank.name}: content id {content_id!r} is already {state}; choose another id")
     content = BankContent(bank=bank, content_id=content_id, note=note)
     content.signals = [
-        ContentSignal(signal=v.signal, version=v.version, value=v.value, quality=v.quality) for v in values
+        ContentSignal(signal=v.signal, version=v.version, value=v.value, quality=v.quality, blob=v.blob)
+        for v in values
     ]
     session.add(content)
     session.flush()

@@ -22,7 +22,9 @@ from reclaim.banks import (
 from reclaim.cli.output import err, expand_paths, out
 from reclaim.errors import AlreadyExists, UserError
 from reclaim.hashing import FileHashes, hash_files
+from reclaim.matching_keypoints import Policy
 from reclaim.models import BankKind, Skipped
+from reclaim.signals.keypoints import bank_opt_in
 from reclaim.store import open_store
 
 app = typer.Typer(help="Named sets of known hashes: abusive content, a victim's own photos, false positives.",
@@ -36,10 +38,13 @@ def create(
     kind: Annotated[BankKind, typer.Option(help="known: content to find; reference: a victim's own photos; "
                                                 "negative: known false positives to suppress.")] = BankKind.KNOWN,
     threshold: Annotated[int, typer.Option(help="PDQ match distance (0-128; Meta's default 31).")] = 31,
+    keypoints: Annotated[Policy | None, typer.Option(
+        help="When the keypoint stage (crops, screenshots, collages) searches this bank: always, unmatched "
+             "(only what no hash matched) or never. Default: always for reference banks, else unmatched.")] = None,
 ) -> None:
     """Create an empty bank."""
     with open_store() as store, store.session() as session:
-        create_bank(session, name, kind, threshold)
+        create_bank(session, name, kind, threshold, keypoints.value if keypoints else None)
     out.print(f"created bank {escape(name)} ({kind.value}, pdq threshold {threshold})")
 
 
@@ -60,7 +65,7 @@ def add(
         err.print(f"[red]error:[/] {escape(skipped.reason)}")
     with open_store() as store, store.session() as session:
         bank = get_bank(session, name)
-        for outcome in hash_files(files):
+        for outcome in hash_files(files, opt_in=bank_opt_in()):
             if not isinstance(outcome, FileHashes):
                 failed += 1
                 err.print(f"[red]error:[/] {escape(outcome.error.message)}")

@@ -25,7 +25,7 @@ def demo_command(
     out.print(f"  re-uploads found:    {len(result.found)}/{len(result.reuploads)}")
     hard_found = sum(h in report.matches for h in result.hard_cases)
     out.print(f"  crops/banners found: {hard_found}/{len(result.hard_cases)} "
-              "(PDQ is a global hash; crop-robust matching is a later stage)")
+              "(with a screenshot and a collage; PDQ misses them, the keypoint stage finds them)")
     out.print(f"  decoys flagged:      {len(result.false_alarms)}/{len(result.decoys)}")
     out.print(f"  not readable:        {len(report.failed)} (listed, never fatal)")
     for loc, matches in sorted(report.matches.items()):

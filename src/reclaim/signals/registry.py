@@ -11,10 +11,13 @@ from reclaim.errors import NotFound
 from reclaim.signals.base import Signal
 from reclaim.signals.exact import MD5Signal, SHA256Signal
 from reclaim.signals.face import FaceSignal
+from reclaim.signals.keypoints import KeypointsSignal
 from reclaim.signals.pdq import PDQSignal
 from reclaim.signals.vpdq import VPDQSignal
 
-BUILTIN_SIGNALS: tuple[type[Signal], ...] = (SHA256Signal, MD5Signal, PDQSignal, VPDQSignal, FaceSignal)
+BUILTIN_SIGNALS: tuple[type[Signal], ...] = (
+    SHA256Signal, MD5Signal, PDQSignal, VPDQSignal, FaceSignal, KeypointsSignal,
+)
 
 
 def _build() -> dict[str, Signal]:

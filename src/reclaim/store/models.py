@@ -54,6 +54,8 @@ class Bank(Base):
     kind: Mapped[str] = mapped_column(String(20))
     pdq_threshold: Mapped[int] = mapped_column(Integer, default=31)
     pdq_min_quality: Mapped[int] = mapped_column(Integer, default=50)
+    # When the keypoint stage searches this bank: always | unmatched (PDQ found nothing) | never; NULL: by kind.
+    keypoints: Mapped[str | None] = mapped_column(String(20), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     contents: Mapped[list[BankContent]] = relationship(back_populates="bank", cascade="all, delete-orphan")
 
@@ -82,6 +84,7 @@ class ContentSignal(Base):
     version: Mapped[str] = mapped_column(String(50))
     value: Mapped[str] = mapped_column(String(200))
     quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    blob: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # a keypoint set (~36-72 kB)
     content: Mapped[BankContent] = relationship(back_populates="signals")
 
 
@@ -158,6 +161,7 @@ class ItemSignal(Base):
     version: Mapped[str] = mapped_column(String(50))
     value: Mapped[str] = mapped_column(String(400))  # a face value is ~280 characters
     quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    blob: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # a keypoint set
     item: Mapped[Item] = relationship(back_populates="signals")
 
 

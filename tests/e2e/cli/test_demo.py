@@ -12,6 +12,7 @@ def test_demo_runs_offline_and_finds_every_reupload(cli, tmp_path: Path, reclaim
     found, total = map(int, report["reuploads_found"].split("/"))
     assert found == total >= 8
     assert report["decoys_flagged"].startswith("0/")
+    assert report["crops_and_banners_found"] == "8/8"  # crops, banners, a screenshot, a collage: by keypoints
     assert {Path(f["path"]).name for f in report["not_read"]} == {"truncated.jpg", "notes.jpg"}
     assert all(Path(loc).is_relative_to(out.resolve()) for loc in report["matches"])
     assert not reclaim_home.exists()  # the demo writes only under --out

@@ -1,0 +1,148 @@
+"""Which known images does a query contain? Descriptor votes over every bank image, then verification.
+
+Every known image's descriptors go into one FAISS binary index (exact ``IndexBinaryFlat`` while small, an
+inverted-file ``IndexBinaryIVF`` beyond ``FLAT_LIMIT`` descriptors; bench/keypoints.py measures it against
+brute force). A query searches with its own and its mirror image's descriptors; each query descriptor
+votes once for every known image among its ``K`` nearest within ``MAX_HAMMING`` bits. The best-voted
+images, each as itself or mirrored, are then re-matched descriptor to descriptor (Lowe's ratio test) and
+geometrically verified (``geometry.verify``), so a collage yields one match per known image it contains.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from reclaim.index.geometry import MIN_INLIERS, Verification, verify
+from reclaim.index.keypoint_set import Features, KeypointSet, opencv
+
+K = 4
+MAX_HAMMING = 40  # of 256 bits; matching ORB descriptors are mostly within 40, random pairs near 128
+BANK_FEATURES = 500  # the strongest of a known image's features (sets are stored strongest first)
+MIN_VOTES = 8
+MAX_CANDIDATES = 24  # a collage's cells can rank below chance look-alikes
+RATIO = 0.8
+FLAT_LIMIT = 50_000  # descriptors (~100 images); exact search is fast enough below this
+NPROBE = 16
+MAX_LISTS = 4096
+
+
+@dataclass(frozen=True)
+class Candidate:
+    ref: int
+    mirrored: bool
+    votes: int
+
+
+@dataclass(frozen=True)
+class KeypointHit:
+    ref: int
+    verification: Verification
+
+
+@dataclass(frozen=True, eq=False)
+class _Known:
+    features: Features
+    size: tuple[int, int]
+
+
+class KeypointIndex:
+    """Known images' features by ref; built lazily on the first query after a change."""
+
+    def __init__(self, *, flat_limit: int = FLAT_LIMIT, nprobe: int = NPROBE) -> None:
+        self._known: dict[int, _Known] = {}
+        self._flat_limit, self._nprobe = flat_limit, nprobe
+        self._faiss: object | None = None
+        self._owners = np.zeros(0, np.int64)  # faiss row -> ref
+
+    def add(self, refs: Sequence[int], sets: Sequence[KeypointSet]) -> None:
+        for ref, kset in zip(refs, sets, strict=True):
+            plain = Features(kset.plain.xy[:BANK_FEATURES], kset.plain.descriptors[:BANK_FEATURES])
+            self._known[ref] = _Known(plain, (kset.width, kset.height))
+        self._faiss = None
+
+    def remove(self, refs: Sequence[int]) -> None:
+        """Takes effect at once: removed refs stop receiving votes before any rebuild."""
+        for ref in refs:
+            self._known.pop(ref, None)
+
+    def __len__(self) -> int:
+        return len(self._known)
+
+    def descriptor_count(self) -> int:
+        return sum(len(k.features) for k in self._known.values())
+
+    def build(self) -> None:
+        import faiss
+
+        faiss.omp_set_num_threads(1)  # one query at a time per process; threads only contend on 2 cores
+        refs = [r for r, k in self._known.items() if len(k.features)]
+        codes = np.concatenate([self._known[r].features.descriptors for r in refs] or [np.zeros((0, 32), np.uint8)])
+        self._owners = np.repeat(np.array(refs, np.int64), [len(self._known[r].features) for r in refs])
+        if len(codes) <= self._flat_limit:
+            index = faiss.IndexBinaryFlat(256)
+        else:
+            # Coarse clusters from a sample: >= 40 points a centroid, few k-means rounds (build time counts too).
+            nlist = max(1, min(int(4 * math.sqrt(len(codes))), len(codes) // 40, MAX_LISTS))
+            index = faiss.IndexBinaryIVF(faiss.IndexBinaryFlat(256), 256, nlist)
+            index.cp.niter = 8
+            sample = codes[np.random.default_rng(0).choice(len(codes), min(len(codes), nlist * 40), replace=False)]
+            index.train(sample)
+            index.nprobe = self._nprobe
+        index.add(codes)
+        self._faiss = index
+
+    def search(self, descriptors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(distances, refs) of the ``K`` nearest known descriptors per row; ref -1 where none."""
+        if self._faiss is None:
+            self.build()
+        distances, rows = self._faiss.search(np.ascontiguousarray(descriptors, np.uint8), K)  # type: ignore[attr-defined]
+        refs = np.where(rows >= 0, self._owners[np.clip(rows, 0, None)] if len(self._owners) else -1, -1)
+        return distances, refs
+
+    def candidates(self, query: KeypointSet, *, limit: int = MAX_CANDIDATES,
+                   allowed: Collection[int] | None = None) -> list[Candidate]:
+        """Known images (plain or mirrored) ranked by how many query descriptors vote for them."""
+        n = len(query.plain)
+        descriptors = np.concatenate([query.plain.descriptors, query.mirror.descriptors])
+        if not len(descriptors) or not self._known:
+            return []
+        distances, refs = self.search(descriptors)
+        ok = (distances <= MAX_HAMMING) & (refs >= 0)
+        row = np.repeat(np.arange(len(descriptors)), K).reshape(-1, K)[ok]
+        pairs = np.unique(np.stack([row, refs[ok]], axis=1), axis=0)  # one vote per query row and image
+        keys, votes = np.unique(pairs[:, 1] * 2 + (pairs[:, 0] >= n), return_counts=True)
+        order = np.argsort(-votes, kind="stable")
+        ranked = [Candidate(int(keys[i] // 2), bool(keys[i] % 2), int(votes[i])) for i in order
+                  if votes[i] >= MIN_VOTES and int(keys[i] // 2) in self._known
+                  and (allowed is None or int(keys[i] // 2) in allowed)]
+        return ranked[:limit]
+
+    def verify(self, query: KeypointSet, candidate: Candidate, *,
+               min_inliers: int = MIN_INLIERS) -> Verification | None:
+        known = self._known.get(candidate.ref)
+        feats = query.mirror if candidate.mirrored else query.plain
+        if known is None or len(feats) < 2 or len(known.features) < 2:
+            return None
+        pairs = opencv().BFMatcher(opencv().NORM_HAMMING).knnMatch(feats.descriptors, known.features.descriptors, k=2)
+        good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < RATIO * p[1].distance]
+        if len(good) < min_inliers:
+            return None
+        known_xy = known.features.xy[[m.trainIdx for m in good]]
+        query_xy = feats.xy[[m.queryIdx for m in good]]
+        return verify(known_xy, query_xy, known.size, (query.width, query.height), mirrored=candidate.mirrored,
+                      min_inliers=min_inliers)
+
+    def query(self, query: KeypointSet, *, min_inliers: int = MIN_INLIERS,
+              allowed: Collection[int] | None = None) -> list[KeypointHit]:
+        """Verified known images in the query (only ``allowed`` refs, when given), most inliers first; one hit
+        per ref (plain or mirrored)."""
+        best: dict[int, Verification] = {}
+        for candidate in self.candidates(query, allowed=allowed):
+            found = self.verify(query, candidate, min_inliers=min_inliers)
+            if found and (candidate.ref not in best or found.inliers > best[candidate.ref].inliers):
+                best[candidate.ref] = found
+        return sorted((KeypointHit(r, v) for r, v in best.items()), key=lambda h: (-h.verification.inliers, h.ref))

@@ -1,0 +1,124 @@
+"""The keypoint stage of matching: finds known images inside crops, banners, screenshots, collages and mirrors.
+
+Order (issue 5): PDQ and the exact digests first, because they are cheap and exchangeable with HMA; then the
+keypoint stage, per bank by its policy: ``always`` (default for ``reference`` banks, a victim's own photos,
+to find composites built from them), ``unmatched`` (default for other banks: only items no hash matched),
+or ``never``. Keypoints are an opt-in signal: ``--mode thorough`` computes them for every item; ``fast``
+only when some bank wants them ``always``. A bank entry or item without a keypoint set is simply not
+compared; a query without features (a flat image) is reported as such, not as an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reclaim.errors import UserError
+from reclaim.index.geometry import Transform, Verification
+from reclaim.index.keypoint_set import KeypointSet
+from reclaim.index.keypoints import KeypointIndex
+from reclaim.models import BankKind, Match, SignalValue
+from reclaim.signals.keypoints import KeypointsSignal
+from reclaim.store.models import Bank, BankContent, ContentSignal
+
+KEYPOINTS = KeypointsSignal.name
+
+
+class Mode(StrEnum):
+    FAST = "fast"  # hashes only, plus keypoints for banks that want them always
+    THOROUGH = "thorough"  # keypoints for every item
+
+
+class Policy(StrEnum):
+    ALWAYS = "always"
+    UNMATCHED = "unmatched"
+    NEVER = "never"
+
+
+def bank_policy(kind: BankKind, configured: str | None) -> Policy:
+    """A bank's own setting, else by kind: a victim's reference photos are always searched."""
+    if configured:
+        try:
+            return Policy(configured)
+        except ValueError:
+            raise UserError(f"keypoint policy must be one of {', '.join(Policy)}, got {configured!r}") from None
+    return Policy.ALWAYS if kind is BankKind.REFERENCE else Policy.UNMATCHED
+
+
+class BankEntry(Protocol):
+    bank: str
+    bank_kind: BankKind
+    content_id: str
+    version: str
+    value: str
+
+
+@dataclass(frozen=True)
+class KeypointMatch(Match):
+    """A known image found by local features; ``distance`` is 1 - confidence."""
+
+    verification: Verification | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def inliers(self) -> int:
+        return self.verification.inliers if self.verification else 0
+
+    @property
+    def transform(self) -> Transform | None:
+        return self.verification.transform if self.verification else None
+
+
+@dataclass(frozen=True)
+class KeypointOutcome:
+    matches: list[KeypointMatch]
+    features: int | None  # keypoints in the query; None when the stage did not run for it
+
+
+def keypoint_opt_in(session: Session, mode: Mode) -> frozenset[str]:
+    """``{"keypoints"}`` when items must carry keypoint sets: thorough mode, or a bank that wants them always."""
+    if mode is Mode.THOROUGH:
+        return frozenset({KEYPOINTS})
+    wanted = (select(Bank.kind, Bank.keypoints).join(BankContent).join(ContentSignal)
+              .where(ContentSignal.signal == KEYPOINTS, BankContent.withdrawn_at.is_(None)).distinct())
+    always = any(bank_policy(BankKind(kind), policy) is Policy.ALWAYS for kind, policy in session.execute(wanted))
+    return frozenset({KEYPOINTS}) if always else frozenset()
+
+
+class KeypointStage:
+    """Known images' keypoint sets in one index, with each bank's policy."""
+
+    def __init__(self, entries: Mapping[int, BankEntry], blobs: Mapping[int, bytes],
+                 policies: Mapping[str, Policy]) -> None:
+        self._entries = {ref: e for ref, e in entries.items() if e.version == KeypointsSignal.version}
+        self._policies = policies
+        self._index = KeypointIndex()
+        refs = [ref for ref in self._entries if blobs.get(ref)]
+        self._index.add(refs, [KeypointSet.from_blob(blobs[ref]) for ref in refs])
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def match(self, values: Sequence[SignalValue], *, hash_matched: bool,
+              already: Iterable[tuple[str, str]] = ()) -> KeypointOutcome:
+        """Search the banks whose policy applies; ``already`` (bank, content id) pairs are not reported twice."""
+        query = next((v for v in values if v.signal == KEYPOINTS and v.version == KeypointsSignal.version
+                      and v.blob is not None), None)
+        wanted = {Policy.ALWAYS} if hash_matched else {Policy.ALWAYS, Policy.UNMATCHED}
+        if query is None or not len(self) or not wanted & set(self._policies.values()):
+            return KeypointOutcome([], None)
+        kset = KeypointSet.from_blob(query.blob or b"")
+        skip = set(already)
+        allowed = {ref for ref, e in self._entries.items()
+                   if self._policies.get(e.bank) in wanted and (e.bank, e.content_id) not in skip}
+        matches = []
+        for hit in self._index.query(kset, allowed=allowed):
+            entry = self._entries[hit.ref]
+            v = hit.verification
+            matches.append(KeypointMatch(entry.bank, entry.bank_kind, entry.content_id, KEYPOINTS,
+                                         round(1 - v.confidence, 4), hit.ref, entry.value, verification=v))
+        return KeypointOutcome(matches, len(kset.plain))

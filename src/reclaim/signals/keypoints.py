@@ -1,0 +1,103 @@
+"""Local binary features (OpenCV ORB) so crops, banners, screenshots, stickers, mirrors and collages of a
+known image can still be found after PDQ, a global hash, has missed them.
+
+ORB runs on a grey copy bounded to ``MAX_SIDE`` px (cost and storage stay flat whatever the upload size),
+once on the image and once on its mirror image: ORB descriptors are not mirror-invariant, and computing the
+mirror here keeps the signal a pure function of the pixels, so bank entries and queries are alike.
+
+Storage: the text ``value`` is the SHA-256 of the blob (it fits the 200-character value column, identifies
+the set and passes the signal contract); the features themselves are one ``blob`` per bank entry or item in
+the ``content_signals.blob`` / ``item_signals.blob`` column (migration ``keypoint_blobs``), ~36 kB an image,
+layout in ``index.keypoint_set``. Two sets are compared by ``index.keypoints.KeypointIndex`` plus
+geometric verification, not by their text; ``distance`` on texts only tells identical sets apart.
+
+Keypoint sets stay local: local features can be inverted into a coarse picture, so they are never put in
+an HMA hash list. The signal is opt-in (``Signal.opt_in``): a plain scan does not pay for it.
+Needs the ``keypoints`` extra (opencv-python-headless).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+
+import numpy as np
+
+from reclaim.errors import InvalidHash, SignalError
+from reclaim.index.base import ExactIndex
+from reclaim.index.keypoint_set import Features, KeypointSet, opencv
+from reclaim.models import MediaKind, SignalValue
+from reclaim.signals.base import Media, Signal
+
+MAX_SIDE = 640
+N_FEATURES = 1000  # a collage shares them among its images; the index keeps a bank entry's strongest 500
+_HEX = frozenset("0123456789abcdef")
+
+
+def keypoints_available() -> bool:
+    return all(importlib.util.find_spec(m) is not None for m in ("cv2", "faiss"))
+
+
+def bank_opt_in() -> frozenset[str]:
+    """Bank entries get keypoint sets whenever the extra is installed, so the keypoint stage can find them."""
+    return frozenset({KeypointsSignal.name}) if keypoints_available() else frozenset()
+
+
+def bounded_grey(rgb: np.ndarray, max_side: int = MAX_SIDE) -> np.ndarray:
+    """A grey copy whose long side is at most ``max_side`` (never enlarged)."""
+    cv2 = opencv()
+    grey = cv2.cvtColor(np.ascontiguousarray(rgb, np.uint8), cv2.COLOR_RGB2GRAY)
+    scale = max_side / max(grey.shape)
+    if scale < 1:
+        size = (max(1, round(grey.shape[1] * scale)), max(1, round(grey.shape[0] * scale)))
+        grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+    return grey
+
+
+def _orb_features(grey: np.ndarray, n_features: int) -> Features:
+    """ORB keypoints, strongest first (so the index can keep a known image's strongest few)."""
+    cv2 = opencv()
+    orb = cv2.ORB_create(nfeatures=n_features, scaleFactor=1.2, nlevels=8, fastThreshold=12)
+    keypoints, descriptors = orb.detectAndCompute(grey, None)
+    if descriptors is None or not keypoints:
+        return Features.empty()
+    order = np.argsort([-kp.response for kp in keypoints], kind="stable")
+    xy = np.array([keypoints[i].pt for i in order], np.float32).reshape(-1, 2)
+    return Features(xy, descriptors[order])
+
+
+def extract_keypoints(rgb: np.ndarray, n_features: int = N_FEATURES) -> KeypointSet:
+    """Features of ``rgb`` and of its mirror image; a flat image gives empty sets, not an error."""
+    grey = bounded_grey(rgb)
+    return KeypointSet(grey.shape[1], grey.shape[0], _orb_features(grey, n_features),
+                       _orb_features(np.ascontiguousarray(grey[:, ::-1]), n_features))
+
+
+class KeypointsSignal(Signal):
+    name = "keypoints"
+    version = "orb1"
+    media_kinds = frozenset({MediaKind.PHOTO})
+    needs = "pixels"
+    opt_in = True
+    default_threshold = 0.0  # identical sets only; similarity is judged by the keypoint stage
+    index_cls = ExactIndex
+
+    def compute(self, media: Media) -> list[SignalValue]:
+        if media.image is None:
+            raise SignalError(f"{media.name}: keypoints need decoded pixels")
+        kset = extract_keypoints(media.image.rgb)
+        blob = kset.to_blob()
+        extras = {"keypoints": len(kset.plain), "size": [kset.width, kset.height]}
+        return [SignalValue(self.name, self.version, hashlib.sha256(blob).hexdigest(), None, extras, blob)]
+
+    def parse(self, text: str) -> str:
+        value = text.strip().lower()
+        if len(value) != 64 or not set(value) <= _HEX:
+            raise InvalidHash(f"not a keypoints digest (64 hex digits): {text.strip()[:80]!r}")
+        return value
+
+    def distance(self, a: str, b: str) -> float:
+        return 0.0 if self.parse(a) == self.parse(b) else 1.0
+
+    def examples(self) -> list[str]:
+        return [hashlib.sha256(KeypointSet(0, 0, Features.empty(), Features.empty()).to_blob()).hexdigest()]

@@ -1,0 +1,92 @@
+"""``reclaim match --mode thorough`` and ``--explain`` from the outside: crops, screenshots, mirrors and
+collages that PDQ misses are found by keypoints, reported with inliers and transform; flat images say so."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from reclaim.synthetic import composite, jpeg_bytes, scene
+from reclaim.synthetic_reposts import collage, crop_area, mirror, screenshot
+
+pytest.importorskip("cv2")
+pytest.importorskip("faiss")
+
+
+@pytest.fixture
+def known(tmp_path: Path, faces: dict) -> list[Image.Image]:
+    return [composite(faces["astronaut"], seed=1), composite(faces["grace_hopper"], seed=2)]
+
+
+@pytest.fixture
+def reposts(tmp_path: Path, known: list[Image.Image]) -> dict[str, Path]:
+    made = {"crop": crop_area(known[0], 3, removed=(0.25, 0.3)), "shot": screenshot(known[1], 4),
+            "mirror": mirror(known[1], 0), "collage": collage([known[0], scene(77), known[1], scene(78)], 5),
+            "flat": Image.new("RGB", (320, 240), (128, 128, 128))}
+    paths = {}
+    for name, image in made.items():
+        paths[name] = tmp_path / f"{name}.jpg"
+        paths[name].write_bytes(jpeg_bytes(image, 85))
+    return paths
+
+
+def bank(cli, tmp_path: Path, known: list[Image.Image], kind: str = "known") -> None:
+    for i, image in enumerate(known):
+        (tmp_path / f"known{i}.jpg").write_bytes(jpeg_bytes(image, 92))
+    assert cli("bank", "create", "b", "--kind", kind).code == 0
+    added = cli("bank", "add", "b", tmp_path / "known0.jpg", tmp_path / "known1.jpg")
+    assert added.code == 0, added.err
+
+
+def test_thorough_finds_what_pdq_misses(cli, tmp_path: Path, known: list, reposts: dict) -> None:
+    bank(cli, tmp_path, known)
+    fast = {line["path"]: line for line in cli("match", *reposts.values(), "--json").json_lines()}
+    assert all(line["matches"] == [] and "keypoints" not in line for line in fast.values())
+
+    result = cli("match", *reposts.values(), "--mode", "thorough", "--json")
+    assert result.code == 0, result.err
+    lines = {Path(line["path"]).stem: line for line in result.json_lines()}
+    expected = {"crop": ["known0.jpg"], "shot": ["known1.jpg"], "mirror": ["known1.jpg"],
+                "collage": ["known0.jpg", "known1.jpg"], "flat": []}
+    for name, content_ids in expected.items():
+        assert sorted(m["content_id"] for m in lines[name]["matches"]) == content_ids, name
+        for match in lines[name]["matches"]:
+            assert {"bank", "bank_kind", "content_id", "signal_type", "distance"} <= set(match)
+            assert match["signal_type"] == "keypoints" and match["inliers"] >= 15
+            assert 0 <= match["distance"] < 0.1 and match["transform"]["confidence"] > 0.9
+    assert lines["mirror"]["matches"][0]["transform"]["mirrored"] is True
+    assert 0.25 < lines["shot"]["matches"][0]["transform"]["scale"] < 0.65
+    tops = sorted(m["transform"]["query_region"][1] for m in lines["collage"]["matches"])
+    assert tops[0] < 0.1 and tops[1] > 0.45  # one in the top row, one in the bottom row
+    assert lines["flat"]["keypoints"] == {"features": 0}
+
+    text = cli("match", reposts["flat"], "--mode", "thorough")
+    assert "no keypoint features" in text.out and text.code == 0
+
+
+def test_reference_banks_are_searched_by_keypoints_even_in_fast_mode(cli, tmp_path, known, reposts) -> None:
+    bank(cli, tmp_path, known, kind="reference")
+    (line,) = cli("match", reposts["crop"], "--json").json_lines()
+    assert [(m["content_id"], m["signal_type"]) for m in line["matches"]] == [("known0.jpg", "keypoints")]
+
+
+def test_a_bank_can_opt_out_of_keypoints(cli, tmp_path, known, reposts) -> None:
+    assert cli("bank", "create", "off", "--keypoints", "never").code == 0
+    (tmp_path / "k.jpg").write_bytes(jpeg_bytes(known[0], 92))
+    assert cli("bank", "add", "off", tmp_path / "k.jpg").code == 0
+    (line,) = cli("match", reposts["crop"], "--mode", "thorough", "--json").json_lines()
+    assert line["matches"] == []
+
+
+def test_explain_draws_a_picture_of_one_query(cli, tmp_path: Path, known: list, reposts: dict) -> None:
+    bank(cli, tmp_path, known)
+    out = tmp_path / "why.png"
+    result = cli("match", reposts["collage"], "--explain", out)
+    assert result.code == 0, result.err
+    with Image.open(out) as picture:
+        assert picture.format == "PNG" and picture.width > 640
+    assert cli("match", reposts["crop"], reposts["shot"], "--explain", out).code == 2
+    nothing = cli("match", reposts["flat"], "--explain", tmp_path / "none.png")
+    assert nothing.code == 0 and "nothing to explain" in nothing.err and not (tmp_path / "none.png").exists()

@@ -1,0 +1,71 @@
+"""The keypoints signal: ORB on a bounded copy and its mirror, one compact blob, a flat image is no error."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from reclaim.errors import InvalidHash
+from reclaim.index.keypoint_set import KeypointSet
+from reclaim.media import decode_image
+from reclaim.signals import Media, get_signal
+from reclaim.signals.keypoints import MAX_SIDE, N_FEATURES, KeypointsSignal, extract_keypoints
+from reclaim.synthetic import composite, jpeg_bytes
+
+pytest.importorskip("cv2")
+
+
+@pytest.fixture(scope="module")
+def photo(faces: dict) -> Image.Image:
+    return composite(faces["astronaut"], seed=3, size=(1600, 1200))
+
+
+def test_features_on_a_bounded_copy_and_its_mirror(photo: Image.Image) -> None:
+    kset = extract_keypoints(np.asarray(photo))
+    assert (kset.width, kset.height) == (MAX_SIDE, 480)
+    assert 200 < len(kset.plain) <= N_FEATURES and 200 < len(kset.mirror) <= N_FEATURES
+    assert kset.plain.xy[:, 0].max() < kset.width and kset.plain.xy[:, 1].max() < kset.height
+    # A mirrored photo's plain features are (nearly) the original's mirror features.
+    flipped = extract_keypoints(np.asarray(photo)[:, ::-1])
+    common = {tuple(np.round(p)) for p in flipped.plain.xy} & {tuple(np.round(p)) for p in kset.mirror.xy}
+    assert len(common) > 0.8 * len(kset.mirror)
+
+
+def test_blob_round_trips_compactly(photo: Image.Image) -> None:
+    kset = extract_keypoints(np.asarray(photo))
+    blob = kset.to_blob()
+    assert len(blob) == 12 + 36 * (len(kset.plain) + len(kset.mirror))
+    back = KeypointSet.from_blob(blob)
+    assert (back.width, back.height) == (kset.width, kset.height)
+    assert np.array_equal(back.plain.descriptors, kset.plain.descriptors)
+    assert np.abs(back.mirror.xy - kset.mirror.xy).max() <= 1 / 64
+    for bad in (b"", b"RKP1", blob[:-1], b"XXXX" + blob[4:]):
+        with pytest.raises(InvalidHash):
+            KeypointSet.from_blob(bad)
+
+
+def test_compute_records_name_version_digest_and_blob(photo: Image.Image) -> None:
+    data = jpeg_bytes(photo)
+    signal = get_signal("keypoints")
+    assert signal.opt_in  # a plain scan does not pay for keypoints
+    (value,) = signal.compute(Media("p.jpg", data, decode_image(data, "p.jpg")))
+    assert (value.signal, value.version) == ("keypoints", KeypointsSignal.version)
+    assert value.blob and signal.parse(value.value) == value.value and len(value.value) == 64
+    assert value.extras["keypoints"] == len(KeypointSet.from_blob(value.blob).plain)
+
+
+def test_flat_image_gives_an_empty_set_not_an_error() -> None:
+    data = jpeg_bytes(Image.new("RGB", (300, 200), (128, 128, 128)))
+    (value,) = KeypointsSignal().compute(Media("flat.jpg", data, decode_image(data, "flat.jpg")))
+    kset = KeypointSet.from_blob(value.blob or b"")
+    assert len(kset.plain) == len(kset.mirror) == 0 and value.extras["keypoints"] == 0
+    assert (kset.width, kset.height) == (300, 200)
+
+
+def test_text_form_is_a_digest() -> None:
+    signal = KeypointsSignal()
+    digest = signal.examples()[0]
+    assert signal.distance(digest, digest) == 0 and signal.distance(digest, "0" * 64) == 1
+    with pytest.raises(InvalidHash):
+        signal.parse("not a digest")
