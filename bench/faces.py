@@ -134,17 +134,19 @@ def speed(portraits: dict, n: int, workers: int, fakes: list) -> list[list[objec
         rows.append(["decode + detect + describe, CPU per photo (median)", f"{1000 * np.median(cpu):.0f} ms",
                      f"= {workers / np.median(cpu):.1f} photos/s on {workers} idle cores", ""])
     sources = prepare({f"{w}.jpg": jpeg_bytes(portraits[w], 92) for w in WHO} | distractors(portraits, 98))
-    times = []
+    times, cpu = [], []
     for _, _, data in fakes[:20]:
         image = decode_image(data, "s.jpg")
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         try:
             rank_sources(suspect_features("s.jpg", image.rgb, image.scale, []), sources)
         except SignalError:
             continue
         times.append(time.perf_counter() - start)
-    rows.append(["attribution, 1 suspect vs 100 sources (median / max)",
-                 f"{np.median(times):.2f} s / {max(times):.2f} s", "target <= 2 s", ""])
+        cpu.append(time.process_time() - start_cpu)
+    rows.append(["attribution, 1 suspect vs 100 sources: wall median / max",
+                 f"{np.median(times):.2f} s / {max(times):.2f} s", f"CPU median {np.median(cpu):.2f} s",
+                 "target <= 2 s"])
     return rows
 
 
