@@ -8,13 +8,19 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from reclaim.cases.review import case_bank_name
 from reclaim.cli.output import emit_json, err, match_json, match_text, out, progress_bar
 from reclaim.evidence.acquisition import record_acquisitions
 from reclaim.evidence.casefiles import CaseFiles
+from reclaim.models import Match
 from reclaim.scan import scan_source
 from reclaim.sources import source_for, source_names
 from reclaim.store import open_store
+from reclaim.store.models import Case
+from reclaim.takedown.reuploads import ReuploadReport, find_reuploads
 
 
 def scan_command(
@@ -32,6 +38,7 @@ def scan_command(
             report = scan_source(store, case, reader, workers=workers, on_progress=update)
         with store.session() as session:  # every stored item gets its custody entry, also after a resume
             record_acquisitions(session, CaseFiles.for_case(case), getpass.getuser())
+            reuploads = _follow_reuploads(session, report.matches)
     if json:
         emit_json({
             "case": report.case, "target": report.target, "items": report.items, "hashed": report.hashed,
@@ -42,6 +49,8 @@ def scan_command(
                  + [f.as_json() for f in report.face_matches.get(loc, [])]}
                 for loc in sorted(report.matches.keys() | report.face_matches.keys())
             ],
+            "reuploads": [{"case": name, "found": r.found, "follow_up_drafts": r.drafts}
+                          for name, r in reuploads.items()],
         })
     else:
         out.print(f"scanned {report.items} items in {escape(report.target)} into case [bold]{escape(case)}[/]: "
@@ -56,6 +65,18 @@ def scan_command(
         for loc, faces in sorted(report.face_matches.items()):
             out.print(f"[bold red]FACE[/] {escape(loc)}  ->  {escape(faces[0].identity)} "
                       f"(distance {faces[0].distance:.3f}, confidence {faces[0].confidence:.2f})")
+        for name, found in reuploads.items():
+            drafts = ", ".join(f"#{d}" for d in found.drafts) or "none (the originals were never reported)"
+            out.print(f"[bold red]RE-UPLOAD[/] {len(found.found)} new copies of case {escape(name)}'s confirmed "
+                      f"material; follow-up drafts: {drafts} (see 'reclaim takedown status')")
         for skipped in report.failed:
             err.print(f"[yellow]not read:[/] {escape(skipped.reason)}")
     return 1 if report.failed else 0
+
+
+def _follow_reuploads(session: Session, matches: dict[str, list[Match]]) -> dict[str, ReuploadReport]:
+    """Copies of a case's confirmed material found by this scan: recorded, and drafted as follow-up notices."""
+    cases = {row.name for row in session.scalars(select(Case))}
+    owners = sorted({c for ms in matches.values() for m in ms for c in cases if m.bank == case_bank_name(c)})
+    reports = {name: find_reuploads(session, name) for name in owners}
+    return {name: r for name, r in reports.items() if r.found}
