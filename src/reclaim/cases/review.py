@@ -22,6 +22,9 @@ class Decision(StrEnum):
     NEEDS_SECOND_LOOK = "needs_second_look"
 
 
+NOT_BANKED = frozenset({"face"})
+
+
 def case_bank_name(case_name: str) -> str:
     return f"{case_name}-confirmed"
 
@@ -81,7 +84,8 @@ def _bank_item(session: Session, case: Case, item: Item) -> None:
         reinstate_content(session, existing)
         return
     item = session.scalars(select(Item).where(Item.id == item.id).options(selectinload(Item.signals))).one()
-    values = [SignalValue(s.signal, s.version, s.value, s.quality) for s in item.signals]
+    # Face descriptors are biometric data about a person, not a hash of the content: they never go into a bank.
+    values = [SignalValue(s.signal, s.version, s.value, s.quality) for s in item.signals if s.signal not in NOT_BANKED]
     add_content(session, bank, content_id, values, note=f"confirmed in case {case.name}: {item.locator}")
 
 

@@ -9,6 +9,7 @@ Layout::
                        naming sha256(manifest.json)
     report.html/.pdf   the human report (Korean and English), built from the manifest
     thumbnails/        blurred previews of the flagged items, <sha256>.jpg
+    attribution/       for items whose face was taken from a victim's own photo: the overlay, <sha256>.png
     originals/         only when asked: a Reclaim vault (AES-256-GCM) under the export passphrase
 
 Every file other than the manifest, its signature, the key and the custody pair is listed in ``files``.
@@ -29,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from reclaim.errors import MediaError, UserError
 from reclaim.evidence.acquisition import record_acquisitions
+from reclaim.evidence.attribution_figures import attribution_figures
 from reclaim.evidence.blur import blurred_thumbnail
 from reclaim.evidence.casefiles import CaseFiles
 from reclaim.evidence.chain import canonical
@@ -70,6 +72,12 @@ def export_bundle(session: Session, files: CaseFiles, out: Path, *, actor: str,
                 thumbs[record["sha256"]] = blurred_thumbnail(image)
         for sha, jpeg in thumbs.items():
             payload[f"thumbnails/{sha}.jpg"] = jpeg
+        victims = [v["name"] for v in manifest["case"]["victims"]]
+        attributions, figures = attribution_figures(session, flagged, victims, actor=actor, media_path=media_path)
+        for record in manifest["items"]:
+            record["attribution"] = attributions.get(record["sha256"] or "")
+        for sha, png in figures.items():
+            payload[f"attribution/{sha}.png"] = png
         payload["report.html"] = render_html(manifest, {s: f"thumbnails/{s}.jpg" for s in thumbs}).encode()
         pdf = _pdf_available()
         if pdf:

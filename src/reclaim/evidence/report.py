@@ -113,8 +113,8 @@ def render_pdf(manifest: dict[str, Any], thumbnails: dict[str, bytes]) -> bytes:
             Image(io.BytesIO(thumb), width=22 * mm, height=22 * mm, kind="proportional") if thumb else p("—", small),
             p(f"{r['locator']}\nSHA-256 {r['sha256'] or '—'}", small),
             p(f"{ctx.get('posted_at') or '—'}\n{ctx.get('poster') or ''}", small),
-            p("\n".join(f"{m['bank']} / {m['content_id']} ({m['signal_type']} {m['distance']:g})"
-                        for m in r["matches"] if not m["suppressed"]) or "—", small),
+            p("\n".join([f"{m['bank']} / {m['content_id']} ({m['signal_type']} {m['distance']:g})"
+                         for m in r["matches"] if not m["suppressed"]] + _attribution_lines(r)) or "—", small),
             p(f"{r['review']['decision']} · {r['review']['reviewer']}" if r["review"] else "미검토 / not reviewed",
               small),
         ])
@@ -129,6 +129,13 @@ def render_pdf(manifest: dict[str, Any], thumbnails: dict[str, bytes]) -> bytes:
                             bottomMargin=14 * mm, title=f"Evidence report {case['name']}", author="reclaim")
     doc.build(story)
     return out.getvalue()
+
+
+def _attribution_lines(record: dict[str, Any]) -> list[str]:
+    a = record.get("attribution")
+    if not a:
+        return []
+    return [f"출처 / Source: {a['identity']} — {a['source']} ({a['inliers']} inliers, {a['confidence']})"]
 
 
 def _escape(text: str) -> str:

@@ -24,3 +24,24 @@ def test_victims_link_only_enrolled_identities_and_reach_the_bundle(
         html = zf.read("report.html").decode()
     assert [v["name"] for v in victims] == ["student-a"]
     assert "피해자 / Victims" in html and "student-a" in html
+
+
+def test_bundle_attributes_a_fake_to_the_victims_own_photo(
+    cli, database_url: str, face_photos: dict[str, Path], tmp_path: Path
+) -> None:
+    assert cli("identity", "enroll", "student-a", face_photos["astronaut"], "--consent", CONSENT).code == 0
+    assert cli("case", "new", "c10", "--victim", "student-a").code == 0
+    found = tmp_path / "found"
+    found.mkdir()
+    fake = found / "fake.jpg"
+    fake.write_bytes(face_photos["fake_astronaut"].read_bytes())
+    assert cli("scan", found, "--case", "c10").code == 0
+    assert cli("case", "review", "c10", str(fake), "--decision", "confirmed").code == 0
+    bundle = tmp_path / "c10.zip"
+    assert cli("evidence", "export", "c10", "--out", bundle).code == 0
+    with zipfile.ZipFile(bundle) as zf:
+        (item,) = json.loads(zf.read("manifest.json"))["items"]
+        attribution = item["attribution"]
+        assert attribution["identity"] == "student-a" and attribution["inliers"] >= 15
+        assert zf.read(attribution["figure"]).startswith(b"\x89PNG")
+    assert cli("evidence", "verify", bundle).code == 0
