@@ -35,6 +35,7 @@ from reclaim.synthetic_reposts import SINGLE_VARIANTS, collage  # noqa: E402
 
 PHOTOS = ("astronaut", "camera", "chelsea", "coffee", "coins", "clock", "immunohistochemistry", "moon", "rocket",
           "cell", "logo", "page", "text", "brick", "grass", "gravel")
+CHUNK = 200_000
 WORDS = ("lorem", "ipsum", "harbour", "market", "station", "garden", "river", "summit", "plaza", "north")
 
 
@@ -128,14 +129,18 @@ class BruteForce(KeypointIndex):
         self._codes = np.concatenate([self._known[r].features.descriptors for r in refs])
 
     def search(self, descriptors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """k-NN per chunk of the bank (BFMatcher takes < 2**18 rows at once), merged."""
         if self._faiss is None:
             self.build()
-        pairs = opencv().BFMatcher(opencv().NORM_HAMMING).knnMatch(descriptors, self._codes, k=K)
-        distances = np.full((len(descriptors), K), 10**6, np.int32)
-        rows = np.full((len(descriptors), K), -1, np.int64)
-        for i, row in enumerate(pairs):
-            for j, m in enumerate(row):
-                distances[i, j], rows[i, j] = m.distance, m.trainIdx
+        matcher = opencv().BFMatcher(opencv().NORM_HAMMING)
+        distances = np.full((len(descriptors), K * (1 + len(self._codes) // CHUNK)), 10**6, np.int32)
+        rows = np.full(distances.shape, -1, np.int64)
+        for c, start in enumerate(range(0, len(self._codes), CHUNK)):
+            for i, found in enumerate(matcher.knnMatch(descriptors, self._codes[start:start + CHUNK], k=K)):
+                for j, m in enumerate(found):
+                    distances[i, c * K + j], rows[i, c * K + j] = m.distance, start + m.trainIdx
+        best = np.argsort(distances, axis=1, kind="stable")[:, :K]
+        distances, rows = np.take_along_axis(distances, best, 1), np.take_along_axis(rows, best, 1)
         return distances, np.where(rows >= 0, self._owners[np.clip(rows, 0, None)], -1)
 
 
