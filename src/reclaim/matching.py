@@ -19,21 +19,9 @@ from reclaim.banks.service import get_bank
 from reclaim.index.base import Index
 from reclaim.matching_keypoints import KEYPOINTS, KeypointStage, Policy, bank_policy
 from reclaim.matching_video import FRAME_TIME, VIDEO, VideoMatcher, frames_as_photos
-from reclaim.models import BankKind, Match, SignalValue
+from reclaim.models import BankEntry, BankKind, Match, SignalValue
 from reclaim.signals import get_signal
 from reclaim.store.models import Bank, BankContent, ContentSignal
-
-
-@dataclass(frozen=True)
-class _Entry:
-    bank: str
-    bank_kind: BankKind
-    content_id: str
-    signal: str
-    version: str
-    value: str
-    threshold: float
-    min_quality: int
 
 
 @dataclass(frozen=True)
@@ -46,7 +34,7 @@ class MatchResult:
 class Matcher:
     """An in-memory view of the banks, built once per command and queried per item."""
 
-    def __init__(self, entries: dict[int, _Entry], blobs: dict[int, bytes] | None = None,
+    def __init__(self, entries: dict[int, BankEntry], blobs: dict[int, bytes] | None = None,
                  policies: dict[str, Policy] | None = None) -> None:
         self._entries = entries
         self._keypoints = KeypointStage({r: e for r, e in entries.items() if e.signal == KEYPOINTS}, blobs or {},
@@ -83,7 +71,7 @@ class Matcher:
                 blobs[sig.id] = sig.blob
             signal = get_signal(sig.signal)
             threshold = bank.pdq_threshold if signal.name == "pdq" else signal.default_threshold
-            entry = _Entry(
+            entry = BankEntry(
                 bank.name, BankKind(bank.kind), content_id, sig.signal, sig.version, sig.value,
                 float(threshold), bank.pdq_min_quality,
             )
@@ -130,7 +118,7 @@ def _keep_best(found: dict[tuple[str, str], Match], match: Match) -> None:
         found[key] = match
 
 
-def _quality_ok(quality: int | None, entry: _Entry) -> bool:
+def _quality_ok(quality: int | None, entry: BankEntry) -> bool:
     return entry.signal != "pdq" or quality is None or quality >= entry.min_quality
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,7 +21,7 @@ from reclaim.errors import UserError
 from reclaim.index.geometry import Transform, Verification
 from reclaim.index.keypoint_set import KeypointSet
 from reclaim.index.keypoints import KeypointIndex
-from reclaim.models import BankKind, Match, SignalValue
+from reclaim.models import BankEntry, BankKind, Match, SignalValue
 from reclaim.signals.keypoints import KeypointsSignal
 from reclaim.store.models import Bank, BankContent, ContentSignal
 
@@ -50,12 +49,6 @@ def bank_policy(kind: BankKind, configured: str | None) -> Policy:
     return Policy.ALWAYS if kind is BankKind.REFERENCE else Policy.UNMATCHED
 
 
-class BankEntry(Protocol):
-    bank: str
-    bank_kind: BankKind
-    content_id: str
-    version: str
-    value: str
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,10 @@ sharing at least one close frame with the query.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol
 
 from reclaim.errors import SignalError
 from reclaim.index.pdq import PDQHashIndex
-from reclaim.models import BankKind, Match, SignalValue
+from reclaim.models import BankEntry, Match, SignalValue
 from reclaim.signals.pdq import PDQSignal
 from reclaim.signals.vpdq import VpdqFeature, VPDQSignal, features_of, parse_feature, vpdq_match
 
@@ -32,17 +31,6 @@ FRAME_TIME = "frame_time"  # the extras key that carries a frame's time through 
 FRAME_PDQ_VERSION = PDQSignal.version
 
 
-class BankEntry(Protocol):
-    """What the Matcher knows of one banked hash."""
-
-    bank: str
-    bank_kind: BankKind
-    content_id: str
-    signal: str
-    version: str
-    value: str
-    threshold: float
-    min_quality: int
 
 
 def frames_as_photos(values: Sequence[SignalValue]) -> list[SignalValue]:

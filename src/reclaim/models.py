@@ -67,3 +67,17 @@ class Match:
     value: str
     frame_time: float | None = None  # seconds into the video (the query's, or the banked one's) that matched
     match_percent: float | None = None  # video against video: the share of frames that matched (vPDQ rule)
+
+
+@dataclass(frozen=True)
+class BankEntry:
+    """One active banked hash as the matchers see it, with the rules of its bank applied."""
+
+    bank: str
+    bank_kind: BankKind
+    content_id: str
+    signal: str
+    version: str
+    value: str
+    threshold: float
+    min_quality: int
