@@ -35,6 +35,16 @@ def _popcount(typingctx, x):  # type: ignore[no-untyped-def]
 
 
 @intrinsic
+def _trailing_zeros(typingctx, x):  # type: ignore[no-untyped-def]
+    """Index of the lowest set bit (``tzcnt``), as int64; ``x`` must not be 0."""
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        return builder.cttz(args[0], ir.Constant(ir.IntType(1), 1))
+
+    return types.int64(x), codegen
+
+
+@intrinsic
 def _prefetch(typingctx, array, index):  # type: ignore[no-untyped-def]
     """Hint the CPU to start loading ``array[index]`` (1-D, contiguous) now; it never faults, even out of range."""
 
@@ -56,15 +66,17 @@ def _chunk(word: np.uint64, i: int) -> int:
 
 
 @njit(cache=True, nogil=True)
-def build_table(codes, t, offsets, inline, lo, hi):  # type: ignore[no-untyped-def]
-    """Counting-sort the rows by chunk ``t`` into one CSR table (filled in place).
+def build_table(codes, t, offsets, inline, lo, upper):  # type: ignore[no-untyped-def]
+    """Counting-sort the rows by chunk ``t`` into one CSR table (filled in place; ``upper`` must be zeroed).
 
     ``offsets[v]:offsets[v + 1]`` is the slice of rows whose chunk ``t`` equals ``v``, ascending by row. For each
-    entry ``inline`` holds the row's next chunk ``(t + 1) % 16`` (the pre-filter read while scanning a bucket)
-    and ``hi << 16 | lo`` is the row.
+    entry ``inline`` holds the low byte of the row's next chunk ``(t + 1) % 16`` (the pre-filter read while
+    scanning a bucket), ``lo`` the row's low 16 bits, and ``upper`` the high bits in Elias-Fano style: entry
+    ``k`` of bucket ``v`` sets bit ``k + v * H + (row >> 16)``, where ``H = upper_span(n)`` (see ``_row``).
     """
     n = codes.shape[0]
     word, nxt = t >> 2, (t + 1) % CHUNKS
+    span = upper_span(n)
     counts = np.zeros(CHUNK_VALUES + 1, np.int64)
     for row in range(n):
         counts[_chunk(codes[row, word], t) + 1] += 1
@@ -74,9 +86,48 @@ def build_table(codes, t, offsets, inline, lo, hi):  # type: ignore[no-untyped-d
         value = _chunk(codes[row, word], t)
         k = cursor[value]
         cursor[value] = k + 1
-        inline[k] = _chunk(codes[row, nxt >> 2], nxt)
+        inline[k] = _chunk(codes[row, nxt >> 2], nxt) & 0xFF
         lo[k] = row & 0xFFFF
-        hi[k] = row >> 16
+        bit = k + value * span + (row >> 16)
+        upper[bit >> 6] |= np.uint64(1) << np.uint64(bit & 63)
+
+
+@njit(inline="always")
+def upper_span(n):  # type: ignore[no-untyped-def]
+    """H, the number of distinct ``row >> 16`` values among ``n`` rows."""
+    return max((n + 0xFFFF) >> 16, 1)
+
+
+def upper_words(n: int) -> int:
+    """Words of a table's ``upper`` bit array: one set bit per entry plus H zero bits per bucket."""
+    return (n + CHUNK_VALUES * upper_span(n) + 63) // 64
+
+
+@njit(inline="always")
+def _row(upper, table, start, j, lo_bits):  # type: ignore[no-untyped-def]
+    """The row of the ``j``-th entry of a bucket whose ``upper`` bits start at ``start`` (table-local).
+
+    Entry ``k`` of bucket ``v`` set bit ``k + v * H + hi`` and the bucket's bits start at ``offsets[v] + v * H``,
+    so the bucket's ``j``-th set bit lies at ``start + j + hi``. A bucket's bits span about two bits per entry,
+    so this select walks a few words. Returns -1 past the table's end (only a corrupt file gets there).
+    """
+    words, target = upper.shape[1], j
+    w = start >> 6
+    if w >= words:
+        return -1
+    word = upper[table, w] & (np.uint64(0xFFFFFFFFFFFFFFFF) << np.uint64(start & 63))
+    c = _popcount(word)
+    while target >= c:
+        target -= c
+        w += 1
+        if w >= words:
+            return -1
+        word = upper[table, w]
+        c = _popcount(word)
+    for _ in range(target):
+        word &= word - np.uint64(1)
+    hi = (w << 6) + _trailing_zeros(word) - start - j
+    return (hi << 16) | np.int64(lo_bits)
 
 
 @njit(inline="always")
@@ -100,36 +151,51 @@ def _append(rows, dists, size, row, dist):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always")
-def _earlier_box(x0, x1, x2, x3, t, t1, t2):  # type: ignore[no-untyped-def]
-    """True if some chunk ``i < t`` already satisfies the ring condition, so the row is reported from table ``i``."""
+def _first_box(x0, x1, x2, x3, t1, t2):  # type: ignore[no-untyped-def]
+    """The first chunk ``i`` meeting the ring condition (``d_i <= t1`` and ``d_i + d_(i+1) <= t2``), or -1.
+
+    A row is reported only from this table: the inline byte is a weaker pre-filter than the pair test, so a row
+    can pass it in other tables too, and this keeps every match reported exactly once.
+    """
     x = (x0, x1, x2, x3)
     here = _popcount(_chunk(x[0], 0))
-    for i in range(t):
-        nxt = _popcount(_chunk(x[(i + 1) >> 2], i + 1))
+    for i in range(CHUNKS):
+        nxt = _popcount(_chunk(x[((i + 1) % CHUNKS) >> 2], (i + 1) % CHUNKS))
         if here <= t1 and here + nxt <= t2:
-            return True
+            return i
         here = nxt
-    return False
+    return -1
+
+
+@njit(inline="always")
+def is_alive(alive, row):  # type: ignore[no-untyped-def]
+    """``alive`` is a bit per row (little-endian within each byte): 1 = live, 0 = removed."""
+    return (alive[row >> 3] >> (row & 7)) & 1
 
 
 @njit(cache=True, nogil=True)
-def search_tables(queries, radius, masks, weights, codes, alive, offsets, inline, lo, hi):  # type: ignore[no-untyped-def]
+def search_tables(queries, radius, masks, weights, codes, alive, offsets, inline, lo, upper):  # type: ignore[no-untyped-def]
     """Rows within ``radius`` of each query, found by probing the 16 chunk tables (see pdq_mih.py for why exact).
 
     ``masks`` lists every 16-bit flip pattern of weight ``<= radius // 16`` and ``weights`` their popcounts.
     Returns per-query counts and the concatenated (row, distance) pairs, each row reported once.
 
     Each query runs in stages so that its random reads overlap instead of waiting one behind another: the
-    bounds of every probed bucket; a branch-free scan of the buckets (prefetching the bucket PREFETCH_AHEAD
-    probes ahead) keeping the entries that pass the pair test; their rows; then verification of those rows.
+    bounds of every probed bucket; a branch-free scan of the buckets (prefetching the bucket and its upper
+    bits PREFETCH_AHEAD probes ahead) keeping the entries that pass the pair test; their rows; then
+    verification of those rows (prefetching codes ahead).
     """
     n, n_masks = codes.shape[0], masks.size
-    flat_inline, flat_lo, flat_hi = inline.reshape(-1), lo.reshape(-1), hi.reshape(-1)
+    flat_inline, flat_lo = inline.reshape(-1), lo.reshape(-1)
+    flat_upper, flat_codes = upper.reshape(-1), codes.reshape(-1)
+    words, span = upper.shape[1], upper_span(n)
     t1, t2 = radius // 16, radius // 8
     probes = CHUNKS * n_masks
     first, stop = np.empty(probes + PREFETCH_AHEAD, np.int64), np.empty(probes, np.int64)
+    bit_start = np.empty(probes + PREFETCH_AHEAD, np.int64)
     first[probes:] = 0
-    kept = np.empty(1024, np.int64)
+    bit_start[probes:] = 0
+    kept, kept_probe = np.empty(1024, np.int64), np.empty(1024, np.int64)
     counts = np.zeros(queries.shape[0], np.int64)
     rows, dists, size = np.empty(64, np.int64), np.empty(64, np.int32), 0
     for qi in range(queries.shape[0]):
@@ -141,33 +207,38 @@ def search_tables(queries, radius, masks, weights, codes, alive, offsets, inline
                 value = q_here ^ masks[j]
                 first[t * n_masks + j] = t * n + offsets[t, value]
                 stop[t * n_masks + j] = t * n + offsets[t, value + 1]
+                bit_start[t * n_masks + j] = offsets[t, value] + value * span
                 scanned += offsets[t, value + 1] - offsets[t, value]
         if scanned > kept.size:
-            kept = np.empty(2 * scanned, np.int64)
+            kept, kept_probe = np.empty(2 * scanned, np.int64), np.empty(2 * scanned, np.int64)
         for p in range(PREFETCH_AHEAD):
             _prefetch(flat_inline, first[p])
         c = 0
         for p in range(probes):
             _prefetch(flat_inline, first[p + PREFETCH_AHEAD])
+            _prefetch(flat_upper, ((p + PREFETCH_AHEAD) // n_masks) * words + (bit_start[p + PREFETCH_AHEAD] >> 6))
             t = p // n_masks
             nxt = (t + 1) % CHUNKS
-            q_next = np.uint16(_chunk(queries[qi, nxt >> 2], nxt))
+            q_next = np.uint8(_chunk(queries[qi, nxt >> 2], nxt) & 0xFF)
             limit = t2 - weights[p - t * n_masks]
             for k in range(first[p], stop[p]):
                 kept[c] = k
+                kept_probe[c] = p
                 c += _popcount(flat_inline[k] ^ q_next) <= limit
         for i in range(c):
-            k = kept[i]
-            row = (np.int64(flat_hi[k]) << 16) | np.int64(flat_lo[k])
-            if row >= n:
+            k, p = kept[i], kept_probe[i]
+            t = p // n_masks
+            row = _row(upper, t, bit_start[p], k - first[p], flat_lo[k])
+            if row < 0 or row >= n:
                 raise ValueError("corrupt PDQ index: table entry points past the last row")
-            kept[i] = row * CHUNKS + k // n  # row and table, unpacked below
+            kept[i] = row * CHUNKS + t  # row and table, unpacked below
+            _prefetch(flat_codes, row * 4)
         start_size = size
         for i in range(c):
             row, t = kept[i] // CHUNKS, kept[i] % CHUNKS
             x0, x1, x2, x3 = codes[row, 0] ^ q0, codes[row, 1] ^ q1, codes[row, 2] ^ q2, codes[row, 3] ^ q3
             dist = _popcount(x0) + _popcount(x1) + _popcount(x2) + _popcount(x3)
-            if dist <= radius and not _earlier_box(x0, x1, x2, x3, t, t1, t2) and alive[row]:
+            if dist <= radius and _first_box(x0, x1, x2, x3, t1, t2) == t and is_alive(alive, row):
                 rows, dists, size = _append(rows, dists, size, row, dist)
         counts[qi] = size - start_size
     return counts, rows[:size], dists[:size]
@@ -198,7 +269,7 @@ def search_linear(queries, radius, codes, alive):  # type: ignore[no-untyped-def
         for start in range(0, codes.shape[0], SCAN_BLOCK):
             stop = min(start + SCAN_BLOCK, codes.shape[0])
             for i in range(_near_rows(codes, start, stop, q0, q1, q2, q3, radius, hits)):
-                if alive[hits[i]]:
+                if is_alive(alive, hits[i]):
                     dist = _distance(codes, hits[i], q0, q1, q2, q3)
                     rows, dists, size = _append(rows, dists, size, hits[i], dist)
         counts[qi] = size - start_size

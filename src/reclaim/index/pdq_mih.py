@@ -13,12 +13,19 @@ Why it is exact
 
 Why it is fast
     Table t is a CSR array sorted by chunk t (65 537 offsets), so probing one chunk value is one contiguous
-    slice; radius 31 probes 17 values per table. Each entry stores, inline, the row's next chunk (2 bytes), so
-    the pair test runs while streaming the slice. For unrelated codes at r = 31 it rejects ~99.7 % of entries:
-    at 10 M codes a query reads ~80 KB sequentially and verifies ~100 rows at random instead of ~40 000, and
-    random reads are what dominate multi-index hashing (FAISS ``IndexBinaryMultiHash`` included). When probing
-    would cost more than a linear scan (r >= ~64, or tiny segments) a cost model scans instead; both are exact.
-    Memory per code: 32 B code + 8 B id + 16 tables x (2 B inline chunk + 3 B row) = 120 B, ~1.2 GB at 10 M.
+    slice; radius 31 probes 17 values per table. Each entry stores, inline, the low byte of the row's next chunk,
+    a pre-filter for the pair test read while streaming the slice (a lower bound on d_(t+1), so it never drops a
+    match). For unrelated codes at r = 31 it rejects ~98 % of entries: at 10 M codes a query reads ~40 KB of
+    entries sequentially and verifies ~6 000 rows instead of ~40 000, and random reads are what dominate
+    multi-index hashing (FAISS ``IndexBinaryMultiHash`` included); the kernel prefetches them in stages. When
+    probing would cost more than a linear scan (r >= ~64, or tiny segments) a cost model scans instead; both
+    are exact.
+
+Why it is small
+    An entry's row is its low 16 bits plus, Elias-Fano style, about two bits of a per-table bit array from which
+    the high bits are selected (rows within a bucket ascend). Memory per code: 32 B code + 4 B id (offset from
+    the segment's first id) + 1 bit alive + 16 tables x (1 B inline + 2 B low row + ~0.25 B upper) = ~88 B,
+    ~0.9 GB at 10 M (FAISS ``IndexBinaryMultiHash`` takes ~2.6-2.9 GB).
 
 Live updates (a small log-structured merge)
     ``add`` appends to a pending buffer (at most ``FLUSH_ROWS`` codes, scanned linearly) that becomes an
@@ -159,7 +166,7 @@ class PDQIndex:
             index._pending_codes = arrays["pending.codes"].astype(np.uint64).reshape(-1, 4)
             for k in count():
                 prefix = f"segments.{k}."
-                if prefix + "ids" not in arrays:
+                if prefix + "id_offsets" not in arrays:
                     break
                 names = {name.removeprefix(prefix): a for name, a in arrays.items() if name.startswith(prefix)}
                 index._segments.append(Segment.restore(names))
@@ -195,7 +202,8 @@ def _search_block(
     """(per-query counts, ids, distances) over all segments and the pending buffer, sorted per query."""
     found = [segment.search(queries, radius) for segment in segments]
     if len(pending_ids):
-        counts, rows, dists = search_linear(queries, radius, pending_codes, np.ones(len(pending_ids), bool))
+        all_alive = np.full(-(-len(pending_ids) // 8), 0xFF, np.uint8)
+        counts, rows, dists = search_linear(queries, radius, pending_codes, all_alive)
         found.append((counts, pending_ids[rows], dists))
     owner = np.concatenate([np.repeat(np.arange(len(queries)), c) for c, _, _ in found] + [np.empty(0, np.int64)])
     ids = np.concatenate([i for _, i, _ in found] + [np.empty(0, np.int64)])

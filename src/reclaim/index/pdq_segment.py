@@ -15,7 +15,7 @@ import numpy as np
 
 from reclaim.index import pdq_kernels as kernels
 
-# Row numbers are stored as uint16 + uint8 (5 bytes per table entry with the inline chunk), hence 2**24 rows.
+# Rows per segment: bounds the Elias-Fano upper bits (H = 256 per bucket) and the cost of one merge.
 MAX_ROWS = 1 << 24
 
 # Every 16-bit flip pattern, fewest bits first: probing radius rho uses the first PROBES[rho] of them.
@@ -31,17 +31,17 @@ PROBE_NS, ENTRY_NS, VERIFY_NS, SCAN_NS = 11.0, 3.0, 50.0, 2.0
 def _passing_per_bucket(radius: int) -> float:
     """Expected entries per table that pass the inline pre-filter, in units of one bucket's size.
 
-    An entry in a bucket probed with a weight-w mask passes if its next chunk differs from the query's in at most
-    radius // 8 - w bits, which for unrelated codes happens with probability sum(C(16, b), b <= that) / 2**16;
-    there are C(16, w) such masks.
+    An entry in a bucket probed with a weight-w mask passes if the low byte of its next chunk differs from the
+    query's in at most radius // 8 - w bits, which for unrelated codes happens with probability
+    sum(C(8, b), b <= that) / 2**8; there are C(16, w) such masks.
     """
     rho, t2 = radius // kernels.CHUNKS, radius // 8
     return (
         sum(
-            math.comb(kernels.CHUNKS, w) * sum(math.comb(16, b) for b in range(min(t2 - w, 16) + 1))
+            math.comb(kernels.CHUNKS, w) * sum(math.comb(8, b) for b in range(min(t2 - w, 8) + 1))
             for w in range(min(rho, kernels.CHUNKS) + 1)
         )
-        / kernels.CHUNK_VALUES
+        / 256
     )
 
 
@@ -61,25 +61,29 @@ def prefers_scan(rows: int, radius: int) -> bool:
 
 @dataclass
 class Tables:
-    """The 16 CSR tables of a segment; arrays are (16, ...) so table ``t`` is row ``t``."""
+    """The 16 CSR tables of a segment; arrays are (16, ...) so table ``t`` is row ``t``.
+
+    An entry costs 3.25 bytes: the inline byte, 16 low bits of its row, and about two upper bits (see
+    ``pdq_kernels.build_table``), so 52 bytes per code over the 16 tables.
+    """
 
     offsets: np.ndarray  # (16, 65537) uint32: bucket v of table t is offsets[t, v]:offsets[t, v + 1]
-    inline: np.ndarray  # (16, n) uint16: chunk (t + 1) % 16 of the entry's row, the scan-time pre-filter
+    inline: np.ndarray  # (16, n) uint8: low byte of chunk (t + 1) % 16 of the entry's row, the scan pre-filter
     lo: np.ndarray  # (16, n) uint16: low 16 bits of the entry's row
-    hi: np.ndarray  # (16, n) uint8: high 8 bits of the entry's row
+    upper: np.ndarray  # (16, upper_words(n)) uint64: the rows' high bits, Elias-Fano upper half
 
     @classmethod
     def build(cls, codes: np.ndarray, threads: int) -> Tables:
         n = len(codes)
         tables = cls(
             offsets=np.empty((kernels.CHUNKS, kernels.CHUNK_VALUES + 1), np.uint32),
-            inline=np.empty((kernels.CHUNKS, n), np.uint16),
+            inline=np.empty((kernels.CHUNKS, n), np.uint8),
             lo=np.empty((kernels.CHUNKS, n), np.uint16),
-            hi=np.empty((kernels.CHUNKS, n), np.uint8),
+            upper=np.zeros((kernels.CHUNKS, kernels.upper_words(n)), np.uint64),
         )
 
         def fill(t: int) -> None:
-            kernels.build_table(codes, t, tables.offsets[t], tables.inline[t], tables.lo[t], tables.hi[t])
+            kernels.build_table(codes, t, tables.offsets[t], tables.inline[t], tables.lo[t], tables.upper[t])
 
         with ThreadPoolExecutor(threads) as pool:
             list(pool.map(fill, range(kernels.CHUNKS)))
@@ -87,10 +91,47 @@ class Tables:
 
 
 @dataclass
+class IdColumn:
+    """Ascending int64 ids stored as offsets from the first, in 4 bytes each when they fit (they nearly always
+    do: bank ids are database keys), else 8."""
+
+    base: int
+    offsets: np.ndarray  # (n,) uint32 or uint64, ascending
+
+    @classmethod
+    def of(cls, ids: np.ndarray) -> IdColumn:
+        base = int(ids[0]) if len(ids) else 0
+        offsets = ids.view(np.uint64) - np.uint64(base & 0xFFFFFFFFFFFFFFFF)
+        if len(ids) and int(offsets[-1]) < 1 << 32:
+            offsets = offsets.astype(np.uint32)
+        return cls(base, offsets)
+
+    def __len__(self) -> int:
+        return len(self.offsets)
+
+    def __getitem__(self, rows: np.ndarray) -> np.ndarray:
+        """The ids at ``rows`` (an index array or mask) as int64."""
+        return (self.offsets[rows].astype(np.uint64) + np.uint64(self.base & 0xFFFFFFFFFFFFFFFF)).view(np.int64)
+
+    def find(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, found): where each of ``ids`` (sorted) is, and whether it is here at all."""
+        if len(self) == 0:
+            return np.zeros(len(ids), np.int64), np.zeros(len(ids), bool)
+        wanted = ids.view(np.uint64) - np.uint64(self.base & 0xFFFFFFFFFFFFFFFF)
+        inside = (ids >= self.base) & (wanted <= np.uint64(self.offsets[-1]))
+        at = np.minimum(np.searchsorted(self.offsets, wanted[inside].astype(self.offsets.dtype)), len(self) - 1)
+        rows = np.zeros(len(ids), np.int64)
+        rows[inside] = at
+        found = np.zeros(len(ids), bool)
+        found[inside] = self.offsets[at] == wanted[inside]
+        return rows, found
+
+
+@dataclass
 class Segment:
-    ids: np.ndarray  # (n,) int64, strictly ascending
+    ids: IdColumn  # ascending
     codes: np.ndarray  # (n, 4) uint64, row-aligned with ids
-    alive: np.ndarray  # (n,) bool; False marks a removed (tombstoned) row
+    alive: np.ndarray  # (ceil(n / 8),) uint8, a bit per row (pdq_kernels.is_alive); 0 marks a removed row
     tables: Tables
     live: int
 
@@ -103,54 +144,66 @@ class Segment:
             order = np.argsort(ids)
             ids, codes = ids[order], codes[order]
         codes = np.ascontiguousarray(codes)
-        return cls(ids, codes, np.ones(len(ids), bool), Tables.build(codes, threads), len(ids))
+        alive = np.packbits(np.ones(len(ids), bool), bitorder="little")
+        return cls(IdColumn.of(ids), codes, alive, Tables.build(codes, threads), len(ids))
 
     @classmethod
     def restore(cls, arrays: dict[str, np.ndarray]) -> Segment:
         """A segment from saved arrays, checked enough that the kernels cannot read outside them."""
-        ids, codes, alive = arrays["ids"], arrays["codes"], arrays["alive"]
-        t = Tables(arrays["offsets"], arrays["inline"], arrays["lo"], arrays["hi"])
-        n = len(ids)
+        id_offsets, id_base, codes, alive = arrays["id_offsets"], arrays["id_base"], arrays["codes"], arrays["alive"]
+        t = Tables(arrays["offsets"], arrays["inline"], arrays["lo"], arrays["upper"])
+        n = len(id_offsets)
         shapes_ok = (
-            ids.dtype == np.int64 and ids.ndim == 1 and 0 < n <= MAX_ROWS
+            id_offsets.dtype in (np.uint32, np.uint64) and id_offsets.ndim == 1 and 0 < n <= MAX_ROWS
+            and id_base.dtype == np.int64 and id_base.shape == (1,)
             and codes.dtype == np.uint64 and codes.shape == (n, 4)
-            and alive.dtype == bool and alive.shape == (n,)
+            and alive.dtype == np.uint8 and alive.shape == (-(-n // 8),)
             and t.offsets.dtype == np.uint32 and t.offsets.shape == (kernels.CHUNKS, kernels.CHUNK_VALUES + 1)
-            and all(a.shape == (kernels.CHUNKS, n) for a in (t.inline, t.lo, t.hi))
-            and (t.inline.dtype, t.lo.dtype, t.hi.dtype) == (np.uint16, np.uint16, np.uint8)
+            and t.inline.shape == t.lo.shape == (kernels.CHUNKS, n)
+            and t.upper.shape == (kernels.CHUNKS, kernels.upper_words(n))
+            and (t.inline.dtype, t.lo.dtype, t.upper.dtype) == (np.uint8, np.uint16, np.uint64)
         )  # fmt: skip
         if not shapes_ok:
             raise ValueError("corrupt PDQ index: segment arrays have inconsistent shapes or types")
-        if np.any(ids[1:] <= ids[:-1]) or np.any(t.offsets[:, 0] != 0) or np.any(t.offsets[:, 1:] < t.offsets[:, :-1]):
+        ascending = np.all(id_offsets[1:] > id_offsets[:-1])
+        if not ascending or np.any(t.offsets[:, 0] != 0) or np.any(t.offsets[:, 1:] < t.offsets[:, :-1]):
             raise ValueError("corrupt PDQ index: ids not ascending or table offsets not monotone")
         if np.any(t.offsets[:, -1] != n):
             raise ValueError("corrupt PDQ index: table offsets do not cover the rows")
         alive = alive.copy()  # writable even when the rest is memory-mapped
-        return cls(ids, codes, alive, t, int(alive.sum()))
+        live = int(np.bitwise_count(alive).sum())
+        return cls(IdColumn(int(id_base[0]), id_offsets), codes, alive, t, live)
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The arrays ``restore`` takes back."""
         t = self.tables
-        return {"ids": self.ids, "codes": self.codes, "alive": self.alive,
-                "offsets": t.offsets, "inline": t.inline, "lo": t.lo, "hi": t.hi}  # fmt: skip
+        return {"id_offsets": self.ids.offsets, "id_base": np.array([self.ids.base], np.int64),
+                "codes": self.codes, "alive": self.alive,
+                "offsets": t.offsets, "inline": t.inline, "lo": t.lo, "upper": t.upper}  # fmt: skip
 
     @classmethod
     def merge(cls, parts: list[Segment], threads: int) -> Segment:
         """One segment holding the live rows of ``parts``."""
-        ids = np.concatenate([p.ids[p.alive] for p in parts])
-        codes = np.concatenate([p.codes[p.alive] for p in parts])
+        live = [p.live_mask() for p in parts]
+        ids = np.concatenate([p.ids[mask] for p, mask in zip(parts, live, strict=True)])
+        codes = np.concatenate([p.codes[mask] for p, mask in zip(parts, live, strict=True)])
         return cls.build(ids, codes, threads)
 
     @property
     def rows(self) -> int:
         return len(self.ids)
 
+    def live_mask(self) -> np.ndarray:
+        """(n,) bool, True for rows not removed."""
+        return np.unpackbits(self.alive, count=self.rows, bitorder="little").astype(bool)
+
     def remove(self, ids: np.ndarray) -> None:
         """Tombstone the rows of ``ids`` (sorted, unique); ids not here are ignored."""
-        at = np.minimum(np.searchsorted(self.ids, ids), self.rows - 1)
-        at = at[(self.ids[at] == ids) & self.alive[at]]
-        self.alive[at] = False
-        self.live -= len(at)
+        rows, found = self.ids.find(ids)
+        rows = rows[found]
+        rows = rows[(self.alive[rows >> 3] >> (rows & 7).astype(np.uint8)) & 1 == 1]
+        np.bitwise_and.at(self.alive, rows >> 3, ~(np.uint8(1) << (rows & 7).astype(np.uint8)))
+        self.live -= len(rows)
 
     def search(self, queries: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(per-query counts, ids, distances) within ``radius``, by whichever exact strategy is cheaper."""
@@ -161,6 +214,6 @@ class Segment:
             t = self.tables
             counts, rows, dists = kernels.search_tables(
                 queries, radius, MASKS[:probes], WEIGHTS[:probes], self.codes, self.alive,
-                t.offsets, t.inline, t.lo, t.hi,
+                t.offsets, t.inline, t.lo, t.upper,
             )  # fmt: skip
         return counts, self.ids[rows], dists

@@ -269,6 +269,22 @@ def test_default_flush_size_and_auto_strategy() -> None:
         assert_same(fast.search(queries, radius), slow.search(queries, radius))
 
 
+def test_rows_beyond_16_bits_in_one_segment() -> None:
+    """Over 65 536 rows a row's high bits come from the Elias-Fano upper array: every table must decode them,
+    for near codes spread over the whole segment, after removes, and with ids that need 8-byte offsets."""
+    rng = np.random.default_rng(8)
+    base = clustered(8, 2000, 40, max_flips=31)  # 82 000 rows
+    ids = np.sort(rng.choice(2**40, len(base), replace=False)) * 2**22  # spans more than 2**32
+    with small_segments("tables"):
+        fast, slow = both(ids, base)
+        assert len(fast._segments) == 1 and fast._segments[0].rows == len(base)
+        queries = queries_near(8, base[-20000:], 40)
+        assert_same(fast.search(queries, 31), slow.search(queries, 31))
+        for index in (fast, slow):
+            index.remove(ids[70000:70500])
+        assert_same(fast.search(queries, 31), slow.search(queries, 31))
+
+
 @pytest.mark.parametrize("mmap", [True, False])
 def test_save_load_round_trip(tmp_path: Path, mmap: bool) -> None:
     codes = clustered(5, 10, 40, max_flips=40)
