@@ -36,6 +36,7 @@ RADIUS = 31
 NEAR_QUERIES = UNRELATED_QUERIES = 10_000
 ORIGINALS = 100_000
 CHURN_ROUNDS, CHURN_ADDS, CHURN_REMOVES = 1_000, 100, 10  # 100 k adds, 10 k removes
+LATENCY_PASSES = 3
 FAISS_CHURN_ROUNDS = 20  # FAISS searches are slow at 10 M; its removes are not supported at all
 
 
@@ -196,12 +197,15 @@ def worker(engine_name: str, kind: str, n: int, latency_queries: int) -> dict[st
     out["rss_mb"] = (process.memory_info().rss - rss0) / 2**20
 
     sample = np.linspace(0, len(data["queries"]) - 1, latency_queries).astype(int)
-    wall, cpu = [], []  # CPU time too: the 2 cores are shared, and a preempted query inflates wall time
-    for i in sample:
-        t, c = time.perf_counter(), time.thread_time()
-        engine.search(data["queries"][i : i + 1])
-        wall.append(time.perf_counter() - t)
-        cpu.append(time.thread_time() - c)
+    # CPU time too: the 2 cores are shared, and a preempted query inflates wall time. Each query's time is the
+    # best of LATENCY_PASSES passes over the sample, so a pass that other processes slowed does not set the p99.
+    wall, cpu = np.full(len(sample), np.inf), np.full(len(sample), np.inf)
+    for _ in range(LATENCY_PASSES):
+        for k, i in enumerate(sample):
+            t, c = time.perf_counter(), time.thread_time()
+            engine.search(data["queries"][i : i + 1])
+            wall[k] = min(wall[k], time.perf_counter() - t)
+            cpu[k] = min(cpu[k], time.thread_time() - c)
     out["p50_ms"], out["p99_ms"] = (float(np.percentile(wall, p)) * 1e3 for p in (50, 99))
     out["p50_cpu_ms"], out["p99_cpu_ms"] = (float(np.percentile(cpu, p)) * 1e3 for p in (50, 99))
     got = engine.search(data["queries"][checked])
@@ -325,7 +329,8 @@ def report(n: int, results: dict[tuple[str, str], dict], latency_queries: int) -
                              f"{r['not_visible']} not visible to the next search", "", ""])  # fmt: skip
     body = (
         f"N = {n:,}, radius {RADIUS}, {NEAR_QUERIES:,} near + {UNRELATED_QUERIES:,} unrelated queries "
-        f"(latency over {latency_queries:,} of them, 1 thread); {machine()}.\n"
+        f"(latency over {latency_queries:,} of them, 1 thread, each query's best of {LATENCY_PASSES} passes); "
+        f"{machine()}.\n"
         "FAISS = IndexBinaryIDMap2(IndexBinaryMultiHash(256, 16, 16)), nflip = 1 (HMA's setting); "
         "FAISS removes: remove_ids is not implemented for MultiHash (HMA rebuilds).\n\n"
         + table(["data", "metric", "PDQIndex", "FAISS", "ours/faiss"], rows)

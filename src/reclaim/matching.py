@@ -1,7 +1,9 @@
 """Match computed hashes against banks, applying each bank's threshold, quality floor and kind.
 
 One index per signal holds every active (not withdrawn) bank hash; a query asks it for the widest
-threshold in use and then keeps, per bank, only what is within that bank's own threshold. A match in a
+threshold in use and then keeps, per bank, only what is within that bank's own threshold. PDQ hashes, the
+ones banks hold by the million, live in an index cached on disk (``banks.pdq_cache``) that all banks share.
+A match in a
 ``negative`` bank (a known false positive) suppresses the item's other matches of that signal. Videos
 follow their own rules (``matching_video``): frame sets against banked videos, frames against banked photos.
 Keypoint sets go to their own stage (``matching_keypoints``), after the hashes; its matches come last.
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reclaim.banks.pdq_cache import PdqBanks
 from reclaim.banks.service import get_bank
 from reclaim.index.base import Index
 from reclaim.matching_keypoints import KEYPOINTS, KeypointStage, Policy, bank_policy
@@ -22,6 +25,8 @@ from reclaim.matching_video import FRAME_TIME, VIDEO, VideoMatcher, frames_as_ph
 from reclaim.models import BankEntry, BankKind, Match, SignalValue
 from reclaim.signals import get_signal
 from reclaim.store.models import Bank, BankContent, ContentSignal
+
+PDQ = "pdq"
 
 
 @dataclass(frozen=True)
@@ -35,8 +40,9 @@ class Matcher:
     """An in-memory view of the banks, built once per command and queried per item."""
 
     def __init__(self, entries: dict[int, BankEntry], blobs: dict[int, bytes] | None = None,
-                 policies: dict[str, Policy] | None = None) -> None:
+                 policies: dict[str, Policy] | None = None, pdq: PdqBanks | None = None) -> None:
         self._entries = entries
+        self._pdq = pdq
         self._keypoints = KeypointStage({r: e for r, e in entries.items() if e.signal == KEYPOINTS}, blobs or {},
                                         policies or {})
         self._indexes: dict[str, Index] = {}
@@ -55,18 +61,17 @@ class Matcher:
     @classmethod
     def from_store(cls, session: Session, bank_names: Sequence[str] = ()) -> Matcher:
         """Load active hashes of the named banks (all banks when none are named)."""
+        banks = [get_bank(session, name) for name in bank_names] or list(session.scalars(select(Bank)))
         query = (
             select(ContentSignal, BankContent.content_id, Bank)
             .join(BankContent, ContentSignal.content_pk == BankContent.id)
             .join(Bank, BankContent.bank_id == Bank.id)
-            .where(BankContent.withdrawn_at.is_(None))
+            .where(BankContent.withdrawn_at.is_(None), ContentSignal.signal != PDQ)
+            .where(Bank.id.in_([b.id for b in banks]))
         )
-        if bank_names:
-            ids = [get_bank(session, name).id for name in bank_names]
-            query = query.where(Bank.id.in_(ids))
-        entries, blobs, policies = {}, {}, {}
+        entries, blobs = {}, {}
+        policies = {bank.name: bank_policy(BankKind(bank.kind), bank.keypoints) for bank in banks}
         for sig, content_id, bank in session.execute(query):
-            policies[bank.name] = bank_policy(BankKind(bank.kind), bank.keypoints)
             if sig.blob is not None:
                 blobs[sig.id] = sig.blob
             signal = get_signal(sig.signal)
@@ -77,26 +82,22 @@ class Matcher:
             )
             if _quality_ok(sig.quality, entry):
                 entries[sig.id] = entry
-        return cls(entries, blobs, policies)
+        return cls(entries, blobs, policies, PdqBanks.open(session, banks))
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._entries) + (len(self._pdq) if self._pdq else 0)
 
     def match(self, values: Iterable[SignalValue]) -> MatchResult:
         values = list(values)
         found: dict[tuple[str, str], Match] = {}
         for value in values + frames_as_photos(values):  # a video's frames also look for banked photos
-            index = self._indexes.get(value.signal)
-            if index is None:
-                continue
-            for hit in index.query(value.value, self._max_threshold[value.signal]):
-                entry = self._entries[hit.ref]
-                if hit.distance > entry.threshold or entry.version != value.version:
+            for ref, distance, entry in self._hits(value):
+                if distance > entry.threshold or entry.version != value.version:
                     continue
                 if not _quality_ok(value.quality, entry):
                     continue
                 match = Match(
-                    entry.bank, entry.bank_kind, entry.content_id, entry.signal, hit.distance, hit.ref,
+                    entry.bank, entry.bank_kind, entry.content_id, entry.signal, distance, ref,
                     entry.value, value.extras.get(FRAME_TIME),
                 )
                 _keep_best(found, match)
@@ -110,6 +111,17 @@ class Matcher:
             kept = [m for m in ordered if m.bank_kind is BankKind.NEGATIVE]
             return MatchResult(kept, [m for m in ordered if m.bank_kind is not BankKind.NEGATIVE], stage.features)
         return MatchResult(ordered, [], stage.features)
+
+
+    def _hits(self, value: SignalValue) -> list[tuple[int, float, BankEntry]]:
+        """(ref, distance, entry) of the banked hashes within the widest threshold of ``value``'s signal."""
+        if value.signal == PDQ and self._pdq is not None:
+            return list(self._pdq.search(value.value))
+        index = self._indexes.get(value.signal)
+        if index is None:
+            return []
+        hits = index.query(value.value, self._max_threshold[value.signal])
+        return [(hit.ref, hit.distance, self._entries[hit.ref]) for hit in hits]
 
 
 def _keep_best(found: dict[tuple[str, str], Match], match: Match) -> None:

@@ -100,7 +100,8 @@ def upper_span(n):  # type: ignore[no-untyped-def]
 
 def upper_words(n: int) -> int:
     """Words of a table's ``upper`` bit array: one set bit per entry plus H zero bits per bucket."""
-    return (n + CHUNK_VALUES * upper_span(n) + 63) // 64
+    span = max((n + 0xFFFF) >> 16, 1)  # upper_span, in plain Python: calling the jitted one compiles it
+    return (n + CHUNK_VALUES * span + 63) // 64
 
 
 @njit(inline="always")
@@ -216,6 +217,7 @@ def search_tables(queries, radius, masks, weights, codes, alive, offsets, inline
         c = 0
         for p in range(probes):
             _prefetch(flat_inline, first[p + PREFETCH_AHEAD])
+            _prefetch(flat_lo, first[p + PREFETCH_AHEAD])
             _prefetch(flat_upper, ((p + PREFETCH_AHEAD) // n_masks) * words + (bit_start[p + PREFETCH_AHEAD] >> 6))
             t = p // n_masks
             nxt = (t + 1) % CHUNKS
@@ -232,9 +234,12 @@ def search_tables(queries, radius, masks, weights, codes, alive, offsets, inline
             if row < 0 or row >= n:
                 raise ValueError("corrupt PDQ index: table entry points past the last row")
             kept[i] = row * CHUNKS + t  # row and table, unpacked below
-            _prefetch(flat_codes, row * 4)
+        for i in range(min(c, PREFETCH_AHEAD)):
+            _prefetch(flat_codes, (kept[i] // CHUNKS) * 4)
         start_size = size
         for i in range(c):
+            if i + PREFETCH_AHEAD < c:
+                _prefetch(flat_codes, (kept[i + PREFETCH_AHEAD] // CHUNKS) * 4)
             row, t = kept[i] // CHUNKS, kept[i] % CHUNKS
             x0, x1, x2, x3 = codes[row, 0] ^ q0, codes[row, 1] ^ q1, codes[row, 2] ^ q2, codes[row, 3] ^ q3
             dist = _popcount(x0) + _popcount(x1) + _popcount(x2) + _popcount(x3)

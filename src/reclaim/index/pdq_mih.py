@@ -88,6 +88,7 @@ class PDQIndex:
     """Exact radius search over 256-bit PDQ codes with live adds and removes (see the module docstring)."""
 
     def __init__(self) -> None:
+        self.extra: dict[str, np.ndarray] = {}  # what ``save(extra=...)`` stored, after ``load``
         self._segments: list[Segment] = []
         self._pending_ids = np.empty(0, np.int64)
         self._pending_codes = np.empty((0, 4), np.uint64)
@@ -149,9 +150,11 @@ class PDQIndex:
         splits = np.cumsum(counts)[:-1]
         return list(zip(np.split(ids, splits), np.split(dists, splits), strict=True))
 
-    def save(self, path: str | Path) -> None:
-        """Write the index to one file (format: pdq_file.py); ``load`` opens it without rebuilding."""
-        arrays = {"pending.ids": self._pending_ids, "pending.codes": self._pending_codes}
+    def save(self, path: str | Path, *, extra: dict[str, np.ndarray] | None = None) -> None:
+        """Write the index to one file (format: pdq_file.py); ``load`` opens it without rebuilding. ``extra``
+        arrays (the caller's bookkeeping) go into the same file, so they can never disagree with the index."""
+        arrays = {f"extra.{name}": a for name, a in (extra or {}).items()}
+        arrays.update({"pending.ids": self._pending_ids, "pending.codes": self._pending_codes})
         for k, segment in enumerate(self._segments):
             arrays.update({f"segments.{k}.{name}": a for name, a in segment.arrays().items()})
         pdq_file.write_arrays(path, arrays)
@@ -161,6 +164,7 @@ class PDQIndex:
         """Open a saved index; with ``mmap`` the big arrays are memory-mapped, so this takes well under a second."""
         arrays = pdq_file.read_arrays(path, mmap=mmap)
         index = cls()
+        index.extra = {name.removeprefix("extra."): a for name, a in arrays.items() if name.startswith("extra.")}
         try:
             index._pending_ids = arrays["pending.ids"].astype(np.int64)
             index._pending_codes = arrays["pending.codes"].astype(np.uint64).reshape(-1, 4)
