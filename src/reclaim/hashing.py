@@ -3,20 +3,23 @@
 Byte signals (sha256, md5) are computed before decoding, so even a file that fails to decode keeps its
 evidence identity. Photos are read whole (under ``Limits.max_file_bytes``); a video, or a file the source
 says is neither photo nor video (``bytes_only``: audio, documents), is streamed from disk instead, so its
-size is bounded by ``Limits.max_video_bytes`` and never by memory. Workers are processes; a worker that
-crashes (a decoder bug on hostile input) costs only the files it held, which are retried one by one and
-reported if they crash again.
+size is bounded by ``Limits.max_video_bytes`` and never by memory. Many files run on an engine (``engines``:
+local processes by default, or Ray); a worker that crashes (a decoder bug on hostile input) costs only the
+files it held, which are retried one by one and reported if they crash again.
 """
 
 from __future__ import annotations
 
-import os
+import itertools
+from collections import deque
 from collections.abc import Container, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
+from reclaim.engines import Engine, LocalEngine, ProcessEngine
+from reclaim.engines.faults import Faults
+from reclaim.engines.process import usable_cores
 from reclaim.errors import DecodeError, ItemError, TooLarge
 from reclaim.media import Limits, decode_image, read_bytes
 from reclaim.media.video import check_video_size, file_size, looks_like_video
@@ -122,68 +125,62 @@ def _is_video(path: Path) -> bool:
 def hash_files(
     paths: Iterable[Path], *, workers: int | None = None, limits: Limits = Limits(), fast: bool = True,
     chunk: int = 8, opt_in: frozenset[str] = frozenset(), bytes_only: Container[Path] = frozenset(),
+    engine: Engine | None = None,  # type: ignore[type-arg]
 ) -> Iterator[HashOutcome]:
-    """Hash many files on ``workers`` processes (default: all cores); yields as results arrive.
+    """Hash many files on ``engine`` (default: ``workers`` local processes, all cores unless given); yields
+    results as they arrive.
 
     ``paths`` is read lazily, and ``bytes_only`` consulted as each path is taken, so a caller may stream
-    both (see ``scan``).
+    both (see ``scan``). A chunk whose worker died is retried file by file; a file that kills its worker
+    again is reported as a decoder crash.
     """
-    workers = workers or os.cpu_count() or 1
-    if workers == 1:
-        for path in paths:
-            yield hash_file(path, limits, fast=fast, opt_in=opt_in, bytes_only=path in bytes_only)
-        return
-    yield from _pooled(iter(paths), workers, limits, fast, chunk, opt_in, bytes_only)
-
-
-def _hash_chunk(paths: Sequence[Path], bytes_only: Sequence[bool], limits: Limits, fast: bool,
-                opt_in: frozenset[str]) -> list[HashOutcome]:
-    return [hash_file(p, limits, fast=fast, opt_in=opt_in, bytes_only=b) for p, b in zip(paths, bytes_only,
-                                                                                         strict=True)]
-
-
-def _pooled(paths: Iterator[Path], workers: int, limits: Limits, fast: bool, chunk: int,
-            opt_in: frozenset[str], bytes_only: Container[Path]) -> Iterator[HashOutcome]:
-    """Keep ``2 * workers`` chunks in flight; after a worker crash, retry its chunks file by file."""
-    retry: list[list[Path]] = []
-    while True:
-        pool = ProcessPoolExecutor(workers)
-        pending: dict[Future[list[HashOutcome]], list[Path]] = {}
-        crashed: list[list[Path]] = []
-        try:
-            while True:
-                while len(pending) < 2 * workers:
-                    batch = retry.pop() if retry else _take(paths, chunk)
-                    if not batch:
-                        break
-                    flags = [p in bytes_only for p in batch]
-                    pending[pool.submit(_hash_chunk, batch, flags, limits, fast, opt_in)] = batch
-                if not pending:
-                    return
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    batch = pending.pop(future)
-                    try:
-                        yield from future.result()
-                    except BrokenProcessPool:
-                        crashed.append(batch)
-                if crashed:
-                    crashed.extend(pending.values())
-                    break
-        finally:
-            pool.shutdown(wait=not crashed, cancel_futures=True)
-        for batch in crashed:
-            if len(batch) == 1:
-                yield HashFailure(batch[0], DecodeError(f"{batch[0]}: the decoder crashed on this file"))
+    own = engine is None
+    if engine is None:
+        engine = LocalEngine() if (workers or usable_cores()) == 1 else ProcessEngine(workers)
+    chunks = _Chunks(iter(paths), chunk, bytes_only)
+    work = partial(_hash_chunk, limits=limits, fast=fast, opt_in=opt_in, faults=Faults.from_env())
+    try:
+        for done, results in engine.run(work, chunks):
+            if results is not None:
+                yield from results
+            elif len(done) == 1:
+                path = done[0][0]
+                yield HashFailure(path, DecodeError(f"{path}: the decoder crashed on this file"))
             else:
-                retry.extend([p] for p in batch)
+                chunks.retry.extend([item] for item in done)
+    finally:
+        if own:
+            engine.close()
 
 
-def _take(paths: Iterator[Path], n: int) -> list[Path]:
-    batch = []
-    for path in paths:
-        batch.append(path)
-        if len(batch) == n:
-            break
-    return batch
+class _Chunks:
+    """Chunks of (path, bytes_only) to hash: retried items first, then the next ones from ``paths``.
 
+    Not a generator: one that ran out could not take the retries of a chunk that crashes afterwards.
+    """
+
+    def __init__(self, paths: Iterator[Path], size: int, bytes_only: Container[Path]) -> None:
+        self.paths, self.size, self.bytes_only = paths, size, bytes_only
+        self.retry: deque[list[tuple[Path, bool]]] = deque()
+
+    def __iter__(self) -> _Chunks:
+        return self
+
+    def __next__(self) -> list[tuple[Path, bool]]:
+        if self.retry:
+            return self.retry.popleft()
+        batch = [(p, p in self.bytes_only) for p in itertools.islice(self.paths, self.size)]
+        if not batch:
+            raise StopIteration
+        return batch
+
+
+def _hash_chunk(items: Sequence[tuple[Path, bool]], *, limits: Limits, fast: bool, opt_in: frozenset[str],
+                faults: Faults | None) -> list[HashOutcome]:
+    """The work every engine runs, in a worker: hash each file of a chunk."""
+    outcomes = []
+    for path, bytes_only in items:
+        if faults is not None:
+            faults.maybe_crash(path)
+        outcomes.append(hash_file(path, limits, fast=fast, opt_in=opt_in, bytes_only=bytes_only))
+    return outcomes

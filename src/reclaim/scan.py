@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reclaim.engines import Engine
 from reclaim.hashing import HashFailure, HashOutcome, hash_bytes, hash_files
 from reclaim.identities import FaceMatch, FaceMatcher, current_actor, face_opt_in
 from reclaim.identities.matcher import items_missing_faces
@@ -88,10 +89,12 @@ def scan_source(
     on_progress: Progress | None = None,
     actor: str | None = None,
     mode: Mode = Mode.FAST,
+    engine: Engine | None = None,  # type: ignore[type-arg]
 ) -> ScanReport:
     """Scan any source (see the module docstring). Faces are looked for only when identities are enrolled;
     ``actor`` (default: current_actor()) is who the face audit log names. ``mode`` thorough stores keypoint
-    sets for every item, so the keypoint stage can find crops, screenshots and collages."""
+    sets for every item, so the keypoint stage can find crops, screenshots and collages. ``engine`` says
+    where files are hashed (default: ``workers`` local processes); results are written here, by the driver."""
     with store.session() as session:
         opt_in = face_opt_in(session)
         keypoints = keypoint_opt_in(session, mode)
@@ -105,7 +108,7 @@ def scan_source(
                    faces=FaceMatcher.from_store(session, actor or current_actor()) if opt_in else None,
                    stale=items_missing_faces(session, case.id) if opt_in else set())
     for outcome in hash_files(run.paths(source.iter_items()), workers=workers, limits=limits, opt_in=run.opt_in,
-                              bytes_only=run.bytes_only):
+                              bytes_only=run.bytes_only, engine=engine):
         run.hashed(outcome)
     run.flush()
     if on_progress:

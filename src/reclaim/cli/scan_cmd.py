@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from reclaim.cases.review import case_bank_name
 from reclaim.cli.output import emit_json, err, match_json, match_text, out, progress_bar
+from reclaim.engines import ENGINE_NAMES, engine_for
+from reclaim.errors import UserError
 from reclaim.evidence.acquisition import record_acquisitions
 from reclaim.evidence.casefiles import CaseFiles
 from reclaim.models import Match
@@ -30,12 +33,21 @@ def scan_command(
     workers: Annotated[int | None, typer.Option(min=1, help="Processes (default: all cores).")] = None,
     source: Annotated[str | None, typer.Option(
         "--source", help=f"How to read PATH ({'|'.join(source_names())}; default: by what PATH is).")] = None,
+    engine: Annotated[str | None, typer.Option(
+        "--engine", help=f"Where files are hashed: {'|'.join(ENGINE_NAMES)} (default: process, or local with "
+        "--workers 1; ray: pip install 'reclaim[ray]').")] = None,
+    address: Annotated[str | None, typer.Option(
+        "--address", help="With --engine ray: the cluster to join (default: RAY_ADDRESS, else start one here).")
+    ] = None,
 ) -> int:
     """Scan a folder or export into a case; an interrupted scan resumes where it stopped when run again."""
     reader = source_for(str(path), source)
-    with open_store() as store:
+    if address and engine != "ray":
+        raise UserError("--address is for --engine ray")
+    runner = engine_for(engine, workers=workers, address=address) if engine else None
+    with open_store() as store, runner or nullcontext():
         with progress_bar(f"scanning {path}") as update:
-            report = scan_source(store, case, reader, workers=workers, on_progress=update)
+            report = scan_source(store, case, reader, workers=workers, on_progress=update, engine=runner)
         with store.session() as session:  # every stored item gets its custody entry, also after a resume
             record_acquisitions(session, CaseFiles.for_case(case), getpass.getuser())
             reuploads = _follow_reuploads(session, report.matches)

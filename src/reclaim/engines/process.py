@@ -1,0 +1,63 @@
+"""The ``process`` engine: a pool of local processes over all cores, the default on one machine.
+
+A worker that dies (a decoder crashing on hostile input) breaks the whole ``ProcessPoolExecutor``, and the
+pool cannot say which chunk did it: so every chunk that was in flight runs again alone, in a pool of its own,
+and only one that dies alone is reported as crashed. A fresh pool then takes the rest.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+
+from reclaim.engines.base import A, Engine, Outcome, R
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (a container's CPU set), not all the machine has."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class ProcessEngine(Engine[A, R]):
+    name = "process"
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or usable_cores()
+
+    def run(self, fn: Callable[[list[A]], list[R]], chunks: Iterator[list[A]]) -> Iterator[Outcome[A, R]]:
+        """Keep ``2 * workers`` chunks in flight; after a crash, report the chunks in flight and start over."""
+        while True:
+            pool = ProcessPoolExecutor(self.workers)
+            pending: dict[Future[list[R]], list[A]] = {}
+            crashed: list[list[A]] = []
+            try:
+                while True:
+                    while len(pending) < 2 * self.workers and (chunk := next(chunks, None)) is not None:
+                        pending[pool.submit(fn, chunk)] = chunk
+                    if not pending:
+                        return
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        chunk = pending.pop(future)
+                        try:
+                            yield chunk, future.result()
+                        except BrokenProcessPool:
+                            crashed.append(chunk)
+                    if crashed:
+                        crashed.extend(pending.values())
+                        break
+            finally:
+                pool.shutdown(wait=not crashed, cancel_futures=True)
+            for chunk in crashed:
+                yield chunk, _alone(fn, chunk)
+
+
+def _alone(fn: Callable[[list[A]], list[R]], chunk: list[A]) -> list[R] | None:
+    """``fn(chunk)`` in a one-worker pool of its own; None if that worker dies too."""
+    with ProcessPoolExecutor(1) as solo:
+        try:
+            return solo.submit(fn, chunk).result()
+        except BrokenProcessPool:
+            return None
