@@ -13,8 +13,6 @@ from PIL import Image
 
 from reclaim.engines import faults
 
-ENGINES = ("local", "process", pytest.param("ray", marks=pytest.mark.slow))
-
 
 def make_images(folder: Path, count: int, seed: int = 0) -> list[Path]:
     """Small generated photos: smooth random colour fields, each distinct to PDQ."""
@@ -58,18 +56,31 @@ def bank_some(cli, paths: list[Path]) -> None:  # type: ignore[no-untyped-def]
     assert cli("bank", "add", "known", *paths).code == 0
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-def test_every_engine_stores_what_the_local_engine_stores(
-    cli, tmp_path: Path, engine: str, engine_ready: None  # type: ignore[no-untyped-def]
-) -> None:
+def scan_with_each(cli, folder: Path, engines: tuple[str, ...]) -> list[list[dict]]:  # type: ignore[no-untyped-def]
+    for engine in engines:
+        result = cli("scan", folder, "--case", f"by-{engine}", "--engine", engine, "--workers", "2")
+        assert result.code == 0, result.err
+    return [stored(cli, f"by-{engine}") for engine in engines]
+
+
+def test_local_and_process_engines_store_the_same(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     paths = make_images(tmp_path / "folder", 120)
     bank_some(cli, paths[::10])
-    assert cli("scan", tmp_path / "folder", "--case", "by-local", "--engine", "local").code == 0
-    result = cli("scan", tmp_path / "folder", "--case", f"by-{engine}", "--engine", engine, "--workers", "2")
-    assert result.code == 0, result.err
-    want, got = stored(cli, "by-local"), stored(cli, f"by-{engine}")
-    assert len(got) == 120 and sum(bool(i["matches"]) for i in got) == 12
-    assert got == want
+    local, process = scan_with_each(cli, tmp_path / "folder", ("local", "process"))
+    assert len(local) == 120 and sum(bool(i["matches"]) for i in local) == 12
+    assert process == local
+
+
+@pytest.mark.slow
+def test_ray_stores_what_the_local_and_process_engines_store(
+    cli, tmp_path: Path, ray_cluster: None  # type: ignore[no-untyped-def]
+) -> None:
+    paths = make_images(tmp_path / "folder", 2000)
+    bank_some(cli, paths[::100])
+    local, process, ray = scan_with_each(cli, tmp_path / "folder", ("local", "process", "ray"))
+    assert len(local) == 2000 and sum(bool(i["matches"]) for i in local) == 20
+    assert process == local
+    assert ray == local
 
 
 @pytest.mark.parametrize("engine", ("process", pytest.param("ray", marks=pytest.mark.slow)))

@@ -37,8 +37,14 @@ def case_state(env: dict, case: str) -> list[dict]:
     return [{k: v for k, v in json.loads(line).items()} for line in out.splitlines()]
 
 
+ENGINES = {"process": [], "ray": ["--engine", "ray"]}  # the killed run and the rerun use the same engine
+
+
 @pytest.mark.slow
-def test_killed_scan_resumes_without_rehashing(tmp_path: Path, known_jpeg: Path) -> None:
+@pytest.mark.parametrize("engine", list(ENGINES))
+def test_killed_scan_resumes_without_rehashing(tmp_path: Path, known_jpeg: Path, engine: str) -> None:
+    if engine == "ray":
+        pytest.importorskip("ray", reason="needs reclaim[ray]")
     folder = tmp_path / "big"
     folder.mkdir()
     bases = [scene(seed=s) for s in range(6)]
@@ -58,9 +64,10 @@ def test_killed_scan_resumes_without_rehashing(tmp_path: Path, known_jpeg: Path)
                        capture_output=True)
 
     db = Path(killed_env["RECLAIM_HOME"]) / "reclaim.db"
-    proc = subprocess.Popen([sys.executable, "-m", "reclaim", "scan", folder, "--case", "c", "--workers", "1"],
-                            env=killed_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    # SIGKILL to the process group: with Ray, the local cluster the driver started dies with it
+    proc = subprocess.Popen([sys.executable, "-m", "reclaim", "scan", folder, "--case", "c", "--workers", "1",
+                             *ENGINES[engine]], env=killed_env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 120
     while hashed_rows(db) < 64 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -70,7 +77,7 @@ def test_killed_scan_resumes_without_rehashing(tmp_path: Path, known_jpeg: Path)
     stored_before = hashed_rows(db)
     assert 0 < stored_before < N_FILES
 
-    resumed = reclaim("scan", folder, "--case", "c", "--json", env=killed_env)
+    resumed = reclaim("scan", folder, "--case", "c", "--json", *ENGINES[engine], env=killed_env)
     out, err = resumed.communicate(timeout=300)
     assert resumed.returncode == 0, err
     report = json.loads(out)
