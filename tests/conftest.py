@@ -133,3 +133,25 @@ def face_photos(tmp_path_factory: pytest.TempPathFactory, faces: dict) -> dict[s
     paths["scene"] = folder / "scene.png"
     scene(seed=77).save(paths["scene"])
     return paths
+
+
+def _small_images(folder: Path, count: int, seed: int = 0) -> list[Path]:
+    """Small generated photos: smooth random colour fields, each distinct to PDQ; quick to hash in bulk."""
+    import numpy as np
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    paths = []
+    for k in range(count):
+        coarse = rng.integers(0, 256, (6, 6, 3), dtype=np.uint8)
+        path = folder / f"img_{k:05d}.jpg"
+        Image.fromarray(coarse).resize((96, 96), Image.Resampling.BICUBIC).save(path, quality=90)
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture
+def make_images() -> Callable[..., list[Path]]:
+    """``make_images(folder, count, seed=0)``: many small distinct generated JPEGs."""
+    return _small_images

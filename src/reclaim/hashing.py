@@ -23,15 +23,18 @@ from reclaim.engines.process import usable_cores
 from reclaim.errors import DecodeError, ItemError, TooLarge
 from reclaim.media import Limits, decode_image, read_bytes
 from reclaim.media.video import check_video_size, file_size, looks_like_video
-from reclaim.models import SignalValue, Skipped
+from reclaim.models import RemoteObject, SignalValue, Skipped
 from reclaim.signals import Media, Signal, all_signals
+from reclaim.sources.s3 import fetch
+
+Target = Path | RemoteObject  # a local file, or an object the worker fetches (sources.s3)
 
 
 @dataclass(frozen=True)
 class FileHashes:
     """Hashes of one file, with what decoding learnt about it."""
 
-    path: Path
+    path: Target
     values: tuple[SignalValue, ...]
     format: str
     width: int
@@ -47,7 +50,7 @@ class FileHashes:
 class HashFailure:
     """A file that could not be hashed fully; ``values`` holds the byte hashes when the bytes were read."""
 
-    path: Path
+    path: Target
     error: ItemError
     values: tuple[SignalValue, ...] = field(default=())
 
@@ -58,7 +61,7 @@ class HashFailure:
 HashOutcome = FileHashes | HashFailure
 
 
-def hash_bytes(data: bytes, path: Path, limits: Limits = Limits(), *, fast: bool = True,
+def hash_bytes(data: bytes, path: Target, limits: Limits = Limits(), *, fast: bool = True,
                opt_in: frozenset[str] = frozenset()) -> HashOutcome:
     """Compute every default signal, and the opt-in ones named, for the file ``path`` whose contents are ``data``."""
     signals = all_signals(opt_in)
@@ -79,7 +82,7 @@ def _byte_values(media: Media, signals: list[Signal]) -> list[SignalValue]:
     return [v for s in signals if s.needs == "bytes" for v in s.compute(media)]
 
 
-def _hash_video(media: Media, path: Path, signals: list[Signal]) -> HashOutcome:
+def _hash_video(media: Media, path: Target, signals: list[Signal]) -> HashOutcome:
     """A video gets its frame signals (vpdq) instead of a decoded image; ``frames`` counts hashed frames."""
     values: list[SignalValue] = []
     try:
@@ -92,9 +95,16 @@ def _hash_video(media: Media, path: Path, signals: list[Signal]) -> HashOutcome:
                       int(video.get("width", 0)), int(video.get("height", 0)), len(frames))
 
 
-def hash_file(path: Path, limits: Limits = Limits(), *, fast: bool = True, opt_in: frozenset[str] = frozenset(),
+def hash_file(path: Target, limits: Limits = Limits(), *, fast: bool = True, opt_in: frozenset[str] = frozenset(),
               bytes_only: bool = False) -> HashOutcome:
-    """Hash one file; failures are returned, not raised, so callers can report and go on."""
+    """Hash one file (or object in storage, fetched here); failures are returned, not raised, so callers can
+    report and go on."""
+    if isinstance(path, RemoteObject):
+        try:
+            data = fetch(path, limits)
+        except ItemError as exc:
+            return HashFailure(path, exc)
+        return hash_bytes(data, path, limits, fast=fast, opt_in=opt_in)
     try:
         if bytes_only:
             size = file_size(path, str(path))
@@ -123,8 +133,8 @@ def _is_video(path: Path) -> bool:
 
 
 def hash_files(
-    paths: Iterable[Path], *, workers: int | None = None, limits: Limits = Limits(), fast: bool = True,
-    chunk: int = 8, opt_in: frozenset[str] = frozenset(), bytes_only: Container[Path] = frozenset(),
+    paths: Iterable[Target], *, workers: int | None = None, limits: Limits = Limits(), fast: bool = True,
+    chunk: int = 8, opt_in: frozenset[str] = frozenset(), bytes_only: Container[Target] = frozenset(),
     engine: Engine | None = None,  # type: ignore[type-arg]
 ) -> Iterator[HashOutcome]:
     """Hash many files on ``engine`` (default: ``workers`` local processes, all cores unless given); yields
@@ -159,14 +169,14 @@ class _Chunks:
     Not a generator: one that ran out could not take the retries of a chunk that crashes afterwards.
     """
 
-    def __init__(self, paths: Iterator[Path], size: int, bytes_only: Container[Path]) -> None:
+    def __init__(self, paths: Iterator[Target], size: int, bytes_only: Container[Target]) -> None:
         self.paths, self.size, self.bytes_only = paths, size, bytes_only
-        self.retry: deque[list[tuple[Path, bool]]] = deque()
+        self.retry: deque[list[tuple[Target, bool]]] = deque()
 
     def __iter__(self) -> _Chunks:
         return self
 
-    def __next__(self) -> list[tuple[Path, bool]]:
+    def __next__(self) -> list[tuple[Target, bool]]:
         if self.retry:
             return self.retry.popleft()
         batch = [(p, p in self.bytes_only) for p in itertools.islice(self.paths, self.size)]
@@ -175,7 +185,7 @@ class _Chunks:
         return batch
 
 
-def _hash_chunk(items: Sequence[tuple[Path, bool]], *, limits: Limits, fast: bool, opt_in: frozenset[str],
+def _hash_chunk(items: Sequence[tuple[Target, bool]], *, limits: Limits, fast: bool, opt_in: frozenset[str],
                 faults: Faults | None) -> list[HashOutcome]:
     """The work every engine runs, in a worker: hash each file of a chunk."""
     outcomes = []

@@ -23,12 +23,28 @@ class BankKind(StrEnum):
 
 
 @dataclass(frozen=True)
+class RemoteObject:
+    """A file in object storage that the worker hashing it fetches itself, so its bytes never pass through the
+    scan's driver (on a cluster, the driver's disk is not the workers'). Size and modification time are what
+    a rescan compares, as for a local file."""
+
+    url: str  # s3://bucket/key
+    size: int
+    modified_ns: int
+    etag: str = ""
+
+    def __str__(self) -> str:
+        return self.url
+
+
+@dataclass(frozen=True)
 class MediaItem:
     """One thing a source found: where it is (``locator``), how to read it, and what surrounded it."""
 
     locator: str
     path: Path | None = None
     data: bytes | None = None
+    remote: RemoteObject | None = None  # fetched by the hashing worker (object storage)
     context: Mapping[str, Any] = field(default_factory=dict)
     bytes_only: bool = False  # the source knows it is no photo or video (audio, a document): hash, don't decode
 

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reclaim.engines import Engine
-from reclaim.hashing import HashFailure, HashOutcome, hash_bytes, hash_files
+from reclaim.hashing import HashFailure, HashOutcome, Target, hash_bytes, hash_files
 from reclaim.identities import FaceMatch, FaceMatcher, current_actor, face_opt_in
 from reclaim.identities.matcher import items_missing_faces
 from reclaim.matching import Matcher
@@ -127,19 +127,19 @@ class _Run:
                  ) -> None:
         self.store, self.report, self.case_id, self.limits, self.opt_in = store, report, case_id, limits, opt_in
         self.on_progress, self.matcher, self.faces, self.stale = on_progress, matcher, faces, stale
-        self.waiting: dict[Path, list[MediaItem]] = {}  # files handed to the workers, and the items showing them
-        self.bytes_only: set[Path] = set()  # of those, the files to hash without decoding (audio, documents)
+        self.waiting: dict[Target, list[MediaItem]] = {}  # files handed to the workers, and the items showing them
+        self.bytes_only: set[Target] = set()  # of those, the files to hash without decoding (audio, documents)
         # hashed, not yet committed: the item (without its bytes), its hashes, and the (size, mtime) to store
         self.pending: list[tuple[MediaItem, HashOutcome, tuple[int | None, int | None]]] = []
         self.last_commit, self.done = time.monotonic(), 0
 
-    def paths(self, found: Iterable[MediaItem | Skipped]) -> Iterator[Path]:
-        """Settle each batch of the source's items, and yield the files that need hashing."""
+    def paths(self, found: Iterable[MediaItem | Skipped]) -> Iterator[Target]:
+        """Settle each batch of the source's items, and yield the files (or stored objects) that need hashing."""
         iterator = iter(found)
         while batch := list(itertools.islice(iterator, BATCH_ITEMS)):
             for item in self._settle(batch):
-                path = item.path
-                assert path is not None  # _settle returns only items with a file
+                path = item.path or item.remote
+                assert path is not None  # _settle returns only items with a file or an object
                 if item.bytes_only:
                     self.bytes_only.add(path)
                 if path not in self.waiting:
@@ -155,9 +155,9 @@ class _Run:
         with self.store.session() as session:
             before = stored(session, self.case_id, [e.locator for e in batch])
             for entry in batch:
-                if isinstance(entry, Skipped) or (entry.path is None and entry.data is None):
+                if isinstance(entry, Skipped) or (entry.path is None and entry.data is None and entry.remote is None):
                     settled.append(entry)
-                elif entry.path is None:
+                elif entry.path is None and entry.remote is None:
                     blobs.append(entry)
                 elif unchanged(entry, before.get(entry.locator)) and entry.locator not in self.stale:
                     settled.append(entry)
@@ -173,7 +173,7 @@ class _Run:
                     if isinstance(entry, Skipped):
                         write_skipped(rows[entry.locator], entry)
                         report.failed.append(entry)
-                    elif entry.path is None:
+                    elif entry.path is None and entry.remote is None:
                         write_missing(rows[entry.locator], entry)
                         report.missing_media += 1
             self._found(match_rows(session, list(rows.values()), self.matcher, self.faces))

@@ -48,7 +48,11 @@ def stored(session: Session, case_id: int, locators: Sequence[str]) -> dict[str,
 
 def unchanged(item: MediaItem, before: Stored | None) -> bool:
     """A file with the size and modification time stored for its locator is not hashed again."""
-    if before is None or item.path is None:
+    if before is None:
+        return False
+    if item.remote is not None:
+        return (item.remote.size, item.remote.modified_ns) == (before.size, before.mtime_ns)
+    if item.path is None:
         return False
     try:
         stat = os.stat(item.path)
@@ -72,6 +76,8 @@ def rows_for(session: Session, case_id: int, scan_id: int, locators: Iterable[st
 
 def stamp(item: MediaItem) -> tuple[int | None, int | None]:
     """(size, mtime) to store with a hashed item: what ``unchanged`` compares on the next scan."""
+    if item.remote is not None:
+        return item.remote.size, item.remote.modified_ns
     if item.path is None:
         return len(item.data or b""), None
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 from contextlib import nullcontext
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -27,7 +26,8 @@ from reclaim.takedown.reuploads import ReuploadReport, find_reuploads
 
 
 def scan_command(
-    path: Annotated[Path, typer.Argument(help="Folder, file or Telegram Desktop export to scan.")],
+    path: Annotated[str, typer.Argument(
+        help="Folder, file, Telegram Desktop export, URL list (.txt) or s3://bucket/prefix to scan.")],
     case: Annotated[str, typer.Option("--case", help="Case to store results in (created if new).")],
     json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
     workers: Annotated[int | None, typer.Option(min=1, help="Processes (default: all cores).")] = None,
@@ -41,7 +41,7 @@ def scan_command(
     ] = None,
 ) -> int:
     """Scan a folder or export into a case; an interrupted scan resumes where it stopped when run again."""
-    reader = source_for(str(path), source)
+    reader = source_for(path, source)
     if address and engine != "ray":
         raise UserError("--address is for --engine ray")
     runner = engine_for(engine, workers=workers, address=address) if engine else None

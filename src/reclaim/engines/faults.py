@@ -28,11 +28,13 @@ class Faults:
         once = os.environ.get(ONCE_DIR)
         return cls(names, Path(once) if once else None) if names else None
 
-    def maybe_crash(self, path: Path) -> None:
-        if path.name not in self.crash_on:
+    def maybe_crash(self, target: object) -> None:
+        """Exit if ``target`` (a path, or an object in storage) is named; ``str`` of either ends in its name."""
+        name = Path(str(target)).name
+        if name not in self.crash_on:
             return
         if self.once_dir is not None:
-            marker = self.once_dir / f"{path.name}.crashed"
+            marker = self.once_dir / f"{name}.crashed"
             try:
                 marker.touch(exist_ok=False)
             except FileExistsError:

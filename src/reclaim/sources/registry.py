@@ -13,10 +13,11 @@ from reclaim.errors import NotFound, SourceError, UserError
 from reclaim.media import Limits
 from reclaim.sources.base import Source
 from reclaim.sources.folder import FolderSource
+from reclaim.sources.s3 import S3Source
 from reclaim.sources.telegram import TelegramExportSource
 from reclaim.sources.urls import UrlListSource
 
-BUILTIN_SOURCES: tuple[type[Source], ...] = (TelegramExportSource, UrlListSource, FolderSource)
+BUILTIN_SOURCES: tuple[type[Source], ...] = (TelegramExportSource, UrlListSource, S3Source, FolderSource)
 FALLBACK_SOURCE: type[Source] = FolderSource
 
 
@@ -56,6 +57,8 @@ def source_for(target: str, name: str | None = None, *, limits: Limits = Limits(
     """Open ``target`` with the source called ``name``, or with the one source that claims it."""
     if name is not None:
         return get_source_class(name)(target, limits=limits)
+    if S3Source.claims(target):  # an address, not a path on this machine
+        return S3Source(target, limits=limits)
     if not Path(target).expanduser().exists():
         raise SourceError(f"{target}: no such file or folder")
     found = claimants(target)

@@ -7,25 +7,9 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image
 
 from reclaim.engines import faults
-
-
-def make_images(folder: Path, count: int, seed: int = 0) -> list[Path]:
-    """Small generated photos: smooth random colour fields, each distinct to PDQ."""
-    folder.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(seed)
-    paths = []
-    for k in range(count):
-        coarse = rng.integers(0, 256, (6, 6, 3), dtype=np.uint8)
-        image = Image.fromarray(coarse).resize((96, 96), Image.Resampling.BICUBIC)
-        path = folder / f"img_{k:05d}.jpg"
-        image.save(path, quality=90)
-        paths.append(path)
-    return paths
 
 
 @pytest.fixture(scope="session")
@@ -63,7 +47,7 @@ def scan_with_each(cli, folder: Path, engines: tuple[str, ...]) -> list[list[dic
     return [stored(cli, f"by-{engine}") for engine in engines]
 
 
-def test_local_and_process_engines_store_the_same(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_local_and_process_engines_store_the_same(cli, tmp_path: Path, make_images) -> None:  # type: ignore[no-untyped-def]
     paths = make_images(tmp_path / "folder", 120)
     bank_some(cli, paths[::10])
     local, process = scan_with_each(cli, tmp_path / "folder", ("local", "process"))
@@ -73,7 +57,7 @@ def test_local_and_process_engines_store_the_same(cli, tmp_path: Path) -> None: 
 
 @pytest.mark.slow
 def test_ray_stores_what_the_local_and_process_engines_store(
-    cli, tmp_path: Path, ray_cluster: None  # type: ignore[no-untyped-def]
+    cli, tmp_path: Path, ray_cluster: None, make_images  # type: ignore[no-untyped-def]
 ) -> None:
     paths = make_images(tmp_path / "folder", 2000)
     bank_some(cli, paths[::100])
@@ -85,7 +69,7 @@ def test_ray_stores_what_the_local_and_process_engines_store(
 
 @pytest.mark.parametrize("engine", ("process", pytest.param("ray", marks=pytest.mark.slow)))
 def test_a_worker_killed_once_mid_chunk_costs_a_retry_not_an_item(
-    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str, engine_ready: None  # type: ignore[no-untyped-def]
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str, engine_ready: None, make_images  # type: ignore[no-untyped-def]
 ) -> None:
     make_images(tmp_path / "folder", 40)
     monkeypatch.setenv(faults.CRASH_ON, "img_00013.jpg,img_00031.jpg")
@@ -102,7 +86,7 @@ def test_a_worker_killed_once_mid_chunk_costs_a_retry_not_an_item(
 
 @pytest.mark.parametrize("engine", ("process", pytest.param("ray", marks=pytest.mark.slow)))
 def test_an_item_that_always_kills_its_worker_is_recorded_and_the_scan_finishes(
-    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str, engine_ready: None  # type: ignore[no-untyped-def]
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str, engine_ready: None, make_images  # type: ignore[no-untyped-def]
 ) -> None:
     make_images(tmp_path / "folder", 24)
     monkeypatch.setenv(faults.CRASH_ON, "img_00007.jpg")
@@ -117,7 +101,7 @@ def test_an_item_that_always_kills_its_worker_is_recorded_and_the_scan_finishes(
     assert sum(i["status"] == "hashed" for i in items) == 23 and len(items) == 24
 
 
-def test_an_address_without_ray_engine_is_refused(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_address_without_ray_engine_is_refused(cli, tmp_path: Path, make_images) -> None:  # type: ignore[no-untyped-def]
     make_images(tmp_path / "folder", 1)
     result = cli("scan", tmp_path / "folder", "--case", "c", "--address", "ray://10.0.0.1:10001")
     assert result.code == 2 and "--address is for --engine ray" in result.err
