@@ -136,7 +136,7 @@ def match_rows(session: Session, rows: Iterable[Item], matcher: Matcher, faces: 
                 item_id=item.id, content_signal_id=match.entry_id, bank=match.bank,
                 bank_kind=match.bank_kind.value, content_id=match.content_id, signal=match.signal,
                 signal_version=query_version(versions, match.signal), distance=match.distance,
-                suppressed=suppressed,
+                frame_time=match.frame_time, suppressed=suppressed,
             ))
         if result.matches:
             found.matches[item.locator] = result.matches

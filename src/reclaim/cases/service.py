@@ -27,6 +27,7 @@ class MatchView:
     signal_type: str
     distance: float
     suppressed: bool
+    frame_time: float | None = None  # seconds into a video
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def case_items(session: Session, name: str, *, matched_only: bool = False) -> li
     views = []
     for item in items:
         matches = [
-            MatchView(m.bank, m.bank_kind, m.content_id, m.signal, m.distance, m.suppressed)
+            MatchView(m.bank, m.bank_kind, m.content_id, m.signal, m.distance, m.suppressed, m.frame_time)
             for m in sorted(item.matches, key=lambda m: (m.suppressed, m.distance, m.bank, m.content_id))
         ]
         if matched_only and not any(not m.suppressed for m in matches):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import getpass
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from reclaim.cases import Decision, case_bank_name, case_items, create_case, list_cases, review_item
+from reclaim.cases.service import ItemView
 from reclaim.cases.victims import add_victim, case_victims
 from reclaim.cli.output import emit_json, out
 from reclaim.evidence.acquisition import record_review
@@ -77,6 +78,46 @@ def list_command(json: Annotated[bool, typer.Option("--json")] = False) -> None:
     for c in cases:
         table.add_row(escape(c.name), str(c.items), str(c.failed), str(c.matched))
     out.print(table)
+
+
+@app.command("items")
+def items_command(
+    name: Annotated[str, typer.Argument(help="Case name.")],
+    json: Annotated[bool, typer.Option("--json", help="One JSON object per item, one per line.")] = False,
+) -> None:
+    """Every item of a case with where it was found: who posted it, in which chat, when, and what it matched."""
+    with open_store() as store, store.session() as session:
+        items = case_items(session, name)
+    rows = [item_record(item) for item in items]
+    if json:
+        for row in rows:
+            emit_json(row)
+        return
+    table = Table("locator", "posted (UTC)", "poster", "chat", "media", "matches")
+    for row in rows:
+        media = "missing" if row["missing_media"] else row["media_type"] or ""
+        best = next((m for m in row["matches"] if not m["suppressed"]), None)
+        table.add_row(escape(row["locator"]), row["posted_at"] or "", escape(row["poster"] or ""),
+                      escape(row["chat"] or ""), media,
+                      escape(f"{best['bank']} / {best['content_id']}") if best else "")
+    out.print(table)
+
+
+def item_record(item: ItemView) -> dict[str, Any]:
+    """The fields an investigator hands on for one item; source context the source did not give is null."""
+    context = item.context
+    return {
+        "locator": item.locator, "posted_at": context.get("posted_at"),
+        "posted_at_local": context.get("posted_at_local"), "poster": context.get("poster"),
+        "poster_id": context.get("poster_id"), "chat": context.get("chat_name"),
+        "caption": context.get("caption"), "forwarded_from": context.get("forwarded_from"),
+        "media_type": context.get("media_type"), "missing_media": bool(context.get("missing_media", False)),
+        "link": context.get("link"), "status": item.status, "sha256": item.sha256, "pdq": item.pdq,
+        "matches": [{"bank": m.bank, "bank_kind": m.bank_kind, "content_id": m.content_id,
+                     "signal_type": m.signal_type, "distance": m.distance, "suppressed": m.suppressed,
+                     **({"frame_time": m.frame_time} if m.frame_time is not None else {})}
+                    for m in item.matches],
+    }
 
 
 @app.command("show")

@@ -27,6 +27,8 @@ class Limits:
     max_frame_pixels: int = 7680 * 4320
     max_sampled_frames: int = 3 * 3600
     max_video_decode_seconds: float = 600.0
+    max_archive_bytes: int = 64 * 1024**3  # all members of one archive, unpacked
+    max_compression_ratio: int = 200  # a member (over 1 MiB) inflating more than this is taken for a bomb
 
 
 class _Deadline(Exception):

@@ -11,13 +11,16 @@ from pathlib import Path
 
 from reclaim.errors import NotFound, SourceError, UserError
 from reclaim.media import Limits
+from reclaim.sources.archive import ArchiveSource
 from reclaim.sources.base import Source
 from reclaim.sources.folder import FolderSource
 from reclaim.sources.s3 import S3Source
 from reclaim.sources.telegram import TelegramExportSource
 from reclaim.sources.urls import UrlListSource
 
-BUILTIN_SOURCES: tuple[type[Source], ...] = (TelegramExportSource, UrlListSource, S3Source, FolderSource)
+BUILTIN_SOURCES: tuple[type[Source], ...] = (
+    TelegramExportSource, UrlListSource, S3Source, ArchiveSource, FolderSource,
+)
 FALLBACK_SOURCE: type[Source] = FolderSource
 
 

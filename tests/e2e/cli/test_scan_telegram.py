@@ -71,6 +71,20 @@ def test_scan_finds_planted_reupload_with_its_message(cli, database_url: str, kn
     assert context["link"] == "https://t.me/c/1292077344/23" and context["posted_at_local"] == "2021-07-14T18:52:46"
     assert shown[f"{CHANNEL}/30"]["context"]["missing_media"] is True
 
+    items = {i["locator"]: i for i in cli("case", "items", "room", "--json").json_lines()}
+    assert len(items) == 11
+    item = items[f"{CHANNEL}/23"]
+    assert {k: item[k] for k in ("posted_at", "poster", "poster_id", "chat", "caption", "forwarded_from",
+                                 "media_type", "missing_media")} == {
+        "posted_at": first["posted_at"], "poster": "test", "poster_id": "channel1292077344", "chat": "test",
+        "caption": "multiple photos", "forwarded_from": None, "media_type": "photo", "missing_media": False}
+    # this export has no date_unixtime, so the UTC instant is unknown and only the wall time is given
+    assert (item["posted_at"], item["posted_at_local"]) == (None, "2021-07-14T18:52:46")
+    assert len(item["sha256"]) == 64 and len(item["pdq"]) == 64
+    assert [(m["content_id"], m["signal_type"]) for m in item["matches"]] == [("k1", "pdq")]
+    assert items[f"{CHANNEL}/30"]["missing_media"] is True and items[f"{CHANNEL}/30"]["sha256"] is None
+    assert "known / k1" in cli("case", "items", "room").out
+
     again = cli("scan", export, "--case", "room", "--json").json_lines()[0]
     assert (again["hashed"], again["reused"]) == (0, 9)
     assert again["matches"] == report["matches"]

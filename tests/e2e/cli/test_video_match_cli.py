@@ -51,3 +51,6 @@ def test_scan_reports_the_second_a_known_photo_shows(cli, videos: dict[str, Path
     assert " s)" in cli("scan", videos["reupload"].parent, "--case", "c").out  # "pdq distance … at 6 s"
     still = cli("match", "--json", videos["photo"]).json_lines()[0]["matches"][0]
     assert still["content_id"] == "p1" and "frame_time" not in still
+    stored = {i["locator"]: i for i in cli("case", "items", "c", "--json").json_lines()}
+    (kept,) = stored[found["path"]]["matches"]  # the second is stored with the match, not only printed
+    assert kept["frame_time"] == match["frame_time"]

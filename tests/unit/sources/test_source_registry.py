@@ -51,7 +51,7 @@ def test_every_sample_target_is_claimed_by_exactly_one_source(samples: dict[str,
 
 
 def test_names_are_unique_and_forcing_a_source(evals: Path, tmp_path: Path) -> None:
-    assert source_names() == [cls.name for cls in BUILTIN_SOURCES] == ["telegram", "urls", "s3", "folder"]
+    assert source_names() == [cls.name for cls in BUILTIN_SOURCES] == ["telegram", "urls", "s3", "archive", "folder"]
     forced = source_for(str(evals / "telegram" / "tg2md_test_channel"), "folder")
     assert isinstance(forced, FolderSource)
     with pytest.raises(NotFound, match="unknown source 'ftp'"):
