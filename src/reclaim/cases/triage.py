@@ -6,7 +6,8 @@ strong reason is enough, and weak ones add up without ever outweighing a strong 
 
     known-bank match     exact 0.97; PDQ 0.70 + 0.25 x (1 - distance/31)
     enrolled face        0.85 x confidence (0.5 at distance 0.6)
-    caption names them   0.30 (an enrolled name in the caption or message text)
+    message names them   0.30 (an enrolled name or a case term in the caption or text, however spaced)
+    doxxing beside media 0.25 (a phone number, ID number or address posted with the media)
     provenance lead      generated 0.20, watermark 0.20, edited 0.05 (leads, never verdicts)
 """
 
@@ -19,13 +20,14 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from reclaim.cases.mentions import Term, doxxing, find_mentions, message_text
 from reclaim.cases.service import get_case
+from reclaim.cases.terms import case_terms
 from reclaim.models import BankKind
 from reclaim.signals.provenance import EDITED, GENERATED, WATERMARK, Lead, provenance_leads
 from reclaim.store.models import FaceMatchRow, Identity, Item
 
 _LEAD_WEIGHT = {GENERATED: 0.20, WATERMARK: 0.20, EDITED: 0.05}
-_TEXT_KEYS = ("caption", "text", "message")
 
 
 @dataclass(frozen=True)
@@ -62,9 +64,11 @@ def face_reason(identity: str, distance: float, confidence: float) -> Reason:
     return Reason(0.85 * confidence, f"face of enrolled {identity} (distance {distance:.2f})")
 
 
-def caption_reasons(context: dict, names: Iterable[str]) -> list[Reason]:
-    text = " ".join(str(context.get(k) or "") for k in _TEXT_KEYS).lower()
-    return [Reason(0.30, f"caption names {name}") for name in names if name.lower() in text]
+def text_reasons(context: dict, terms: Iterable[Term], has_media: bool) -> list[Reason]:
+    text = message_text(context)
+    reasons = [Reason(0.30, f"message names {m.term}") for m in find_mentions(text, terms)]
+    posted = doxxing(text) if has_media else []
+    return reasons + ([Reason(0.25, f"posts {', '.join(posted)} beside the media")] if posted else [])
 
 
 def lead_reasons(leads: Iterable[Lead]) -> list[Reason]:
@@ -74,7 +78,7 @@ def lead_reasons(leads: Iterable[Lead]) -> list[Reason]:
 def triage_case(session: Session, case_name: str, *, read_files: bool = True) -> list[Triage]:
     """Every item of the case, highest score first; ``read_files`` adds provenance leads from the files."""
     case = get_case(session, case_name)
-    names = list(session.scalars(select(Identity.name)))
+    terms = [Term("name", n) for n in session.scalars(select(Identity.name))] + case_terms(session, case_name)
     faces: dict[int, list[FaceMatchRow]] = {}
     for row in session.scalars(select(FaceMatchRow).join(Item).where(Item.case_id == case.id)):
         faces.setdefault(row.item_id, []).append(row)
@@ -84,7 +88,7 @@ def triage_case(session: Session, case_name: str, *, read_files: bool = True) ->
         reasons = [bank_reason(m.bank, m.signal, m.distance) for m in item.matches
                    if not m.suppressed and m.bank_kind == BankKind.KNOWN.value]
         reasons += [face_reason(f.identity, f.distance, f.confidence) for f in faces.get(item.id, [])]
-        reasons += caption_reasons(item.context or {}, names)
+        reasons += text_reasons(item.context or {}, terms, item.sha256 is not None)
         path = Path(item.locator)
         if read_files and item.status == "hashed" and path.is_file():
             reasons += lead_reasons(provenance_leads(path.read_bytes()))

@@ -10,7 +10,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from reclaim.cases import Decision, case_bank_name, case_items, create_case, list_cases, review_item
+from reclaim.cases.mentions import Term, doxxing, find_mentions, message_text
 from reclaim.cases.service import ItemView
+from reclaim.cases.terms import add_terms, case_terms, posters
 from reclaim.cases.victims import add_victim, case_victims
 from reclaim.cli.output import emit_json, out
 from reclaim.evidence.acquisition import record_review
@@ -88,7 +90,8 @@ def items_command(
     """Every item of a case with where it was found: who posted it, in which chat, when, and what it matched."""
     with open_store() as store, store.session() as session:
         items = case_items(session, name)
-    rows = [item_record(item) for item in items]
+        terms = case_terms(session, name)
+    rows = [item_record(item, terms) for item in items]
     if json:
         for row in rows:
             emit_json(row)
@@ -103,9 +106,13 @@ def items_command(
     out.print(table)
 
 
-def item_record(item: ItemView) -> dict[str, Any]:
-    """The fields an investigator hands on for one item; source context the source did not give is null."""
+def item_record(item: ItemView, terms: list[Term]) -> dict[str, Any]:
+    """The fields an investigator hands on for one item; source context the source did not give is null.
+    ``mentions`` are the case's terms the message names; ``doxxing`` the kinds of personal data it posts
+    beside media."""
     context = item.context
+    text = message_text(context)
+    has_media = bool(context.get("media_type")) or item.sha256 is not None
     return {
         "locator": item.locator, "posted_at": context.get("posted_at"),
         "posted_at_local": context.get("posted_at_local"), "poster": context.get("poster"),
@@ -113,11 +120,57 @@ def item_record(item: ItemView) -> dict[str, Any]:
         "caption": context.get("caption"), "forwarded_from": context.get("forwarded_from"),
         "media_type": context.get("media_type"), "missing_media": bool(context.get("missing_media", False)),
         "link": context.get("link"), "status": item.status, "sha256": item.sha256, "pdq": item.pdq,
+        "mentions": [{"kind": m.kind, "term": m.term} for m in find_mentions(text, terms)],
+        "doxxing": doxxing(text) if has_media else [],
         "matches": [{"bank": m.bank, "bank_kind": m.bank_kind, "content_id": m.content_id,
                      "signal_type": m.signal_type, "distance": m.distance, "suppressed": m.suppressed,
                      **({"frame_time": m.frame_time} if m.frame_time is not None else {})}
                     for m in item.matches],
     }
+
+
+@app.command("terms")
+def terms_command(
+    name: Annotated[str, typer.Argument(help="Case name.")],
+    names: Annotated[list[str] | None, typer.Option("--name", help="The victim's name (any spelling; repeat).")] = None,
+    handles: Annotated[list[str] | None, typer.Option("--handle", help="An account handle (repeat).")] = None,
+    schools: Annotated[list[str] | None, typer.Option("--school", help="School or workplace (repeat).")] = None,
+    phones: Annotated[list[str] | None, typer.Option("--phone", help="A phone number (repeat).")] = None,
+    json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Add (or list) the words that mark a message as about the case's victim; `case items` flags them,
+    spaced or dotted out, in every message."""
+    given = [Term(kind, value) for kind, values in (("name", names), ("handle", handles), ("school", schools),
+                                                    ("phone", phones)) for value in values or []]
+    with open_store() as store, store.session() as session:
+        added = add_terms(session, name, given, actor=getpass.getuser()) if given else 0
+        terms = case_terms(session, name)
+    if json:
+        emit_json({"case": name, "added": added, "terms": [{"kind": t.kind, "value": t.value} for t in terms]})
+        return
+    if given:
+        out.print(f"case [bold]{escape(name)}[/]: {added} term(s) added")
+    for term in terms:
+        out.print(f"  {term.kind}: {escape(term.value)}")
+
+
+@app.command("posters")
+def posters_command(
+    name: Annotated[str, typer.Argument(help="Case name.")],
+    json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Who posted the case's matching items, how many, first and last time, in which chats."""
+    with open_store() as store, store.session() as session:
+        found = posters(case_items(session, name))
+    if json:
+        for poster in found:
+            emit_json(poster.as_json())
+        return
+    table = Table("poster", "id", "items", "first posted", "last posted", "chats")
+    for p in found:
+        table.add_row(escape(p.poster or ""), escape(p.poster_id or ""), str(p.items), p.first_posted or "",
+                      p.last_posted or "", escape(", ".join(sorted(p.chats))))
+    out.print(table)
 
 
 @app.command("show")

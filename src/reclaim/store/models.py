@@ -108,6 +108,19 @@ class CaseVictim(Base):
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class CaseTerm(Base):
+    """A word that marks a message as about the case's victim: a name, handle, school or phone number."""
+
+    __tablename__ = "case_terms"
+    __table_args__ = (UniqueConstraint("case_id", "kind", "value"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(String(500))
+    added_by: Mapped[str] = mapped_column(String(200))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Review(Base):
     """One review decision on an item. Append-only: the newest row per item is the current decision."""
 
