@@ -4,7 +4,8 @@ It makes "known" images (package-shipped portraits pasted onto generated scenes,
 fakes), enrols them in a bank, builds a folder of re-uploads (re-encoded, resized, recoloured, cropped),
 unrelated decoys and broken files, scans it into the case ``demo`` and reports what was found. It then drafts
 Korean and English removal notices for the matches and tracks one request until a local web host takes the
-items down. Everything is written under ``out``: the database, the images, ``notices/`` and ``report.json``.
+items down, runs the faces part (``demo_faces``) and scans a generated Telegram export (``demo_telegram``).
+Everything is written under ``out``: the database, the images, ``notices/`` and ``report.json``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from PIL import Image
 from reclaim.banks.service import add_content, create_bank
 from reclaim.cases import Decision, review_item
 from reclaim.demo_faces import FaceDemo, run_face_demo
+from reclaim.demo_telegram import CASE as TELEGRAM_CASE
+from reclaim.demo_telegram import TelegramDemo, run_telegram_demo
 from reclaim.evidence.acquisition import record_acquisitions, record_review
 from reclaim.evidence.bundle import export_bundle
 from reclaim.evidence.casefiles import CaseFiles
@@ -53,6 +56,11 @@ class DemoResult:
     takedown: TakedownDemo  # notices drafted for the matches, one request tracked until the host removed them
     evidence: DemoEvidence  # reviews recorded, a signed bundle exported and verified
     faces: FaceDemo  # victims enrolled with consent, their faces found in fakes, each fake attributed
+    telegram: TelegramDemo  # a group's export: re-posts found, the victim named, her number posted, who posted
+
+    @property
+    def telegram_case(self) -> str:
+        return TELEGRAM_CASE
 
     @property
     def found(self) -> list[str]:
@@ -113,7 +121,9 @@ def run_demo(out: Path, *, workers: int | None = None, on_progress: Progress | N
     say(f"drafted Korean and English notices in {out / 'notices'}; request #{takedown.request_id} was sent, the "
         f"local host took {takedown.removed}/{takedown.reported} items down and a re-check found it {takedown.state}")
     faces_demo = run_face_demo(store, CASE, out, workers=workers, say=say)
-    result = DemoResult(out, database_url, report, reuploads, hard, decoys, takedown, evidence, faces_demo)
+    telegram = run_telegram_demo(store, out, list(known.values()), workers=workers, say=say)
+    result = DemoResult(out, database_url, report, reuploads, hard, decoys, takedown, evidence, faces_demo,
+                        telegram)
     (out / "report.json").write_text(json.dumps(_summary(result), indent=2))
     store.close()
     return result
@@ -196,4 +206,5 @@ def _summary(result: DemoResult) -> dict:
                      "state": result.takedown.state,
                      "removed": f"{result.takedown.removed}/{result.takedown.reported}"},
         "faces": result.faces.summary(),
+        "telegram": result.telegram.summary(),
     }

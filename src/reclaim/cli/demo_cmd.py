@@ -39,6 +39,8 @@ def demo_command(
               f"{escape(str(ev.bundle))} {'[green]verified[/]' if ev.verified else '[red]NOT verified[/]'}")
     out.print(f"  report: {escape(str(ev.report_pdf or ev.report_html))}")
     out.print(f"\nEverything is under {escape(str(result.out))}: database reclaim.db, report.json, cases/ "
-              "(case key, custody log), evidence/, notices/, known/ and found/.")
+              "(case key, custody log), evidence/, notices/, known/, found/ and telegram/.")
     out.print(f"Look around with: RECLAIM_HOME={escape(str(result.out))} reclaim case show demo")
+    out.print(f"  and the Telegram group: RECLAIM_HOME={escape(str(result.out))} reclaim case items "
+              f"{result.telegram_case} / reclaim case posters {result.telegram_case}")
     return 0

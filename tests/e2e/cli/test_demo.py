@@ -26,6 +26,13 @@ def test_demo_runs_offline_and_finds_every_reupload(cli, tmp_path: Path, reclaim
     assert (faces["faces_found"], faces["attributed_to_true_source"], faces["decoys_flagged"]) == ("6/6", "6/6", 0)
     assert Path(faces["overlay"]).is_file() and Path(faces["overlay"]).is_relative_to(out.resolve())
 
+    telegram = report["telegram"]  # a generated group export: re-posts, the victim named, her number posted
+    chat = "telegram:4242"
+    assert (telegram["messages"], telegram["matched"]) == (7, [f"{chat}/2", f"{chat}/3", f"{chat}/4"])
+    assert telegram["naming_the_victim"] == [f"{chat}/2", f"{chat}/4"]  # by her name, spaced out; by her number
+    assert telegram["doxxing"] == [f"{chat}/4"]
+    assert [(p["poster"], p["items"]) for p in telegram["posters"]] == [("dark_uploader", 2), ("reposter", 1)]
+
     shown = cli("case", "show", "demo", "--json")  # same database, reached the documented way
     assert shown.code == 2  # the user's own database has no demo case ...
     monkeypatch.setenv("RECLAIM_DATABASE_URL", report["database"])
