@@ -2,7 +2,9 @@
 
 The export is benign and synthetic: text messages (some as entity lists), service messages, a few hundred
 generated photos, voice notes (hashed as bytes only) and media the export left out. ``reclaim scan`` runs
-as a child process (as a user runs it) twice: a first scan, then a rescan where every file is unchanged.
+as a child process (as a user runs it) twice: a first scan, then a rescan where every file is unchanged; then
+into a fresh database a scan that is SIGKILLed part-way, and the same command again, which must finish with
+the first scan's results.
 Peak RSS is sampled from /proc for the scan process and, separately, for its largest hashing worker.
 
     .venv/bin/python bench/telegram.py [--messages 200000] [--photos 400] [--missing 20000] [--workers 2]
@@ -13,6 +15,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -54,12 +58,22 @@ def write_export(root: Path, messages: int, photos: int, missing: int) -> Path:
     return root
 
 
-def scan(root: Path, home: Path, workers: int) -> tuple[float, int, int, dict]:
-    """(seconds, peak RSS of the scan process, of its largest worker, the JSON report)."""
+def stored_items(home: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{home / 'reclaim.db'}?mode=ro", uri=True, timeout=5) as conn:
+            return conn.execute("select count(*) from items").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0  # not created or migrated yet
+
+
+def scan(root: Path, home: Path, workers: int, kill_at: int | None = None) -> tuple[float, int, int, dict]:
+    """(seconds, peak RSS of the scan process, of its largest worker, the JSON report); with ``kill_at``, the
+    scan is SIGKILLed once that many items are stored and the report is {"stored": n}."""
     env = {**os.environ, "RECLAIM_HOME": str(home)}
     started = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-m", "reclaim", "scan", str(root), "--case", "bench", "--json",
-                             "--workers", str(workers)], env=env, stdout=subprocess.PIPE, text=True)
+                             "--workers", str(workers)], env=env, stdout=subprocess.PIPE, text=True,
+                            start_new_session=True)
     main, worker = 0, 0
     watched = psutil.Process(proc.pid)
     while proc.poll() is None:
@@ -68,6 +82,10 @@ def scan(root: Path, home: Path, workers: int) -> tuple[float, int, int, dict]:
             worker = max([worker] + [c.memory_info().rss for c in watched.children(recursive=True)])
         except psutil.Error:
             pass
+        if kill_at is not None and stored_items(home) >= kill_at:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            return time.monotonic() - started, main, worker, {"stored": stored_items(home)}
         time.sleep(0.05)
     out = proc.stdout.read() if proc.stdout else ""
     if proc.returncode not in (0, 1):
@@ -82,6 +100,7 @@ def main() -> None:
     parser.add_argument("--missing", type=int, default=20_000, help="Media messages whose file was left out.")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--keep", type=Path, help="Write the export here and keep it.")
+    parser.add_argument("--kill-at", type=int, default=20_000, help="Items stored before the scan is killed.")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = args.keep or Path(tmp) / "export"
@@ -89,13 +108,26 @@ def main() -> None:
         write_export(root, args.messages, args.photos, args.missing)
         made = time.monotonic() - started
         size = (root / "result.json").stat().st_size
-        rows = []
+        rows, reports = [], []
         for label in ("first scan", "rescan (all unchanged)"):
             seconds, main_rss, worker_rss, report = scan(root, Path(tmp) / "home", args.workers)
+            reports.append(report)
             rows.append([label, f"{seconds:.1f} s", f"{args.messages / seconds:,.0f}", f"{report['items']:,}",
                          f"{report['hashed']:,} / {report['reused']:,}", f"{main_rss / 2**20:.0f} MB",
                          f"{worker_rss / 2**20:.0f} MB"])
             print(rows[-1], flush=True)
+        killed_home = Path(tmp) / "killed"
+        seconds, main_rss, worker_rss, killed = scan(root, killed_home, args.workers, kill_at=args.kill_at)
+        rows.append([f"SIGKILL once {args.kill_at:,} items were stored", f"{seconds:.1f} s", "",
+                     f"{killed['stored']:,} stored", "", f"{main_rss / 2**20:.0f} MB", f"{worker_rss / 2**20:.0f} MB"])
+        seconds, main_rss, worker_rss, resumed = scan(root, killed_home, args.workers)
+        same = (resumed["items"], resumed["matches"], len(resumed["failed"])) == (
+            reports[0]["items"], reports[0]["matches"], len(reports[0]["failed"]))
+        rows.append([f"same command again (results {'identical' if same else 'DIFFERENT'})", f"{seconds:.1f} s",
+                     f"{args.messages / seconds:,.0f}", f"{resumed['items']:,}",
+                     f"{resumed['hashed']:,} / {resumed['reused']:,}", f"{main_rss / 2**20:.0f} MB",
+                     f"{worker_rss / 2**20:.0f} MB"])
+        print(rows[-2:], flush=True)
     body = (f"{args.messages:,} messages ({size / 2**20:.0f} MB result.json, written in {made:.0f} s), "
             f"{args.photos} generated photos, 50 voice notes (bytes only), {args.missing:,} media left out of the "
             f"export (items kept as evidence); "
