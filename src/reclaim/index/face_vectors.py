@@ -4,12 +4,16 @@ A stored face value is ``x,y,w,h@<256 hex digits>``: the face's box in the full 
 where the face is), then the dlib descriptor quantised to int8 at 1/254 (its components stay within ±0.5;
 the rounding moves a distance by ~0.01, far below the 0.5/0.6 thresholds). Hex, like every other hash
 text, so it is case-insensitive. Search is brute force over a float32 matrix: exact, and ~5 ms per query at 10^5
-descriptors; an approximate index (FAISS, hnswlib) is only worth it beyond that.
+descriptors. Beyond ``APPROXIMATE_FROM`` descriptors a FAISS HNSW graph answers instead (built on first query
+after a change; recall against exact search is measured in bench/face_index.py), when FAISS is installed
+(``reclaim[keypoints]`` brings it); without it, search stays exact.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
+from typing import Any
 
 import numpy as np
 
@@ -18,6 +22,9 @@ from reclaim.index.base import Index, IndexMatch
 
 DIMENSIONS = 128
 _SCALE = 254.0
+APPROXIMATE_FROM = 100_000
+HNSW_LINKS, HNSW_BUILD, HNSW_SEARCH = 32, 80, 128  # M, efConstruction, efSearch
+NEIGHBOURS = 64  # an approximate query looks at this many nearest descriptors, then keeps those in range
 Box = tuple[int, int, int, int]
 
 
@@ -46,9 +53,11 @@ def unpack_face(text: str) -> tuple[np.ndarray, Box]:
 class FaceVectorIndex(Index):
     """Exact Euclidean search over descriptors; ``refs`` are the caller's ids (e.g. identity source rows)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, approximate_from: int = APPROXIMATE_FROM) -> None:
         self._refs = np.empty(0, dtype=np.int64)
         self._vectors = np.empty((0, DIMENSIONS), dtype=np.float32)
+        self.approximate_from = approximate_from
+        self._graph: Any = None  # the HNSW graph over _vectors, or None until needed (and after any change)
 
     def add(self, refs: Sequence[int], values: Sequence[str]) -> None:
         self.add_vectors(refs, np.array([unpack_face(v)[0] for v in values], dtype=np.float32))
@@ -60,19 +69,51 @@ class FaceVectorIndex(Index):
         self.remove(refs)  # re-adding a ref replaces its descriptor
         self._refs = np.concatenate([self._refs, np.asarray(refs, dtype=np.int64)])
         self._vectors = np.concatenate([self._vectors, vectors])
+        self._graph = None
 
     def remove(self, refs: Sequence[int]) -> None:
         keep = ~np.isin(self._refs, np.asarray(refs, dtype=np.int64))
-        self._refs, self._vectors = self._refs[keep], self._vectors[keep]
+        if not keep.all():
+            self._refs, self._vectors, self._graph = self._refs[keep], self._vectors[keep], None
 
     def query(self, value: str, max_distance: float) -> list[IndexMatch]:
         return self.query_vector(unpack_face(value)[0], max_distance)
 
+    @property
+    def approximate(self) -> bool:
+        """True when queries go to the HNSW graph (enough descriptors, and FAISS installed)."""
+        return len(self._refs) >= self.approximate_from and _faiss() is not None
+
     def query_vector(self, vector: np.ndarray, max_distance: float) -> list[IndexMatch]:
-        """Every stored descriptor within ``max_distance``, nearest first (ties by ref)."""
-        dist = np.linalg.norm(self._vectors - np.asarray(vector, dtype=np.float32), axis=1)
+        """Every stored descriptor within ``max_distance``, nearest first (ties by ref); past
+        ``approximate_from`` descriptors, those among the NEIGHBOURS nearest the graph finds."""
+        query = np.asarray(vector, dtype=np.float32).reshape(1, DIMENSIONS)
+        if self.approximate:
+            squared, rows = self._hnsw().search(query, min(NEIGHBOURS, len(self._refs)))
+            found = [(float(np.sqrt(max(d, 0.0))), int(r)) for d, r in zip(squared[0], rows[0], strict=True) if r >= 0]
+            return sorted(IndexMatch(d, int(self._refs[r])) for d, r in found if d <= max_distance)
+        dist = np.linalg.norm(self._vectors - query, axis=1)
         hit = np.flatnonzero(dist <= max_distance)
         return sorted(IndexMatch(float(dist[i]), int(self._refs[i])) for i in hit)
 
+    def _hnsw(self) -> Any:
+        if self._graph is None:
+            faiss = _faiss()
+            graph = faiss.IndexHNSWFlat(DIMENSIONS, HNSW_LINKS)
+            graph.hnsw.efConstruction = HNSW_BUILD
+            graph.add(np.ascontiguousarray(self._vectors))
+            graph.hnsw.efSearch = HNSW_SEARCH
+            self._graph = graph
+        return self._graph
+
     def __len__(self) -> int:
         return len(self._refs)
+
+
+@cache
+def _faiss() -> Any:
+    try:
+        import faiss
+    except ImportError:
+        return None
+    return faiss

@@ -1,0 +1,75 @@
+"""Face descriptor search beyond 100 k enrolled descriptors: HNSW (FAISS) against exact search, same run.
+
+Descriptors are synthetic but shaped like dlib's: people as random centres, each with several photos
+scattered ~0.3 around the centre (dlib's same-person distances are mostly 0.3-0.5, different people 0.7+).
+Queries are new photos of enrolled people (each should find that person's photos within 0.6) plus
+strangers. Recall = share of the exact search's in-range results that the approximate search also returns.
+Target (issue 7): recall >= 0.99.
+
+    .venv/bin/python bench/face_index.py [--people 40000] [--photos 5] [--queries 2000] [--no-append]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+from record import append_section, machine, table
+
+from reclaim.index.face_vectors import HNSW_SEARCH, NEIGHBOURS, FaceVectorIndex
+
+THRESHOLD = 0.6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--people", type=int, default=40_000)
+    parser.add_argument("--photos", type=int, default=5)
+    parser.add_argument("--queries", type=int, default=2_000)
+    parser.add_argument("--no-append", action="store_true")
+    args = parser.parse_args()
+    rng = np.random.default_rng(7)
+    centres = rng.normal(0, 0.09, (args.people, 128)).astype(np.float32)
+    spread = 0.3 / np.sqrt(128)
+    vectors = (centres[:, None, :] + rng.normal(0, spread, (args.people, args.photos, 128))).reshape(-1, 128)
+    vectors = vectors.astype(np.float32)
+    refs = list(range(len(vectors)))
+    exact, graph = FaceVectorIndex(approximate_from=len(vectors) + 1), FaceVectorIndex(approximate_from=1)
+    exact.add_vectors(refs, vectors)
+    graph.add_vectors(refs, vectors)
+    assert graph.approximate and not exact.approximate
+    start = time.perf_counter()
+    graph.query_vector(vectors[0], THRESHOLD)  # builds the graph
+    build = time.perf_counter() - start
+
+    known = rng.integers(0, args.people, args.queries // 2)
+    queries = np.concatenate([centres[known] + rng.normal(0, spread, (len(known), 128)),
+                              rng.normal(0, 0.09, (args.queries - len(known), 128))]).astype(np.float32)
+    timings, results = {}, {}
+    for name, index in (("exact", exact), ("hnsw", graph)):
+        start = time.perf_counter()
+        results[name] = [{m.ref for m in index.query_vector(q, THRESHOLD)} for q in queries]
+        timings[name] = time.perf_counter() - start
+    wanted = sum(len(w) for w in results["exact"])
+    kept = sum(len(w & g) for w, g in zip(results["exact"], results["hnsw"], strict=True))
+    extra = sum(len(g - w) for w, g in zip(results["exact"], results["hnsw"], strict=True))
+    recall = kept / wanted if wanted else 1.0
+    rows = [
+        ["exact (numpy brute force)", f"{args.queries / timings['exact']:,.0f}", "1.000", "", ""],
+        [f"HNSW (M 32, efSearch {HNSW_SEARCH}, {NEIGHBOURS} neighbours)", f"{args.queries / timings['hnsw']:,.0f}",
+         f"{recall:.4f}", str(extra), f"{build:.1f}"],
+    ]
+    body = (f"{len(vectors):,} descriptors ({args.people:,} people x {args.photos} photos), {args.queries:,} "
+            f"queries (half new photos of enrolled people, half strangers), threshold {THRESHOLD}; {wanted:,} "
+            f"in-range results by exact search; {machine()}.\n\n"
+            + table(["search", "queries/s (one at a time)", "recall vs exact", "results exact did not give",
+                     "graph build (s)"], rows)
+            + "\n\nTarget: recall >= 0.99.")
+    print(body)
+    if not args.no_append:
+        append_section(f"Face descriptor search at {len(vectors):,} descriptors (bench/face_index.py)", body)
+
+
+if __name__ == "__main__":
+    main()
