@@ -3,9 +3,9 @@
 from reclaim.evidence.blur import blurred_thumbnail
 from reclaim.evidence.chain import Entry, SignedHead, read_entries, verify_log
 from reclaim.evidence.custody import CustodyLog
-from reclaim.evidence.keys import KdfParams
 from reclaim.evidence.signing import SigningKey, VerifyKey
-from reclaim.evidence.vault import Access, Vault
+from reclaim.vault.keys import KdfParams
+from reclaim.vault.store import Access, Vault
 
 __all__ = [
     "Access",

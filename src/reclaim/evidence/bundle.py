@@ -36,8 +36,8 @@ from reclaim.evidence.casefiles import CaseFiles
 from reclaim.evidence.chain import canonical
 from reclaim.evidence.manifest import build_manifest
 from reclaim.evidence.report import find_korean_font, render_html, render_pdf, split_items
-from reclaim.evidence.vault import Vault
 from reclaim.media import Limits, decode_image, read_bytes
+from reclaim.vault.store import Vault
 
 SIGNATURE_FORMAT = "reclaim-manifest-signature"
 EXPORTED = "evidence.exported"

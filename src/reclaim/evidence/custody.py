@@ -42,8 +42,8 @@ from reclaim.evidence.chain import (
     sig_path,
     verify_log,
 )
-from reclaim.evidence.files import atomic_write, fsync_dir, locked, open_or_fail, remove_dead_temps
 from reclaim.evidence.signing import SigningKey
+from reclaim.vault.files import atomic_write, fsync_dir, locked, open_or_fail, remove_dead_temps
 
 LOG_FORMAT = "reclaim-custody/1"
 Append = Callable[..., Entry]

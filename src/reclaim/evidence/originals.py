@@ -19,8 +19,8 @@ from reclaim.evidence.bundle import file_sha256, media_path
 from reclaim.evidence.casefiles import CaseFiles
 from reclaim.evidence.manifest import build_manifest
 from reclaim.evidence.report import split_items
-from reclaim.evidence.vault import Access, Vault
 from reclaim.media import Limits, decode_image
+from reclaim.vault.store import Access, Vault
 
 VAULTED = "media.vaulted"
 UNBLURRED = "media.unblurred"

@@ -27,8 +27,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from reclaim.errors import IntegrityError, NotFound, UserError, WrongPassphrase
-from reclaim.evidence.files import atomic_write
-from reclaim.evidence.keys import KdfParams, check_key, derive_key, key_check, unwrap, wrap
+from reclaim.vault.files import atomic_write
+from reclaim.vault.keys import KdfParams, check_key, derive_key, key_check, unwrap, wrap
 
 KEY_FORMAT = "reclaim-ed25519-key"
 _RAW = (serialization.Encoding.Raw, serialization.PublicFormat.Raw)

@@ -20,7 +20,7 @@ from reclaim.errors import IntegrityError, ReclaimError, UnreadableFile
 from reclaim.evidence.bundle import EXPORTED, FIXED_MEMBERS, SIGNATURE_FORMAT
 from reclaim.evidence.chain import read_entries, verify_log
 from reclaim.evidence.signing import VerifyKey
-from reclaim.evidence.vault import Vault
+from reclaim.vault.store import Vault
 
 
 @dataclass

@@ -23,10 +23,10 @@ from reclaim.errors import (
     WrongPassphrase,
 )
 from reclaim.evidence import Access, KdfParams, Vault
-from reclaim.evidence import vault as vault_module
-from reclaim.evidence.keys import keyring_backend
-from reclaim.evidence.stream import SEGMENT_SIZE, DecryptingReader, encrypt_stream
 from reclaim.synthetic import jpeg_bytes, scene
+from reclaim.vault import store as vault_module
+from reclaim.vault.keys import keyring_backend
+from reclaim.vault.stream import SEGMENT_SIZE, DecryptingReader, encrypt_stream
 
 
 @pytest.fixture

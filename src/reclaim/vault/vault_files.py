@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from reclaim.errors import IntegrityError, NotFound
-from reclaim.evidence import keys
+from reclaim.vault import keys
 
 VAULT_FORMAT = "reclaim-vault"
 

@@ -40,10 +40,10 @@ from reclaim.errors import (
     UserError,
     WrongPassphrase,
 )
-from reclaim.evidence import keys
-from reclaim.evidence.files import atomic_write, fsync_dir, locked, open_or_fail, remove_dead_temps, temp_path
-from reclaim.evidence.stream import DecryptingReader, encrypt_stream
-from reclaim.evidence.vault_files import VAULT_FORMAT, dump, passphrase_slot, read_header, read_key_file, slot_key
+from reclaim.vault import keys
+from reclaim.vault.files import atomic_write, fsync_dir, locked, open_or_fail, remove_dead_temps, temp_path
+from reclaim.vault.stream import DecryptingReader, encrypt_stream
+from reclaim.vault.vault_files import VAULT_FORMAT, dump, passphrase_slot, read_header, read_key_file, slot_key
 
 _SHA = re.compile(r"[0-9a-f]{64}")
 _CHUNK = 1 << 20
