@@ -17,6 +17,7 @@ from reclaim.synthetic import composite, jpeg_bytes, sample_faces, scene
 REPO = Path(__file__).resolve().parents[1]
 EVALS = Path(os.environ.get("RECLAIM_EVALS", REPO.parent / "shared" / "evals"))
 POSTGRES_URL = os.environ.get("RECLAIM_TEST_POSTGRES_URL")
+IDENTITY_PASSPHRASE = "test identity photos passphrase"
 
 
 @pytest.fixture(autouse=True)
@@ -24,8 +25,18 @@ def reclaim_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own data folder and SQLite database; nothing touches the user's."""
     home = tmp_path / "reclaim-home"
     monkeypatch.setenv("RECLAIM_HOME", str(home))
+    monkeypatch.setenv("RECLAIM_IDENTITY_PASSPHRASE", IDENTITY_PASSPHRASE)
     monkeypatch.delenv("RECLAIM_DATABASE_URL", raising=False)
     return home
+
+
+@pytest.fixture
+def photo_vault(reclaim_home: Path):  # type: ignore[no-untyped-def]
+    """The enrolled photos' vault where the CLI looks for it, with a cheap KDF so tests stay fast."""
+    from reclaim.identities.photos import open_photos
+    from reclaim.vault import KdfParams
+
+    return open_photos(IDENTITY_PASSPHRASE, params=KdfParams(time_cost=1, memory_kib=1024, parallelism=1))
 
 
 @pytest.fixture

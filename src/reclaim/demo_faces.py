@@ -14,6 +14,7 @@ from typing import Any
 from reclaim.attribution import draw_overlay, folder_features, rank_sources, suspect_features
 from reclaim.cases.triage import triage_case
 from reclaim.identities import enroll
+from reclaim.identities.photos import open_photos
 from reclaim.media import decode_image
 from reclaim.scan import scan_folder
 from reclaim.store import Store
@@ -21,6 +22,7 @@ from reclaim.synthetic import jpeg_bytes, sample_faces, scene
 from reclaim.synthetic_faces import Edit, distractors, fake
 
 OFFICER = "demo-officer"
+PHOTOS_PASSPHRASE = "demo photos passphrase"  # the demo's own; a real one comes from $RECLAIM_IDENTITY_PASSPHRASE
 CONSENT = "demo: the person consented in writing on 2026-11-28 to a face search for fakes of them"
 EDITS = (Edit(scale=0.8, rotate=8.0, quality=70), Edit(scale=1.5, rotate=-12.0, mirror=True, colour=0.7),
          Edit(scale=0.6, quality=45))
@@ -51,9 +53,10 @@ def run_face_demo(store: Store, case: str, out: Path, *, workers: int | None,
         folder.mkdir(parents=True, exist_ok=True)
     for name, image in portraits.items():
         (photos / f"{name}.jpg").write_bytes(jpeg_bytes(image, 92))
+    vault = open_photos(PHOTOS_PASSPHRASE, home=out)
     with store.session() as session:
         for name in portraits:
-            enroll(session, name, CONSENT, [photos / f"{name}.jpg"], actor=OFFICER, on_behalf_of=name)
+            enroll(session, name, CONSENT, [photos / f"{name}.jpg"], actor=OFFICER, vault=vault, on_behalf_of=name)
     say(f"enrolled {', '.join(portraits)} from their own photos in {photos}, with recorded consent")
 
     fakes = {}

@@ -13,11 +13,14 @@ from reclaim.attribution.features import PhotoFeatures, load_rgb, photo_features
 from reclaim.attribution.rank import Candidate, rank_sources
 from reclaim.errors import ItemError, SignalError, UserError
 from reclaim.identities import audit
+from reclaim.identities.photos import PASSPHRASE_ENV
 from reclaim.identities.service import require_identity
 from reclaim.media import decode_image
 from reclaim.models import MediaItem
 from reclaim.signals.face import descriptor_distance, detect_faces
 from reclaim.sources import FolderSource
+from reclaim.store.models import IdentitySource
+from reclaim.vault import Vault
 
 
 @dataclass(frozen=True)
@@ -32,8 +35,9 @@ class Attribution:
 
 
 def attribute(session: Session, image: Path, *, actor: str, identity: str | None = None,
-              sources_dir: Path | None = None) -> Attribution:
-    """Rank the identity's photos (face distance included) or the folder's (pixel evidence only)."""
+              sources_dir: Path | None = None, vault: Vault | None = None) -> Attribution:
+    """Rank the identity's photos (face distance included; read from the photo ``vault``) or the folder's
+    (pixel evidence only)."""
     if (identity is None) == (sources_dir is None):
         raise UserError("attribute: give either --identity NAME or --sources DIR")
     rgb, scale = load_rgb(image)
@@ -42,7 +46,7 @@ def attribute(session: Session, image: Path, *, actor: str, identity: str | None
         person = require_identity(session, identity, actor=actor, action="attribute")
         sources = []
         for row in person.sources:
-            decoded = decode_image(row.data, row.filename)
+            decoded = decode_image(_photo(row, vault, actor), row.filename)
             sources.append(photo_features(row.filename, decoded.rgb, decoded.scale))
             descriptors[row.filename] = np.frombuffer(row.descriptor, dtype=np.float32)
         compared = [identity]
@@ -55,6 +59,15 @@ def attribute(session: Session, image: Path, *, actor: str, identity: str | None
     audit.record(session, actor, "attribute", str(image), compared=compared, faces=int(suspect.face is not None),
                  matched=[f"{best.source} ({best.inliers} inliers)"] if best and best.confidence >= 0.5 else [])
     return Attribution(suspect, ranked, {s.name: s for s in sources})
+
+
+def _photo(row: IdentitySource, vault: Vault | None, actor: str) -> bytes:
+    """An enrolled photo's bytes: from the vault (each read is logged by it), or from rows enrolled before."""
+    if row.data is not None:
+        return row.data
+    if vault is None:
+        raise UserError(f"enrolled photos are encrypted: give their passphrase (${PASSPHRASE_ENV}, or asked)")
+    return vault.get_bytes(row.sha256, actor=actor)
 
 
 def suspect_features(name: str, rgb: np.ndarray, scale: float, wanted: list[np.ndarray]) -> PhotoFeatures:

@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from reclaim.attribution import MIN_INLIERS, attribute, draw_overlay
 from reclaim.cli.output import emit_json, out
+from reclaim.cli.passphrases import photos_vault
 from reclaim.identities import current_actor
 from reclaim.store import open_store
 
@@ -27,8 +28,10 @@ def attribute_command(
 ) -> int:
     """Rank source photos by how likely IMAGE's face was cut from them (keypoints + RANSAC, aligned-crop PDQ,
     face distance for enrolled identities); the best one is the lead to show."""
+    vault = photos_vault() if identity is not None else None
     with open_store() as store, store.session() as session:
-        result = attribute(session, image, actor=current_actor(), identity=identity, sources_dir=sources)
+        result = attribute(session, image, actor=current_actor(), identity=identity, sources_dir=sources,
+                           vault=vault)
     best = result.best
     if overlay is not None and best is not None:
         draw_overlay(result.sources[best.source], result.suspect, best, overlay)

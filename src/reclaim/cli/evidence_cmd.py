@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from reclaim.cli.output import emit_json, err, out
+from reclaim.cli.passphrases import passphrase, photos_vault_if_given
 from reclaim.errors import UserError
 from reclaim.evidence.bundle import export_bundle
 from reclaim.evidence.casefiles import CaseFiles
@@ -26,13 +26,7 @@ VAULT_PASSPHRASE_ENV = "RECLAIM_VAULT_PASSPHRASE"
 
 
 def _passphrase(confirm: bool, env: str = PASSPHRASE_ENV, what: str = "the originals") -> str:
-    """From the environment variable ``env``, else asked at the terminal (never on the command line)."""
-    value = os.environ.get(env)
-    if value is None:
-        value = typer.prompt(f"Passphrase for {what}", hide_input=True, confirmation_prompt=confirm)
-    if len(value) < 8:
-        raise UserError(f"the passphrase for {what} must have at least 8 characters")
-    return value
+    return passphrase(env, what, confirm=confirm)
 
 
 @app.command("export")
@@ -44,10 +38,10 @@ def export(
     actor: Annotated[str, typer.Option(help="Who exports (default: your user name).")] = "",
 ) -> None:
     """Export the case as a signed zip: manifest, custody log, blurred previews, HTML and PDF report."""
-    passphrase = _passphrase(confirm=True) if include_originals else None
+    originals = _passphrase(confirm=True) if include_originals else None
     with open_store() as store, store.session() as session:
         result = export_bundle(session, CaseFiles.for_case(case), out_path, actor=actor or getpass.getuser(),
-                               originals_passphrase=passphrase)
+                               originals_passphrase=originals, photos=photos_vault_if_given())
     out.print(f"wrote {escape(str(result.path))}: {result.items} items, {result.flagged} flagged, "
               f"{result.thumbnails} blurred previews, {result.originals} encrypted originals")
     if not result.pdf:

@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from reclaim.cli.output import emit_json, out
+from reclaim.cli.passphrases import photos_vault
 from reclaim.identities import audit_log, current_actor, enroll, list_identities, remove_identity
 from reclaim.store import open_store
 
@@ -27,10 +28,12 @@ def enroll_command(
         "--on-behalf-of", help="Enrolling for someone else: who (e.g. 'victim, via officer Kim').")] = None,
     json: JsonOpt = False,
 ) -> int:
-    """Enrol a person: their photos become face-search descriptors and attribution sources."""
+    """Enrol a person: their photos become face-search descriptors and attribution sources; the photos are
+    kept encrypted (passphrase: $RECLAIM_IDENTITY_PASSPHRASE, or asked)."""
     actor = current_actor()
+    vault = photos_vault()
     with open_store() as store, store.session() as session:
-        summary = enroll(session, name, consent, photos, actor=actor, on_behalf_of=on_behalf_of)
+        summary = enroll(session, name, consent, photos, actor=actor, vault=vault, on_behalf_of=on_behalf_of)
     if json:
         emit_json({"identity": summary.name, "photos": summary.photos, "recorded_by": summary.recorded_by,
                    "on_behalf_of": summary.on_behalf_of})
@@ -59,7 +62,7 @@ def list_command(json: JsonOpt = False) -> int:
 
 @app.command("remove")
 def remove_command(name: Annotated[str, typer.Argument(help="The identity to delete.")]) -> int:
-    """Delete an identity with its photos and descriptors (the audit log keeps that it happened)."""
+    """Delete an identity's descriptors and erase its photos at once (the audit log keeps that it happened)."""
     with open_store() as store, store.session() as session:
         photos = remove_identity(session, name, actor=current_actor())
     out.print(f"removed {escape(name)}: {photos} photo(s) and their descriptors deleted")

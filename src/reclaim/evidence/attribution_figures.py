@@ -13,13 +13,16 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from reclaim.errors import ItemError, UserError
+from reclaim.vault import Vault
 
 MIN_CONFIDENCE = 0.5
 
 
 def attribution_figures(session: Session, flagged: list[dict[str, Any]], victims: list[str], *, actor: str,
-                        media_path: Any) -> tuple[dict[str, dict[str, Any]], dict[str, bytes]]:
-    """(per item sha256: the best attribution, per item sha256: overlay PNG) for items attributed confidently."""
+                        media_path: Any, photos: Vault | None = None
+                        ) -> tuple[dict[str, dict[str, Any]], dict[str, bytes]]:
+    """(per item sha256: the best attribution, per item sha256: overlay PNG) for items attributed confidently;
+    needs the enrolled photos' vault (``photos``), without which there are none."""
     if not victims or not flagged:
         return {}, {}
     try:
@@ -36,7 +39,7 @@ def attribution_figures(session: Session, flagged: list[dict[str, Any]], victims
                 continue
             for victim in victims:
                 try:
-                    result = attribute(session, path, actor=actor, identity=victim)
+                    result = attribute(session, path, actor=actor, identity=victim, vault=photos)
                 except (ItemError, UserError):
                     continue
                 best = result.best

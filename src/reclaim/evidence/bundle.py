@@ -56,8 +56,9 @@ class ExportResult:
 
 
 def export_bundle(session: Session, files: CaseFiles, out: Path, *, actor: str,
-                  originals_passphrase: str | None = None) -> ExportResult:
-    """Write the bundle to ``out``; originals are included only when a passphrase to encrypt them is given."""
+                  originals_passphrase: str | None = None, photos: Vault | None = None) -> ExportResult:
+    """Write the bundle to ``out``; originals are included only when a passphrase to encrypt them is given,
+    attribution figures only when the enrolled photos' vault (``photos``) is open."""
     if out.exists() and out.is_dir():
         raise UserError(f"{out}: is a folder; give the bundle's file name, e.g. {out / 'bundle.zip'}")
     record_acquisitions(session, files, actor)
@@ -73,7 +74,8 @@ def export_bundle(session: Session, files: CaseFiles, out: Path, *, actor: str,
         for sha, jpeg in thumbs.items():
             payload[f"thumbnails/{sha}.jpg"] = jpeg
         victims = [v["name"] for v in manifest["case"]["victims"]]
-        attributions, figures = attribution_figures(session, flagged, victims, actor=actor, media_path=media_path)
+        attributions, figures = attribution_figures(session, flagged, victims, actor=actor, media_path=media_path,
+                                                    photos=photos)
         for record in manifest["items"]:
             record["attribution"] = attributions.get(record["sha256"] or "")
         for sha, png in figures.items():

@@ -2,8 +2,9 @@
 
 Face search answers only for people enrolled here (DESIGN.md, privacy rule 2). An enrolment photo must show
 one clear face: the largest one is taken, and a photo with two faces of similar size is refused rather than
-risk enrolling someone who did not consent. Removing an identity deletes its photos and descriptors; the
-audit log keeps the fact that it existed and was removed.
+risk enrolling someone who did not consent. The photos themselves go into the encrypted photo vault
+(``photos``); the database keeps their sha256, descriptors and boxes. Removing an identity deletes its
+descriptors and erases its photos at once; the audit log keeps the fact that it existed and was removed.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from sqlalchemy.orm import Session
 
 from reclaim.errors import AlreadyExists, ConsentError, NotFound, UserError
 from reclaim.identities import audit
+from reclaim.identities.photos import erase_photos
 from reclaim.media import decode_image, read_bytes
 from reclaim.signals.face import Face, detect_faces
 from reclaim.store.models import Identity, IdentitySource
+from reclaim.vault import Vault
 
 MIN_CONSENT_CHARS = 10
 AMBIGUOUS_SIZE_RATIO = 0.8  # a second face at least this big relative to the largest: which one is the person?
@@ -38,9 +41,10 @@ class IdentitySummary:
     enrolled_at: datetime
 
 
-def enroll(session: Session, name: str, consent: str, photos: Sequence[Path], *, actor: str,
+def enroll(session: Session, name: str, consent: str, photos: Sequence[Path], *, actor: str, vault: Vault,
            on_behalf_of: str | None = None) -> IdentitySummary:
-    """Store the person's photos with the descriptor of their face in each, under a recorded consent."""
+    """Store the person's photos (encrypted, in ``vault``) with the descriptor of their face in each, under a
+    recorded consent."""
     name, consent = name.strip(), " ".join(consent.split())
     if not name or len(name) > 200:
         raise UserError(f"identity name must be 1-200 characters: {name!r}")
@@ -60,8 +64,9 @@ def enroll(session: Session, name: str, consent: str, photos: Sequence[Path], *,
             continue
         seen.add(sha)
         face = _the_face(path, data)
+        vault.put_bytes(data)
         identity.sources.append(IdentitySource(
-            filename=str(path), sha256=sha, data=data, descriptor=face.descriptor.astype(np.float32).tobytes(),
+            filename=str(path), sha256=sha, data=None, descriptor=face.descriptor.astype(np.float32).tobytes(),
             box=list(face.box)))
     session.add(identity)
     session.flush()
@@ -85,15 +90,20 @@ def list_identities(session: Session) -> list[IdentitySummary]:
     return [_summary(i, counts.get(i.id, 0)) for i in session.scalars(select(Identity).order_by(Identity.name))]
 
 
-def remove_identity(session: Session, name: str, *, actor: str) -> int:
-    """Delete the identity with its photos and descriptors; returns how many photos went."""
+def remove_identity(session: Session, name: str, *, actor: str, home: Path | None = None) -> int:
+    """Delete the identity's descriptors and erase its photos (those no other identity holds too); returns
+    how many photos it had."""
     identity = session.scalar(select(Identity).where(Identity.name == name))
     if identity is None:
         raise NotFound(f"no identity named {name!r}")
-    photos = len(identity.sources)
+    shas = [s.sha256 for s in identity.sources]
+    shared = set(session.scalars(select(IdentitySource.sha256).where(
+        IdentitySource.sha256.in_(shas), IdentitySource.identity_id != identity.id)))
     session.delete(identity)
-    audit.record(session, actor, "remove", name, faces=photos)
-    return photos
+    session.flush()
+    erase_photos([sha for sha in shas if sha not in shared], home=home)
+    audit.record(session, actor, "remove", name, faces=len(shas))
+    return len(shas)
 
 
 def require_identity(session: Session, name: str, *, actor: str, action: str) -> Identity:

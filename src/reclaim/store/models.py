@@ -221,7 +221,7 @@ class IdentitySource(Base):
     identity_id: Mapped[int] = mapped_column(ForeignKey("identities.id", ondelete="CASCADE"), index=True)
     filename: Mapped[str] = mapped_column(String(500))
     sha256: Mapped[str] = mapped_column(String(64))
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # None: in the photo vault (by sha256)
     descriptor: Mapped[bytes] = mapped_column(LargeBinary)  # 128 float32
     box: Mapped[list] = mapped_column(JSON)  # x, y, w, h of the enrolled face
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

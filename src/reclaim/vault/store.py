@@ -163,6 +163,25 @@ class Vault:
                 temp.unlink(missing_ok=True)
         return dest
 
+    @staticmethod
+    def erase(root: Path, sha: str) -> bool:
+        """Erase an object (a withdrawal), with no key needed: its key file goes first, so even a copy of the
+        ciphertext left on the disk can no longer be decrypted. Returns False if it was not there."""
+        if not isinstance(sha, str) or not _SHA.fullmatch(sha):
+            raise InvalidHash(f"{root}: not a sha256 (64 lowercase hex digits): {sha!r}")
+        enc = root / "objects" / sha[:2] / f"{sha}.enc"
+        with locked(root / "vault.lock"):
+            if not enc.is_file():
+                return False
+            try:
+                enc.with_suffix(".key").unlink(missing_ok=True)
+                fsync_dir(enc.parent)
+                enc.unlink()
+                fsync_dir(enc.parent)
+            except OSError as exc:
+                raise ExternalError(f"{root}: cannot erase {sha}: {exc.strerror or exc}") from exc
+        return True
+
     def rotate_passphrase(self, old: str, new: str, *, params: keys.KdfParams | None = None) -> int:
         """Re-wrap every object's data key under a key from ``new``; no media is re-encrypted.
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import IDENTITY_PASSPHRASE
+
 CONSENT = "self-enrolled at the centre on 2026-11-28 to find fakes"
 
 
@@ -80,8 +82,8 @@ def test_attribution_for_someone_not_enrolled_is_refused(cli, database_url: str,
     assert audit[0]["outcome"] == "refused" and audit[0]["query"] == "nobody"
 
 
-def test_attribute_ranks_the_enrolled_photo_first(cli, database_url: str, folder: Path,
-                                                   face_photos: dict[str, Path], tmp_path: Path) -> None:
+def test_attribute_ranks_the_enrolled_photo_first(cli, database_url: str, folder: Path,  # type: ignore[no-untyped-def]
+                                                   face_photos: dict[str, Path], tmp_path: Path, monkeypatch) -> None:
     assert cli("identity", "enroll", "astro", face_photos["astronaut"], "--consent", CONSENT).code == 0
     result = cli("attribute", folder / "fake_astronaut.jpg", "--identity", "astro", "--json",
                  "--out", tmp_path / "overlay.png")
@@ -90,6 +92,10 @@ def test_attribute_ranks_the_enrolled_photo_first(cli, database_url: str, folder
     best = answer["ranked"][0]
     assert best["source"] == str(face_photos["astronaut"]) and best["inliers"] >= 40
     assert best["face_distance"] < 0.5 and best["confidence"] > 0.9 and (tmp_path / "overlay.png").exists()
+    monkeypatch.setenv("RECLAIM_IDENTITY_PASSPHRASE", "not the right one")  # the photos are encrypted under it
+    refused = cli("attribute", folder / "fake_astronaut.jpg", "--identity", "astro")
+    assert refused.code == 2 and "wrong passphrase" in refused.err and "Traceback" not in refused.err
+    monkeypatch.setenv("RECLAIM_IDENTITY_PASSPHRASE", IDENTITY_PASSPHRASE)
     sources = tmp_path / "sources"
     sources.mkdir()
     for key in ("astronaut", "grace_hopper", "scene"):

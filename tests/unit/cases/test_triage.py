@@ -25,7 +25,7 @@ def test_score_combines_reasons_without_passing_100() -> None:
 
 
 def test_a_case_is_ordered_by_certainty(store: Store, tmp_path: Path, face_photos: dict[str, Path],
-                                       known_jpeg: Path) -> None:
+                                       known_jpeg: Path, photo_vault) -> None:  # type: ignore[no-untyped-def]
     folder = tmp_path / "found"
     folder.mkdir()
     shutil.copy(known_jpeg, folder / "reupload.jpg")
@@ -37,7 +37,8 @@ def test_a_case_is_ordered_by_certainty(store: Store, tmp_path: Path, face_photo
     with store.session() as session:
         bank = create_bank(session, "known")
         add_content(session, bank, "known-1", hash_file(known_jpeg).values)
-        enroll(session, "astro", "self-enrolled at the centre, 2026-11-28", [face_photos["astronaut"]], actor="kim")
+        enroll(session, "astro", "self-enrolled at the centre, 2026-11-28", [face_photos["astronaut"]], actor="kim",
+               vault=photo_vault)
     scan_folder(store, "c", folder, workers=1)
     with store.session() as session:
         ranked = triage_case(session, "c")

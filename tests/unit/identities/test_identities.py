@@ -22,14 +22,15 @@ from reclaim.identities import (
 )
 from reclaim.store import Store
 from reclaim.store.models import IdentitySource
+from reclaim.vault import Vault
 
 CONSENT = "enrolled herself at the support centre, 2026-11-28, for finding fakes"
 
 
 @pytest.fixture
-def enrolled(store: Store, face_photos: dict[str, Path]) -> Store:
+def enrolled(store: Store, face_photos: dict[str, Path], photo_vault: Vault) -> Store:
     with store.session() as session:
-        enroll(session, "astro", CONSENT, [face_photos["astronaut"]], actor="officer kim")
+        enroll(session, "astro", CONSENT, [face_photos["astronaut"]], actor="officer kim", vault=photo_vault)
     return store
 
 
@@ -48,17 +49,18 @@ def test_enrol_records_consent_and_who(enrolled: Store) -> None:
         assert [(e.action, e.actor, e.query) for e in audit_log(session)] == [("enroll", "officer kim", "astro")]
 
 
-def test_enrol_refuses_what_it_cannot_stand_behind(store: Store, face_photos: dict[str, Path]) -> None:
+def test_enrol_refuses_what_it_cannot_stand_behind(store: Store, face_photos: dict[str, Path],
+                                                   photo_vault: Vault) -> None:
     with store.session() as session:
         with pytest.raises(UserError, match="no face found"):
-            enroll(session, "x", CONSENT, [face_photos["scene"]], actor="a")
+            enroll(session, "x", CONSENT, [face_photos["scene"]], actor="a", vault=photo_vault)
         with pytest.raises(UserError, match="--consent"):
-            enroll(session, "x", "yes", [face_photos["astronaut"]], actor="a")
+            enroll(session, "x", "yes", [face_photos["astronaut"]], actor="a", vault=photo_vault)
         with pytest.raises(UserError, match="at least one photo"):
-            enroll(session, "x", CONSENT, [], actor="a")
-        enroll(session, "x", CONSENT, [face_photos["astronaut"]], actor="a")
+            enroll(session, "x", CONSENT, [], actor="a", vault=photo_vault)
+        enroll(session, "x", CONSENT, [face_photos["astronaut"]], actor="a", vault=photo_vault)
         with pytest.raises(AlreadyExists):
-            enroll(session, "x", CONSENT, [face_photos["astronaut"]], actor="a")
+            enroll(session, "x", CONSENT, [face_photos["astronaut"]], actor="a", vault=photo_vault)
 
 
 def test_nobody_enrolled_means_no_faces_at_all(store: Store, face_photos: dict[str, Path]) -> None:
@@ -85,10 +87,25 @@ def test_faces_match_only_their_own_identity_and_every_query_is_logged(
         ("officer lee", "fake_g.jpg", [], ["astro"]), ("officer lee", "fake_a.jpg", ["astro"], ["astro"])]
 
 
-def test_remove_deletes_photos_and_descriptors(enrolled: Store) -> None:
+def test_photos_are_kept_encrypted_only(enrolled: Store, face_photos: dict[str, Path], reclaim_home: Path,
+                                        photo_vault: Vault) -> None:
+    """The photo's bytes are nowhere in plain text: not in the database, not in any file under RECLAIM_HOME."""
+    photo = face_photos["astronaut"].read_bytes()
     with enrolled.session() as session:
+        (row,) = session.scalars(select(IdentitySource))
+        assert row.data is None and photo_vault.get_bytes(row.sha256, actor="test") == photo
+    probe = photo[1000:1064]  # 64 bytes from the middle of the JPEG
+    files = [p for p in reclaim_home.rglob("*") if p.is_file()]
+    assert files and not any(probe in p.read_bytes() for p in files)
+
+
+def test_remove_deletes_descriptors_and_erases_photos(enrolled: Store, photo_vault: Vault) -> None:
+    with enrolled.session() as session:
+        (sha,) = session.scalars(select(IdentitySource.sha256))
+        assert photo_vault.contains(sha)
         assert remove_identity(session, "astro", actor="officer kim") == 1
         assert session.scalar(select(func.count()).select_from(IdentitySource)) == 0
+        assert not photo_vault.contains(sha) and photo_vault.list() == []
         assert face_opt_in(session) == frozenset()
         with pytest.raises(NotFound):
             remove_identity(session, "astro", actor="officer kim")
