@@ -10,6 +10,7 @@ Photos: bench/hash.py's generated phone-size set (1-3 MP, made once into .bench-
 20,000-item folder holds hard links to them, so it costs no disk; every link is a separate item to the scan.
 
     .venv/bin/python bench/scale.py [--sizes 2000,20000] [--engines local,process,ray] [--no-append]
+    .venv/bin/python bench/scale.py --engines process,ray-data      # Ray Data instead of tasks (ray[data])
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from hash import DATA as HASH_DATA
 from hash import DATASETS, make_photo
 from record import append_section, machine, table
 
-from reclaim.engines import engine_for
+from reclaim.engines import Engine, engine_for
 from reclaim.scan import scan_source
 from reclaim.sources import FolderSource
 from reclaim.store import open_store
@@ -33,6 +34,44 @@ from reclaim.store import open_store
 DATA = Path(__file__).resolve().parents[1] / ".bench-data" / "scale"
 PHOTOS = 1_000
 WORKERS = 2
+
+
+class RayDataEngine(Engine):  # type: ignore[type-arg]
+    """Ray Data's ``map_batches`` over the same chunks, to choose between it and Ray tasks by measurement.
+
+    Bench-only (needs ``ray[data]``): Ray Data plans a whole dataset, so the chunks are gathered up front
+    instead of streaming from the scan as they are settled.
+    """
+
+    name = "ray-data"
+
+    def __init__(self, workers: int) -> None:
+        import ray
+
+        if not ray.is_initialized():
+            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+
+    def run(self, fn, chunks):  # type: ignore[no-untyped-def]
+        import ray
+
+        jobs = list(chunks)
+
+        def hash_batch(batch: dict) -> dict:  # type: ignore[type-arg]
+            return {"index": batch["index"], "out": [fn(jobs_of[int(i)]) for i in batch["index"]]}
+
+        jobs_of = jobs
+        ds = ray.data.from_items([{"index": i} for i in range(len(jobs))]).map_batches(hash_batch, batch_size=1)
+        for row in ds.iter_rows():
+            yield jobs[int(row["index"])], list(row["out"])
+
+    def close(self) -> None:
+        import ray
+
+        ray.shutdown()
+
+
+def make_engine(name: str) -> Engine:  # type: ignore[type-arg]
+    return RayDataEngine(WORKERS) if name == "ray-data" else engine_for(name, workers=WORKERS)
 
 
 def photos() -> list[Path]:
@@ -87,8 +126,8 @@ def main() -> None:
     ray_start = None
     for name in engines:
         start = time.perf_counter()
-        engine = engine_for(name, workers=WORKERS)
-        if name == "ray":
+        engine = make_engine(name)
+        if name in ("ray", "ray-data"):
             ray_start = time.perf_counter() - start
         with engine:
             for n in sizes:
