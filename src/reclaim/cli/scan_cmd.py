@@ -17,6 +17,7 @@ from reclaim.engines import ENGINE_NAMES, engine_for
 from reclaim.errors import UserError
 from reclaim.evidence.acquisition import record_acquisitions
 from reclaim.evidence.casefiles import CaseFiles
+from reclaim.matching_keypoints import Mode
 from reclaim.models import Match
 from reclaim.scan import scan_source
 from reclaim.sources import source_for, source_names
@@ -39,6 +40,9 @@ def scan_command(
     address: Annotated[str | None, typer.Option(
         "--address", help="With --engine ray: the cluster to join (default: RAY_ADDRESS, else start one here).")
     ] = None,
+    mode: Annotated[Mode, typer.Option(
+        "--mode", help="fast: hashes (and keypoints for banks that always want them); thorough: also find crops, "
+                       "banners, screenshots, mirrors and collages by keypoints where no hash matched.")] = Mode.FAST,
 ) -> int:
     """Scan a folder or export into a case; an interrupted scan resumes where it stopped when run again."""
     reader = source_for(path, source)
@@ -47,7 +51,8 @@ def scan_command(
     runner = engine_for(engine, workers=workers, address=address) if engine else None
     with open_store() as store, runner or nullcontext():
         with progress_bar(f"scanning {path}") as update:
-            report = scan_source(store, case, reader, workers=workers, on_progress=update, engine=runner)
+            report = scan_source(store, case, reader, workers=workers, on_progress=update, engine=runner,
+                                 mode=mode)
         with store.session() as session:  # every stored item gets its custody entry, also after a resume
             record_acquisitions(session, CaseFiles.for_case(case), getpass.getuser())
             reuploads = _follow_reuploads(session, report.matches)
