@@ -96,3 +96,24 @@ def distractors(portraits: dict[str, Image.Image], n: int, seed: int = 0) -> dic
 
 def decode(data: bytes) -> Image.Image:
     return Image.open(io.BytesIO(data)).convert("RGB")
+
+
+def jpeg_paste(portrait: Image.Image, seed: int, *, face_quality: int = 45, final: str = "png",
+               scale: float | None = None, size: tuple[int, int] = (640, 480)) -> bytes:
+    """A benign cut-and-paste swap: the portrait's face region, saved as a JPEG at ``face_quality`` (as a face
+    taken from a posted photo is), optionally rescaled, pasted at a random spot of a generated scene, and the
+    result saved as ``final`` ("png", or a JPEG quality as text, e.g. "90")."""
+    rng = np.random.default_rng(seed)
+    width, height = portrait.size
+    face = portrait.convert("RGB").crop((width // 4, height // 10, width // 4 + 200, height // 10 + 230))
+    face = Image.open(io.BytesIO(jpeg_bytes(face, face_quality))).convert("RGB")
+    if scale:
+        face = face.resize((round(face.width * scale), round(face.height * scale)), Image.Resampling.BILINEAR)
+    picture = scene(seed, size).convert("RGB")
+    spot = (int(rng.integers(8, size[0] - face.width - 8)), int(rng.integers(8, size[1] - face.height - 8)))
+    picture.paste(face, spot)
+    if final == "png":
+        out = io.BytesIO()
+        picture.save(out, "PNG")
+        return out.getvalue()
+    return jpeg_bytes(picture, int(final))

@@ -8,7 +8,9 @@ Each lead names where it was found and quotes the evidence, so a reviewer can ch
 - EXIF ``Software`` and XMP ``CreatorTool`` naming a generator, a face-swap tool or an editor;
 - PNG text chunks left by Stable Diffusion front-ends: A1111/Forge ``parameters``, ComfyUI ``prompt``/``workflow``
   (the prompt itself is never quoted: it may describe the abuse);
-- the Stable Diffusion invisible watermark, looked for only where it can survive (signals/watermark.py).
+- the Stable Diffusion invisible watermark, looked for only where it can survive (signals/watermark.py);
+- a face that keeps another JPEG's block grid than the rest of its picture, when the faces extra is installed
+  (signals/blending.py: a face pasted from a JPEG into a lossless picture; it says when it cannot tell).
 
 These are not Signals (nothing is matched by distance, and a bank must never "match" two files because both
 came from the same generator); scans keep hashes, triage reads leads from the files.
@@ -22,8 +24,11 @@ import re
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image
+import numpy as np
+from PIL import Image, ImageOps
 
+from reclaim.signals.blending import foreign_grids
+from reclaim.signals.face import detect_faces, faces_available
 from reclaim.signals.watermark import find_mark
 
 GENERATED = "generated"  # kinds, strongest first
@@ -38,6 +43,7 @@ _GENERATORS = ("stable diffusion", "midjourney", "dall-e", "dall·e", "firefly",
                "automatic1111", "fooocus", "leonardo", "flux", "imagen", "faceapp", "reface", "deepfacelab",
                "facefusion", "roop", "faceswap", "deepswap")
 _EDITORS = ("photoshop", "gimp", "lightroom", "affinity", "pixelmator", "snapseed", "picsart", "facetune", "canva")
+_MAX_BLENDING_PIXELS = 40_000_000  # the grid check reads every pixel; bigger pictures are left to the reviewer
 _A1111_KEYS = ("Steps", "Sampler", "CFG scale", "Seed", "Size", "Model", "Model hash", "Version")
 
 
@@ -60,7 +66,7 @@ def provenance_leads(data: bytes) -> list[Lead]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # damaged metadata is common and not our finding
             with Image.open(io.BytesIO(data)) as image:
-                leads += _png_text(image) + _software(image)
+                leads += _png_text(image) + _software(image) + _pasted_faces(image)
     except (OSError, ValueError, SyntaxError):
         pass
     mark = find_mark(data)
@@ -111,6 +117,16 @@ def _xmp(data: bytes) -> list[Lead]:
     for tool in {m.group(1).decode("utf-8", "replace").strip() for m in _CREATOR_TOOL.finditer(packet)}:
         leads += _tool_lead(tool, "xmp", "CreatorTool")
     return leads
+
+
+def _pasted_faces(image: Image.Image) -> list[Lead]:
+    """Faces carrying a foreign JPEG grid (needs the faces extra to find the faces; without it, none)."""
+    if not faces_available() or image.width * image.height > _MAX_BLENDING_PIXELS:
+        return []
+    is_jpeg = image.format == "JPEG"
+    rgb = np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
+    boxes = [face.box for face in detect_faces(rgb)]
+    return [Lead(EDITED, "jpeg-grid", grid.evidence()) for grid in foreign_grids(rgb, boxes, jpeg_file=is_jpeg)]
 
 
 def _software(image: Image.Image) -> list[Lead]:
