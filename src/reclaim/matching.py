@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reclaim.banks.pdq_cache import PdqBanks
+from reclaim.banks.pdq_cache import PdqBanks, cache_path
 from reclaim.banks.service import get_bank
 from reclaim.index.base import Index
 from reclaim.matching_keypoints import KEYPOINTS, KeypointStage, Policy, bank_policy
@@ -40,11 +41,12 @@ class Matcher:
     """An in-memory view of the banks, built once per command and queried per item."""
 
     def __init__(self, entries: dict[int, BankEntry], blobs: dict[int, bytes] | None = None,
-                 policies: dict[str, Policy] | None = None, pdq: PdqBanks | None = None) -> None:
+                 policies: dict[str, Policy] | None = None, pdq: PdqBanks | None = None,
+                 keypoint_cache: Path | None = None) -> None:
         self._entries = entries
         self._pdq = pdq
         self._keypoints = KeypointStage({r: e for r, e in entries.items() if e.signal == KEYPOINTS}, blobs or {},
-                                        policies or {})
+                                        policies or {}, keypoint_cache)
         self._indexes: dict[str, Index] = {}
         self._max_threshold: dict[str, float] = {}
         self._videos = VideoMatcher({ref: e for ref, e in entries.items() if e.signal == VIDEO})
@@ -82,7 +84,9 @@ class Matcher:
             )
             if _quality_ok(sig.quality, entry):
                 entries[sig.id] = entry
-        return cls(entries, blobs, policies, PdqBanks.open(session, banks))
+        pdq_file = cache_path(session)
+        keypoint_file = pdq_file.with_name(pdq_file.name.replace("pdq-", "keypoints-", 1)).with_suffix(".npz")
+        return cls(entries, blobs, policies, PdqBanks.open(session, banks, pdq_file), keypoint_file)
 
     def __len__(self) -> int:
         return len(self._entries) + (len(self._pdq) if self._pdq else 0)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -83,13 +84,14 @@ def keypoint_opt_in(session: Session, mode: Mode) -> frozenset[str]:
 
 
 class KeypointStage:
-    """Known images' keypoint sets in one index, with each bank's policy."""
+    """Known images' keypoint sets in one index, with each bank's policy; the built index is kept in
+    ``cache`` (when given) for the next command over the same bank images."""
 
     def __init__(self, entries: Mapping[int, BankEntry], blobs: Mapping[int, bytes],
-                 policies: Mapping[str, Policy]) -> None:
+                 policies: Mapping[str, Policy], cache: Path | None = None) -> None:
         self._entries = {ref: e for ref, e in entries.items() if e.version == KeypointsSignal.version}
         self._policies = policies
-        self._index = KeypointIndex()
+        self._index = KeypointIndex(cache=cache)
         refs = [ref for ref in self._entries if blobs.get(ref)]
         self._index.add(refs, [KeypointSet.from_blob(blobs[ref]) for ref in refs])
 

@@ -13,9 +13,11 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from reclaim.index import keypoint_cache
 from reclaim.index.geometry import MIN_INLIERS, Verification, verify
 from reclaim.index.keypoint_set import Features, KeypointSet, opencv
 
@@ -50,11 +52,13 @@ class _Known:
 
 
 class KeypointIndex:
-    """Known images' features by ref; built lazily on the first query after a change."""
+    """Known images' features by ref; built lazily on the first query after a change, or read from ``cache``
+    (see ``keypoint_cache``) when that file was built from the same refs."""
 
-    def __init__(self, *, flat_limit: int = FLAT_LIMIT, nprobe: int = NPROBE) -> None:
+    def __init__(self, *, flat_limit: int = FLAT_LIMIT, nprobe: int = NPROBE, cache: Path | None = None) -> None:
         self._known: dict[int, _Known] = {}
-        self._flat_limit, self._nprobe = flat_limit, nprobe
+        self._flat_limit, self._nprobe, self._cache = flat_limit, nprobe, cache
+        self.loaded_from_cache = False
         self._faiss: object | None = None
         self._owners = np.zeros(0, np.int64)  # faiss row -> ref
 
@@ -80,6 +84,21 @@ class KeypointIndex:
 
         faiss.omp_set_num_threads(1)  # one query at a time per process; threads only contend on 2 cores
         refs = [r for r, k in self._known.items() if len(k.features)]
+        key = keypoint_cache.stamp(refs, BANK_FEATURES, self._flat_limit, MAX_LISTS)
+        cached = keypoint_cache.load(self._cache, key) if self._cache else None
+        self.loaded_from_cache = cached is not None
+        if cached is not None:
+            self._faiss, self._owners = cached
+            if hasattr(self._faiss, "nprobe"):
+                self._faiss.nprobe = self._nprobe
+            return
+        self._build(refs)
+        if self._cache:
+            keypoint_cache.save(self._cache, key, self._faiss, self._owners)
+
+    def _build(self, refs: list[int]) -> None:
+        import faiss
+
         codes = np.concatenate([self._known[r].features.descriptors for r in refs] or [np.zeros((0, 32), np.uint8)])
         self._owners = np.repeat(np.array(refs, np.int64), [len(self._known[r].features) for r in refs])
         if len(codes) <= self._flat_limit:
