@@ -90,3 +90,20 @@ def test_explain_draws_a_picture_of_one_query(cli, tmp_path: Path, known: list, 
     assert cli("match", reposts["crop"], reposts["shot"], "--explain", out).code == 2
     nothing = cli("match", reposts["flat"], "--explain", tmp_path / "none.png")
     assert nothing.code == 0 and "nothing to explain" in nothing.err and not (tmp_path / "none.png").exists()
+
+
+def test_scan_mode_thorough_finds_crops_and_collages_into_the_case(cli, tmp_path: Path, known: list,
+                                                                   reposts: dict) -> None:
+    bank(cli, tmp_path, known)
+    folder = tmp_path / "found"
+    folder.mkdir()
+    for path in reposts.values():
+        (folder / path.name).write_bytes(path.read_bytes())
+    fast = cli("scan", folder, "--case", "fast", "--json").json_lines()[0]
+    assert not {Path(m["path"]).stem for m in fast["matches"]} & {"crop", "shot", "collage", "mirror"}
+    result = cli("scan", folder, "--case", "thorough", "--mode", "thorough", "--json")
+    assert result.code == 0, result.out
+    found = {Path(m["path"]).stem: sorted(x["content_id"] for x in m["matches"])
+             for m in result.json_lines()[0]["matches"]}
+    assert found["crop"] == ["known0.jpg"] and found["collage"] == ["known0.jpg", "known1.jpg"]
+    assert found["shot"] == ["known1.jpg"] and found["mirror"] == ["known1.jpg"] and "flat" not in found
