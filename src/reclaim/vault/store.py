@@ -62,6 +62,13 @@ class Access:
 AccessHook = Callable[[Access], None]
 
 
+def _object(root: Path, sha: str) -> Path:
+    """Where the vault at ``root`` keeps object ``sha`` (its key file sits beside it as ``.key``)."""
+    if not isinstance(sha, str) or not _SHA.fullmatch(sha):
+        raise InvalidHash(f"{root}: not a sha256 (64 lowercase hex digits): {sha!r}")
+    return root / "objects" / sha[:2] / f"{sha}.enc"
+
+
 class Vault:
     """An open vault. Build with :meth:`create` or :meth:`open`; the key stays in memory only."""
 
@@ -167,9 +174,7 @@ class Vault:
     def erase(root: Path, sha: str) -> bool:
         """Erase an object (a withdrawal), with no key needed: its key file goes first, so even a copy of the
         ciphertext left on the disk can no longer be decrypted. Returns False if it was not there."""
-        if not isinstance(sha, str) or not _SHA.fullmatch(sha):
-            raise InvalidHash(f"{root}: not a sha256 (64 lowercase hex digits): {sha!r}")
-        enc = root / "objects" / sha[:2] / f"{sha}.enc"
+        enc = _object(root, sha)
         with locked(root / "vault.lock"):
             if not enc.is_file():
                 return False
@@ -223,9 +228,7 @@ class Vault:
         return count
 
     def _enc(self, sha: str) -> Path:
-        if not isinstance(sha, str) or not _SHA.fullmatch(sha):
-            raise InvalidHash(f"{self.root}: not a sha256 (64 lowercase hex digits): {sha!r}")
-        return self.root / "objects" / sha[:2] / f"{sha}.enc"
+        return _object(self.root, sha)
 
     def _reader(self, sha: str, access: Access) -> BinaryIO:
         enc = self._enc(sha)
