@@ -2,10 +2,11 @@
 
 Every known image's descriptors go into one FAISS binary index (exact ``IndexBinaryFlat`` while small, an
 inverted-file ``IndexBinaryIVF`` beyond ``FLAT_LIMIT`` descriptors; bench/keypoints.py measures it against
-brute force). A query searches with its own and its mirror image's descriptors; each query descriptor
-votes once for every known image among its ``K`` nearest within ``MAX_HAMMING`` bits. The best-voted
-images, each as itself or mirrored, are then re-matched descriptor to descriptor (Lowe's ratio test) and
-geometrically verified (``geometry.verify``), so a collage yields one match per known image it contains.
+brute force). A query searches with its own descriptors and its mirror image's strongest; each query
+descriptor votes once for every known image among its ``K`` nearest within ``MAX_HAMMING`` bits. The
+best-voted images, each as itself or mirrored, are then re-matched descriptor to descriptor (the query rows
+that voted for the image against all its features, Lowe's ratio test) and geometrically verified
+(``geometry.verify``), so a collage yields one match per known image it contains.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from reclaim.index.keypoint_set import Features, KeypointSet, opencv
 K = 4
 MAX_HAMMING = 40  # of 256 bits; matching ORB descriptors are mostly within 40, random pairs near 128
 BANK_FEATURES = 500  # the strongest of a known image's features (sets are stored strongest first)
+MIRROR_VOTERS = 500  # of the query's mirror set: a mirrored re-post is mostly whole, its strongest suffice
 MIN_VOTES = 8
 MAX_CANDIDATES = 24  # a collage's cells can rank below chance look-alikes
 RATIO = 0.8
@@ -32,11 +34,12 @@ NPROBE = 16
 MAX_LISTS = 4096
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Candidate:
     ref: int
     mirrored: bool
     votes: int
+    rows: np.ndarray  # the query rows (of the plain or mirror set) that voted for it
 
 
 @dataclass(frozen=True)
@@ -124,34 +127,43 @@ class KeypointIndex:
 
     def candidates(self, query: KeypointSet, *, limit: int = MAX_CANDIDATES,
                    allowed: Collection[int] | None = None) -> list[Candidate]:
-        """Known images (plain or mirrored) ranked by how many query descriptors vote for them."""
+        """Known images (plain or mirrored) ranked by how many query descriptors vote for them, each with
+        the query rows (of its plain or mirror set) that voted."""
         n = len(query.plain)
-        descriptors = np.concatenate([query.plain.descriptors, query.mirror.descriptors])
+        descriptors = np.concatenate([query.plain.descriptors, query.mirror.descriptors[:MIRROR_VOTERS]])
         if not len(descriptors) or not self._known:
             return []
         distances, refs = self.search(descriptors)
         ok = (distances <= MAX_HAMMING) & (refs >= 0)
         row = np.repeat(np.arange(len(descriptors)), K).reshape(-1, K)[ok]
-        pairs = np.unique(np.stack([row, refs[ok]], axis=1), axis=0)  # one vote per query row and image
-        keys, votes = np.unique(pairs[:, 1] * 2 + (pairs[:, 0] >= n), return_counts=True)
-        order = np.argsort(-votes, kind="stable")
-        ranked = [Candidate(int(keys[i] // 2), bool(keys[i] % 2), int(votes[i])) for i in order
-                  if votes[i] >= MIN_VOTES and int(keys[i] // 2) in self._known
-                  and (allowed is None or int(keys[i] // 2) in allowed)]
-        return ranked[:limit]
+        pairs = np.unique(np.stack([refs[ok] * 2 + (row >= n), row], axis=1), axis=0)  # one vote per row and image
+        keys, starts, votes = np.unique(pairs[:, 0], return_index=True, return_counts=True)
+        ranked = []
+        for i in np.argsort(-votes, kind="stable"):
+            ref, mirrored = int(keys[i] // 2), bool(keys[i] % 2)
+            if votes[i] < MIN_VOTES or len(ranked) == limit:
+                break
+            if ref in self._known and (allowed is None or ref in allowed):
+                rows = pairs[starts[i]:starts[i] + votes[i], 1] - (n if mirrored else 0)
+                ranked.append(Candidate(ref, mirrored, int(votes[i]), rows))
+        return ranked
 
     def verify(self, query: KeypointSet, candidate: Candidate, *,
                min_inliers: int = MIN_INLIERS) -> Verification | None:
+        """Ratio-test matches of the candidate's voting query rows against all its features, then the warp.
+        Only voters are matched: a row none of whose nearest known descriptors is in this image rarely
+        passes the ratio test, and matching 50-300 voters instead of every query row is most of the speed."""
         known = self._known.get(candidate.ref)
         feats = query.mirror if candidate.mirrored else query.plain
-        if known is None or len(feats) < 2 or len(known.features) < 2:
+        if known is None or len(candidate.rows) < 2 or len(known.features) < 2:
             return None
-        pairs = opencv().BFMatcher(opencv().NORM_HAMMING).knnMatch(feats.descriptors, known.features.descriptors, k=2)
+        voters = feats.descriptors[candidate.rows]
+        pairs = opencv().BFMatcher(opencv().NORM_HAMMING).knnMatch(voters, known.features.descriptors, k=2)
         good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < RATIO * p[1].distance]
         if len(good) < min_inliers:
             return None
         known_xy = known.features.xy[[m.trainIdx for m in good]]
-        query_xy = feats.xy[[m.queryIdx for m in good]]
+        query_xy = feats.xy[candidate.rows[[m.queryIdx for m in good]]]
         return verify(known_xy, query_xy, known.size, (query.width, query.height), mirrored=candidate.mirrored,
                       min_inliers=min_inliers)
 

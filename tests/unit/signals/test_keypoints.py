@@ -10,7 +10,7 @@ from reclaim.errors import InvalidHash
 from reclaim.index.keypoint_set import KeypointSet
 from reclaim.media import decode_image
 from reclaim.signals import Media, get_signal
-from reclaim.signals.keypoints import MAX_SIDE, N_FEATURES, KeypointsSignal, extract_keypoints
+from reclaim.signals.keypoints import MAX_ENLARGE, MAX_SIDE, N_FEATURES, KeypointsSignal, extract_keypoints
 from reclaim.synthetic import composite, jpeg_bytes
 
 pytest.importorskip("cv2")
@@ -23,7 +23,7 @@ def photo(faces: dict) -> Image.Image:
 
 def test_features_on_a_bounded_copy_and_its_mirror(photo: Image.Image) -> None:
     kset = extract_keypoints(np.asarray(photo))
-    assert (kset.width, kset.height) == (MAX_SIDE, 480)
+    assert (kset.width, kset.height) == (MAX_SIDE, MAX_SIDE * 3 // 4)
     assert 200 < len(kset.plain) <= N_FEATURES and 200 < len(kset.mirror) <= N_FEATURES
     assert kset.plain.xy[:, 0].max() < kset.width and kset.plain.xy[:, 1].max() < kset.height
     # A mirrored photo's plain features are (nearly) the original's mirror features.
@@ -60,7 +60,7 @@ def test_flat_image_gives_an_empty_set_not_an_error() -> None:
     (value,) = KeypointsSignal().compute(Media("flat.jpg", data, decode_image(data, "flat.jpg")))
     kset = KeypointSet.from_blob(value.blob or b"")
     assert len(kset.plain) == len(kset.mirror) == 0 and value.extras["keypoints"] == 0
-    assert (kset.width, kset.height) == (300, 200)
+    assert (kset.width, kset.height) == (300 * MAX_ENLARGE, 200 * MAX_ENLARGE)  # enlarged like any small image
 
 
 def test_text_form_is_a_digest() -> None:
