@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from reclaim.errors import UserError
@@ -24,7 +24,7 @@ from reclaim.index.keypoint_set import KeypointSet
 from reclaim.index.keypoints import KeypointIndex
 from reclaim.models import BankEntry, BankKind, Match, SignalValue
 from reclaim.signals.keypoints import KeypointsSignal
-from reclaim.store.models import Bank, BankContent, ContentSignal
+from reclaim.store.models import Bank, BankContent, ContentSignal, Item, ItemSignal
 
 KEYPOINTS = KeypointsSignal.name
 
@@ -81,6 +81,19 @@ def keypoint_opt_in(session: Session, mode: Mode) -> frozenset[str]:
               .where(ContentSignal.signal == KEYPOINTS, BankContent.withdrawn_at.is_(None)).distinct())
     always = any(bank_policy(BankKind(kind), policy) is Policy.ALWAYS for kind, policy in session.execute(wanted))
     return frozenset({KEYPOINTS}) if always else frozenset()
+
+
+def items_missing_keypoints(session: Session, case_id: int, opt_in: frozenset[str]) -> set[str]:
+    """Locators of the case's hashed photos (those with a PDQ hash) without a current keypoint set, when this
+    scan wants keypoints: scanned in fast mode or by an older version, a scan hashes them again rather than
+    reusing them unseen by the keypoint stage."""
+    if KEYPOINTS not in opt_in:
+        return set()
+    has = exists().where(ItemSignal.item_id == Item.id, ItemSignal.signal == KEYPOINTS,
+                         ItemSignal.version == KeypointsSignal.version)
+    photo = exists().where(ItemSignal.item_id == Item.id, ItemSignal.signal == "pdq")
+    return set(session.scalars(select(Item.locator).where(
+        Item.case_id == case_id, Item.status == "hashed", photo, ~has)))
 
 
 class KeypointStage:

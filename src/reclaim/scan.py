@@ -25,7 +25,7 @@ from reclaim.hashing import HashFailure, HashOutcome, Target, hash_bytes, hash_f
 from reclaim.identities import FaceMatch, FaceMatcher, current_actor, face_opt_in
 from reclaim.identities.matcher import items_missing_faces
 from reclaim.matching import Matcher
-from reclaim.matching_keypoints import Mode, keypoint_opt_in
+from reclaim.matching_keypoints import Mode, items_missing_keypoints, keypoint_opt_in
 from reclaim.media import Limits
 from reclaim.models import Match, MediaItem, Skipped
 from reclaim.scan_rows import (
@@ -106,7 +106,8 @@ def scan_source(
                    on_progress,
                    matcher=Matcher.from_store(session),
                    faces=FaceMatcher.from_store(session, actor or current_actor()) if opt_in else None,
-                   stale=items_missing_faces(session, case.id) if opt_in else set())
+                   stale=(items_missing_faces(session, case.id) if opt_in else set())
+                   | items_missing_keypoints(session, case.id, keypoints))
     for outcome in hash_files(run.paths(source.iter_items()), workers=workers, limits=limits, opt_in=run.opt_in,
                               bytes_only=run.bytes_only, engine=engine):
         run.hashed(outcome)
