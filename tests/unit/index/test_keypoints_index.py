@@ -60,6 +60,15 @@ def test_a_collage_yields_one_match_per_known_image(index: KeypointIndex, photos
     assert regions[0][2] <= 0.55 and regions[1][1] >= 0.45 and regions[3][0] >= 0.45
 
 
+def test_candidates_carry_the_query_rows_that_voted(index: KeypointIndex, photos: list) -> None:
+    """Verification matches only these rows, so they must index the set (plain or mirror) that voted."""
+    query = features(mirror(photos[2], 0))
+    best = index.candidates(query)[0]
+    assert (best.ref, best.mirrored) == (2, True) and len(best.rows) == best.votes
+    assert best.rows.max() < len(query.mirror) and len(set(best.rows.tolist())) == len(best.rows)
+    assert index.verify(query, best).inliers >= 15
+
+
 def test_unrelated_and_flat_queries_find_nothing(index: KeypointIndex, photos: list) -> None:
     assert index.query(features(photos[4])) == []
     flat = features(Image.new("RGB", SIZE, (90, 90, 90)))

@@ -10,7 +10,14 @@ from reclaim.errors import InvalidHash
 from reclaim.index.keypoint_set import KeypointSet
 from reclaim.media import decode_image
 from reclaim.signals import Media, get_signal
-from reclaim.signals.keypoints import MAX_ENLARGE, MAX_SIDE, N_FEATURES, KeypointsSignal, extract_keypoints
+from reclaim.signals.keypoints import (
+    MAX_ENLARGE,
+    MAX_SIDE,
+    N_FEATURES,
+    KeypointsSignal,
+    extract_keypoints,
+    sized_grey,
+)
 from reclaim.synthetic import composite, jpeg_bytes
 
 pytest.importorskip("cv2")
@@ -69,3 +76,11 @@ def test_text_form_is_a_digest() -> None:
     assert signal.distance(digest, digest) == 0 and signal.distance(digest, "0" * 64) == 1
     with pytest.raises(InvalidHash):
         signal.parse("not a digest")
+
+
+@pytest.mark.parametrize(("size", "expected"), [((3000, 2000), (MAX_SIDE, 683)), ((400, 300), (800, 600)),
+                                                ((600, 900), (683, MAX_SIDE))])
+def test_long_side_is_brought_to_max_side_enlarging_at_most_twice(size: tuple, expected: tuple) -> None:
+    """Screenshots and collages show known images small: enlarging gives them keypoints, within reason."""
+    assert MAX_ENLARGE == 2
+    assert sized_grey(np.zeros((size[1], size[0], 3), np.uint8)).shape[::-1] == expected
