@@ -9,6 +9,7 @@ Guards, each a one-line ``Skipped`` and the archive goes on:
 - member names that leave the archive (``../``, absolute, drive letters, backslashes) are never read;
 - links, devices and FIFOs in a tar, encrypted zip members, and nested archives' *contents* (a nested
   archive is hashed as a file, not opened);
+- an archive of more than ``max_archive_members`` entries is refused whole, before any is read;
 - sizes: a member over ``max_file_bytes`` or the archive's running total over ``max_archive_bytes``, a
   compression ratio over ``max_compression_ratio`` (a zip bomb), and bytes actually inflated past what the
   header declared (headers lie) are all refused while reading, so a bomb costs at most the limit.
@@ -87,6 +88,9 @@ class ArchiveSource(Source):
         try:
             with _open(self.path) as archive:
                 members = archive.members()
+                if len(members) > self.limits.max_archive_members:
+                    raise SourceError(f"{self.path}: {len(members):,} members, over the limit of "
+                                      f"{self.limits.max_archive_members:,}; not read")
                 export = _telegram_root(members)
                 if export is not None:
                     yield from self._telegram(archive, members, export, resume_after)

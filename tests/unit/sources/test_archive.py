@@ -121,6 +121,13 @@ def test_total_and_member_limits_apply(tmp_path: Path) -> None:
     assert items == {} and all("over the limit of 3,000" in s.reason for s in skipped.values())
 
 
+def test_an_archive_of_too_many_entries_is_refused_whole(tmp_path: Path) -> None:
+    path = make_zip(tmp_path / "many.zip", {f"{k}.txt": b"x" for k in range(50)})
+    with pytest.raises(SourceError, match=r"many\.zip: 50 members, over the limit of 40; not read"):
+        list(ArchiveSource(str(path), limits=replace(Limits(), max_archive_members=40)).iter_items())
+    assert len(list(ArchiveSource(str(path)).iter_items())) == 50
+
+
 def test_a_member_whose_header_understates_its_size_is_refused(tmp_path: Path) -> None:
     path = make_zip(tmp_path / "liar.zip", {"liar.jpg": b"A" * 50_000, "ok.jpg": jpeg(6)})
     data = bytearray(path.read_bytes())
