@@ -17,6 +17,7 @@ from reclaim.cli import (
     hash_cmd,
     identity_cmd,
     scan_cmd,
+    serve_cmd,
     takedown_cmd,
     triage_cmd,
 )
@@ -43,6 +44,7 @@ app.add_typer(evidence_cmd.app, name="evidence")
 app.add_typer(identity_cmd.app, name="identity")
 app.add_typer(takedown_cmd.app, name="takedown")
 app.command("stats")(takedown_cmd.stats_command)
+app.command("serve")(serve_cmd.serve_command)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,22 @@
+"""``reclaim serve``: the HTTP API under uvicorn; each worker builds its own app over the same database."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from reclaim.errors import UserError
+
+
+def serve_command(
+    host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes; each holds the index in memory.")] = 1,
+) -> None:
+    """Serve the HMA-compatible matching API (OpenAPI docs at /docs). Needs reclaim[server]."""
+    try:
+        import uvicorn
+    except ImportError as exc:
+        raise UserError("reclaim serve needs the server extra: pip install 'reclaim[server]'") from exc
+    uvicorn.run("reclaim.server:create_app", factory=True, host=host, port=port, workers=workers)

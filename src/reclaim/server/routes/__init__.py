@@ -1,0 +1,1 @@
+"""HTTP routes, one module per HMA blueprint: matching (/m), hashing (/h), curating (/c)."""

@@ -1,0 +1,20 @@
+"""``/h/hash``: the hashes of an uploaded file, as HMA answers them (``{signal_type: value}``).
+
+The upload is hashed in memory and discarded; nothing about it is stored.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, UploadFile
+
+from reclaim.server.uploads import hash_upload, read_limited
+
+router = APIRouter(prefix="/h", tags=["hashing"])
+
+
+@router.post("/hash")
+async def hash_media(photo: Annotated[UploadFile, File()]) -> dict[str, str]:
+    values = hash_upload(await read_limited(photo), photo.filename or "upload")
+    return {v.signal: v.value for v in values}

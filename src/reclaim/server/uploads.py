@@ -1,0 +1,32 @@
+"""Uploaded media: read into memory under a size limit, hashed, and dropped; never written anywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import HTTPException, UploadFile
+
+from reclaim.hashing import FileHashes, hash_bytes
+from reclaim.models import SignalValue
+
+MAX_UPLOAD_BYTES = 32 * 1024 * 1024
+_CHUNK = 1024 * 1024
+
+
+async def read_limited(upload: UploadFile, limit: int = MAX_UPLOAD_BYTES) -> bytes:
+    """The upload's bytes, or 413 as soon as it passes ``limit`` (the rest is never read)."""
+    parts, size = [], 0
+    while chunk := await upload.read(_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise HTTPException(413, f"upload {upload.filename!r} is over the limit of {limit:,} bytes")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def hash_upload(data: bytes, name: str) -> list[SignalValue]:
+    """Every default signal of the uploaded bytes; a file that cannot be decoded raises its ItemError (422)."""
+    outcome = hash_bytes(data, Path(name or "upload"))
+    if not isinstance(outcome, FileHashes):
+        raise outcome.error
+    return list(outcome.values)

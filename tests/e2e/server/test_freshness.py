@@ -1,0 +1,34 @@
+"""Two workers over one database: a change through one is seen by the other within a second."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+
+PDQ = "2d6b1af3a956c529e79ca3d2526fa834d4196c81cedd04de0a26b855fc99b724"
+
+
+def _seen_within(client: TestClient, expected: list[str], seconds: float = 1.0) -> float:
+    """Seconds until ``client`` answers ``expected`` for PDQ; fails past ``seconds``."""
+    start = time.monotonic()
+    while True:
+        found = client.get("/m/raw_lookup", params={"signal_type": "pdq", "signal": PDQ}).json()["matches"]
+        elapsed = time.monotonic() - start
+        if found == expected:
+            return elapsed
+        assert elapsed < seconds, f"after {elapsed:.2f} s worker B still answers {found}"
+        time.sleep(0.02)
+
+
+def test_a_hash_added_or_withdrawn_on_one_worker_is_seen_by_another_within_a_second(
+    make_client: Callable[[], TestClient],
+) -> None:
+    a, b = make_client(), make_client()
+    a.post("/c/banks", json={"name": "known"})
+    assert b.get("/m/raw_lookup", params={"signal_type": "pdq", "signal": PDQ}).json() == {"matches": []}
+    assert a.post("/c/bank/known/signal", params={"content_id": "IMG_1"}, json={"pdq": PDQ}).status_code == 201
+    _seen_within(b, ["IMG_1"])
+    assert a.delete("/c/bank/known/content/IMG_1").status_code == 204
+    _seen_within(b, [])
