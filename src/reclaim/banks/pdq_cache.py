@@ -46,12 +46,13 @@ def cache_path(session: Session) -> Path:
     the same URL (whose ids start over) never meets the old cache."""
     engine = session.get_bind()
     assert isinstance(engine, Engine)
-    url = engine.url.render_as_string(hide_password=True)
+    sqlite_file = engine.url.get_backend_name() == "sqlite" and engine.url.database not in (None, "", ":memory:")
+    database = Path(str(engine.url.database)).resolve() if sqlite_file else None
+    url = f"sqlite:///{database}" if database else engine.url.render_as_string(hide_password=True)
     first = session.execute(select(Bank.id, Bank.created_at).order_by(Bank.id).limit(1)).first()
     place = hashlib.sha256(url.encode()).hexdigest()[:16]
     instance = hashlib.sha256(repr(tuple(first or ())).encode()).hexdigest()[:8]
-    sqlite_file = engine.url.get_backend_name() == "sqlite" and engine.url.database not in (None, "", ":memory:")
-    folder = Path(str(engine.url.database)).parent if sqlite_file else reclaim_home()
+    folder = database.parent if database else reclaim_home()
     return folder / "cache" / f"pdq-{place}-{instance}.pdq"
 
 
