@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from reclaim.errors import UserError
+from reclaim.store import open_store
 
 
 def serve_command(
@@ -19,4 +20,5 @@ def serve_command(
         import uvicorn
     except ImportError as exc:
         raise UserError("reclaim serve needs the server extra: pip install 'reclaim[server]'") from exc
+    open_store().close()  # migrate once here: workers starting together would race to create the tables
     uvicorn.run("reclaim.server:create_app", factory=True, host=host, port=port, workers=workers)
