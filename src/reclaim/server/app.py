@@ -9,14 +9,18 @@ from fastapi import FastAPI
 
 from reclaim.server.errors import install_error_handler
 from reclaim.server.live import LiveMatcher
+from reclaim.server.ratelimit import RateLimit
 from reclaim.server.routes import curating, hashing, matching
 from reclaim.store import open_store
 
 _ROUTERS = (matching.router, hashing.router, curating.router)
 
 
-def create_app(store_url: str | None = None) -> FastAPI:
-    """The app; migrations run when it opens the store (``RECLAIM_DATABASE_URL`` or the default SQLite)."""
+def create_app(store_url: str | None = None, *, lookups_per_second: float = 500.0, lookup_burst: int = 1000) -> FastAPI:
+    """The app; migrations run when it opens the store (``RECLAIM_DATABASE_URL`` or the default SQLite).
+
+    Lookups and hashing are rate-limited per client address (``lookups_per_second``, bursts of ``lookup_burst``).
+    """
     store = open_store(store_url)
 
     @asynccontextmanager
@@ -29,6 +33,7 @@ def create_app(store_url: str | None = None) -> FastAPI:
                   lifespan=lifespan)
     app.state.store = store
     app.state.matcher = LiveMatcher(store)
+    app.state.lookup_limit = RateLimit(lookups_per_second, lookup_burst)
     install_error_handler(app)
     for router in _ROUTERS:
         app.include_router(router)

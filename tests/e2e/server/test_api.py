@@ -120,3 +120,16 @@ def test_withdrawn_content_stops_matching(client: TestClient) -> None:
     assert client.delete("/c/bank/known/content/IMG_1").status_code == 204
     assert client.get("/m/raw_lookup", params={"signal_type": "pdq", "signal": PDQ_A}).json() == {"matches": []}
     assert client.get("/c/bank/known").json()["withdrawn"] == 1
+
+
+def test_lookups_past_the_rate_limit_get_429_and_curating_is_not_limited(database_url: str) -> None:
+    from reclaim.server import create_app
+
+    with TestClient(create_app(database_url, lookups_per_second=0.5, lookup_burst=3)) as limited:
+        params = {"signal_type": "pdq", "signal": PDQ_A}
+        codes = [limited.get("/m/raw_lookup", params=params).status_code for _ in range(5)]
+        assert codes == [200, 200, 200, 429, 429]
+        refused = limited.get("/m/raw_lookup", params=params)
+        assert refused.headers["retry-after"] == "1"
+        assert limited.post("/h/hash", files={"photo": ("x.jpg", b"x", "image/jpeg")}).status_code == 429
+        assert all(limited.get("/c/banks").status_code == 200 for _ in range(5))

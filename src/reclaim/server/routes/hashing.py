@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter, Depends, File, UploadFile
 
+from reclaim.server.ratelimit import limit_lookups
 from reclaim.server.uploads import hash_upload, read_limited
 
-router = APIRouter(prefix="/h", tags=["hashing"])
+router = APIRouter(prefix="/h", tags=["hashing"], dependencies=[Depends(limit_lookups)])
 
 
 @router.post("/hash")

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, HTTPException, Query, UploadFile
+from fastapi import APIRouter, Depends, File, HTTPException, Query, UploadFile
 
 from reclaim.matching import MatchResult
 from reclaim.models import Match, SignalValue
 from reclaim.server.deps import MatcherDep
+from reclaim.server.ratelimit import limit_lookups
 from reclaim.server.uploads import hash_upload, read_limited
 from reclaim.signals import get_signal
 
-router = APIRouter(prefix="/m", tags=["matching"])
+router = APIRouter(prefix="/m", tags=["matching"], dependencies=[Depends(limit_lookups)])
 
 
 def _match_json(match: Match) -> dict[str, Any]:
