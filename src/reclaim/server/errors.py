@@ -1,16 +1,28 @@
-"""The one place where Reclaim's errors become HTTP responses: each error class carries its status."""
+"""The one place where errors become HTTP responses: ``{"error": code, "message": one line}``.
+
+Reclaim's errors carry their own status (see errors.py); the server's own refusals (413, 415, 429, 409)
+are HTTPExceptions, answered in the same shape. Request validation keeps FastAPI's 422 detail list.
+"""
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from reclaim.errors import ReclaimError
 
 
 def install_error_handler(app: FastAPI) -> None:
-    """Answer every expected failure as ``{"error": code, "message": one line}`` with the class's status."""
 
     @app.exception_handler(ReclaimError)
     async def _reclaim_error(_request: Request, exc: ReclaimError) -> JSONResponse:
         return JSONResponse({"error": exc.code, "message": exc.message}, status_code=exc.http_status)
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+        code = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "_")
+        return JSONResponse({"error": code, "message": str(exc.detail)}, status_code=exc.status_code,
+                            headers=exc.headers)

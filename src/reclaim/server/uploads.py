@@ -13,8 +13,15 @@ MAX_UPLOAD_BYTES = 32 * 1024 * 1024
 _CHUNK = 1024 * 1024
 
 
+_MEDIA_TYPES = ("image/", "video/", "application/octet-stream")
+
+
 async def read_limited(upload: UploadFile, limit: int = MAX_UPLOAD_BYTES) -> bytes:
-    """The upload's bytes, or 413 as soon as it passes ``limit`` (the rest is never read)."""
+    """The upload's bytes: 415 unless declared as media (or plain bytes, sniffed by the decoder), 413 as soon
+    as it passes ``limit`` (the rest is never read)."""
+    declared = (upload.content_type or "application/octet-stream").lower()
+    if not declared.startswith(_MEDIA_TYPES):
+        raise HTTPException(415, f"upload {upload.filename!r} is {declared}, not an image or video")
     parts, size = [], 0
     while chunk := await upload.read(_CHUNK):
         size += len(chunk)

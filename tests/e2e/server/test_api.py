@@ -108,10 +108,13 @@ def test_uploaded_media_is_hashed_banked_and_looked_up(client: TestClient, known
 def test_uploads_over_the_limit_get_413_and_non_media_422(client: TestClient) -> None:
     huge = b"\xff\xd8\xff" + b"\0" * MAX_UPLOAD_BYTES
     for path in ("/h/hash", "/m/lookup"):
-        assert client.post(path, files={"photo": ("big.jpg", huge, "image/jpeg")}).status_code == 413
+        too_big = client.post(path, files={"photo": ("big.jpg", huge, "image/jpeg")})
+        assert too_big.status_code == 413 and too_big.json()["error"] == "request_entity_too_large"
     broken = client.post("/h/hash", files={"photo": ("x.jpg", b"not an image at all", "image/jpeg")})
     assert broken.status_code == 422 and broken.json()["message"]
     assert client.get("/m/lookup", params={"url": "http://127.0.0.1/x.jpg"}).status_code == 400
+    script = client.post("/h/hash", files={"photo": ("x.html", b"<script>", "text/html")})
+    assert script.status_code == 415 and "text/html" in script.json()["message"]
 
 
 def test_withdrawn_content_stops_matching(client: TestClient) -> None:
