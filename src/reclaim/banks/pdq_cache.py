@@ -151,7 +151,9 @@ def sync_index(session: Session, path: Path) -> tuple[PDQIndex, Rows]:
     columns = select(ContentSignal.id, BankContent.bank_id, ContentSignal.value)
     new = session.execute(_active(columns).where(ContentSignal.id > rows.max_id)).all()
     rows, added = _add(index, rows, [tuple(r) for r in new])  # type: ignore[misc]
-    withdrawn_since = select(ContentSignal.id).join(BankContent, ContentSignal.content_pk == BankContent.id)
+    # from the (indexed) withdrawals to their signals, not the other way round over every signal
+    withdrawn_since = select(ContentSignal.id).select_from(BankContent).join(
+        ContentSignal, ContentSignal.content_pk == BankContent.id)
     if rows.withdrawn_mark != NO_TIME:
         mark = EPOCH + timedelta(microseconds=rows.withdrawn_mark)
         withdrawn_since = withdrawn_since.where(BankContent.withdrawn_at >= mark)

@@ -37,6 +37,10 @@ def all_signals(opt_in: Collection[str] = ()) -> list[Signal]:
     return [s for s in _SIGNALS.values() if not s.opt_in or s.name in opt_in]
 
 
+def signal_names() -> list[str]:
+    return list(_SIGNALS)
+
+
 def get_signal(name: str) -> Signal:
     try:
         return _SIGNALS[name]

@@ -70,7 +70,7 @@ class BankContent(Base):
     content_id: Mapped[str] = mapped_column(String(500))
     note: Mapped[str] = mapped_column(Text, default="")
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
     bank: Mapped[Bank] = relationship(back_populates="contents")
     signals: Mapped[list[ContentSignal]] = relationship(back_populates="content", cascade="all, delete-orphan")
 
