@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,12 +17,16 @@ from reclaim.store import open_store
 _ROUTERS = (matching.router, hashing.router, curating.router)
 
 
-def create_app(store_url: str | None = None, *, lookups_per_second: float = 500.0, lookup_burst: int = 1000) -> FastAPI:
+def create_app(store_url: str | None = None, *, lookups_per_second: float | None = None,
+               lookup_burst: int | None = None) -> FastAPI:
     """The app; migrations run when it opens the store (``RECLAIM_DATABASE_URL`` or the default SQLite).
 
-    Lookups and hashing are rate-limited per client address (``lookups_per_second``, bursts of ``lookup_burst``).
+    Lookups and hashing are rate-limited per client address: ``lookups_per_second`` (else
+    ``RECLAIM_LOOKUPS_PER_SECOND``, else 500) with bursts of ``lookup_burst`` (else twice the rate).
     """
     store = open_store(store_url)
+    rate = lookups_per_second or float(os.environ.get("RECLAIM_LOOKUPS_PER_SECOND", "500"))
+    burst = lookup_burst or max(1, int(2 * rate))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -33,7 +38,7 @@ def create_app(store_url: str | None = None, *, lookups_per_second: float = 500.
                   lifespan=lifespan)
     app.state.store = store
     app.state.matcher = LiveMatcher(store)
-    app.state.lookup_limit = RateLimit(lookups_per_second, lookup_burst)
+    app.state.lookup_limit = RateLimit(rate, burst)
     install_error_handler(app)
     for router in _ROUTERS:
         app.include_router(router)
