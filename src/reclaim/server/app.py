@@ -11,10 +11,10 @@ from fastapi import FastAPI
 from reclaim.server.errors import install_error_handler
 from reclaim.server.live import LiveMatcher
 from reclaim.server.ratelimit import RateLimit
-from reclaim.server.routes import curating, hashing, matching
+from reclaim.server.routes import curating, hashing, matching, status
 from reclaim.store import open_store
 
-_ROUTERS = (matching.router, hashing.router, curating.router)
+_ROUTERS = (matching.router, hashing.router, curating.router, status.router)
 
 
 def create_app(store_url: str | None = None, *, lookups_per_second: float | None = None,
