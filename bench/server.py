@@ -1,0 +1,310 @@
+"""Lookups per second over HTTP against a 1 M-hash bank, against the ceiling of an empty endpoint on the
+same server in the same run (HMA's ``GET /status``, which touches neither the database nor the index).
+
+    .venv/bin/python bench/server.py                       # --workers 1,2 --concurrency 8, 10 s phases
+    .venv/bin/python bench/server.py --workers 2 --concurrency 4,8,16 --seconds 20 --no-record
+
+``reclaim serve`` runs as a subprocess (uvicorn) on 127.0.0.1 over a SQLite database holding one bank of
+N random PDQ hashes (filled once in .bench-data/server/ and reused), with RECLAIM_LOOKUPS_PER_SECOND set
+high so the rate limit refuses nothing. When ``reclaim apikey`` exists, a key with scope ``lookup`` is made
+with it and sent as ``Authorization: Bearer``; otherwise no key is sent.
+
+The load comes from this process: a bounded client (``--concurrency`` keep-alive HTTP/1.1 connections, each
+sending its next request when the last one is answered) written on bare asyncio streams, so that the client,
+which shares the 2 cores with the server, costs as little as possible; both endpoints get the same client.
+Each phase runs ``--seconds``; the two endpoints alternate (ceiling, lookups, ceiling, lookups) and each
+is reported as the mean of its two phases. Lookups are ``GET /m/raw_lookup`` (HMA's hash lookup): a quarter
+exact hashes of the bank, a quarter with 8 bits flipped (within the default threshold of 31), a half random
+(no match). Every answer is checked: a hit must name its content id, a miss must match nothing; a wrong
+answer or a non-200 counts as an error. Results are printed and appended to bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import numpy as np
+from record import append_section, machine, table
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / ".bench-data" / "server"
+RECLAIM = [sys.executable, "-m", "reclaim"]
+TARGET_RATIO, TARGET_P99_MS = 0.60, 20.0
+QUERIES = 4096
+FLIPS = 8
+
+
+@dataclass
+class Query:
+    path: bytes
+    expect: bytes | None  # the content id a hit must name; None: no match expected
+
+
+@dataclass
+class Phase:
+    requests: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+    def ms(self, q: float) -> float:
+        return float(np.percentile(self.latencies, q)) * 1e3 if self.latencies else float("nan")
+
+
+# --- the bank -------------------------------------------------------------------------------------------
+
+def bank(n: int, fresh: bool) -> Path:
+    """The database with one bank ``big`` of ``n`` random PDQ hashes (content ids c0..c{n-1})."""
+    from bank_open import fill
+
+    DATA.mkdir(parents=True, exist_ok=True)
+    db = DATA / f"bank-{n}.db"
+    done = DATA / f"bank-{n}.done"
+    if fresh or not done.exists():
+        for old in [db, done, *DATA.glob("cache/*")]:
+            old.unlink(missing_ok=True)
+        t = time.perf_counter()
+        fill(f"sqlite:///{db}", n)
+        done.touch()
+        print(f"filled {n:,} hashes in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+    return db
+
+
+def queries(db: Path, n: int) -> list[Query]:
+    """Hits (exact, and FLIPS bits flipped) on random contents of the bank, and random misses, shuffled."""
+    import sqlite3
+
+    rng = np.random.default_rng(3)
+    ids = rng.choice(n, QUERIES // 2, replace=False) + 1
+    with sqlite3.connect(db) as con:
+        rows = con.execute(f"SELECT c.content_id, s.value FROM bank_content c JOIN content_signals s "
+                           f"ON s.content_pk = c.id WHERE c.id IN ({','.join(map(str, ids))})").fetchall()
+    out: list[Query] = []
+    for k, (content_id, value) in enumerate(rows):
+        bits = np.unpackbits(np.frombuffer(bytes.fromhex(value), dtype=np.uint8))
+        if k % 2:
+            bits[rng.choice(256, FLIPS, replace=False)] ^= 1
+        out.append(Query(_path(np.packbits(bits).tobytes().hex()), f'"{content_id}"'.encode()))
+    for _ in range(QUERIES - len(out)):
+        out.append(Query(_path(rng.integers(0, 256, 32, dtype=np.uint8).tobytes().hex()), None))
+    rng.shuffle(out)  # type: ignore[arg-type]
+    return out
+
+
+def _path(signal: str) -> bytes:
+    return f"/m/raw_lookup?signal_type=pdq&signal={signal}".encode()
+
+
+# --- the server -----------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def server_env(db: Path, home: Path) -> dict[str, str]:
+    return {**os.environ, "RECLAIM_DATABASE_URL": f"sqlite:///{db}", "RECLAIM_HOME": str(home),
+            "RECLAIM_LOOKUPS_PER_SECOND": "1000000000"}
+
+
+def api_key(env: dict[str, str]) -> str | None:
+    """A new key with scope lookup from ``reclaim apikey create``; while that command doesn't exist, from
+    ``reclaim.accounts`` if that exists (auth half landed); else None (no auth yet: no key sent)."""
+    if subprocess.run([*RECLAIM, "apikey", "--help"], env=env, capture_output=True).returncode != 0:
+        try:
+            from reclaim.accounts import create_api_key
+            from reclaim.store import open_store
+        except ImportError:
+            return None
+        with open_store(env["RECLAIM_DATABASE_URL"]) as store, store.session() as session:
+            return create_api_key(session, f"bench-{time.time_ns()}", ["lookup"], created_by="bench/server.py")
+    out = subprocess.run([*RECLAIM, "apikey", "create", "--name", f"bench-{time.time_ns()}", "--scope", "lookup"],
+                         env=env, capture_output=True, text=True, check=True)
+    return out.stdout.strip().splitlines()[-1].strip()
+
+
+class Server:
+    def __init__(self, env: dict[str, str], workers: int, log: Path) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        with log.open("wb") as sink:
+            self.process = subprocess.Popen(
+                [*RECLAIM, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers)],
+                env=env, stdout=sink, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if httpx.get(f"{self.base}/status", timeout=5).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the server did not start:\n{self.log.read_text()[-3000:]}")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+# --- the client -----------------------------------------------------------------------------------------
+
+async def _connection(port: int, headers: bytes, work: list[Query], start: int, step: int, until: float,
+                      phase: Phase) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    k = start
+    try:
+        while (now := time.perf_counter()) < until:
+            query = work[k % len(work)]
+            k += step
+            writer.write(b"GET " + query.path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers + b"\r\n")
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            body = await reader.readexactly(length)
+            phase.latencies.append(time.perf_counter() - now)
+            phase.requests += 1
+            if not _right(head, body, query):
+                phase.errors += 1
+    finally:
+        writer.close()
+
+
+def _right(head: bytes, body: bytes, query: Query) -> bool:
+    if not head.startswith(b"HTTP/1.1 200"):
+        return False
+    if query.path == b"/status":
+        return body == b"I-AM-ALIVE"
+    if query.expect is None:
+        return body == b'{"matches":[]}'
+    return query.expect in body
+
+
+async def _load(port: int, key: str | None, work: list[Query], concurrency: int, seconds: float) -> Phase:
+    headers = f"Authorization: Bearer {key}\r\n".encode() if key else b""
+    phase = Phase()
+    started = time.perf_counter()
+    until = started + seconds
+    await asyncio.gather(*(_connection(port, headers, work, c, concurrency, until, phase)
+                           for c in range(concurrency)))
+    phase.seconds = time.perf_counter() - started
+    return phase
+
+
+def load(port: int, key: str | None, work: list[Query], concurrency: int, seconds: float) -> Phase:
+    return asyncio.run(_load(port, key, work, concurrency, seconds))
+
+
+def merged(phases: list[Phase]) -> Phase:
+    out = Phase()
+    for p in phases:
+        out.requests += p.requests
+        out.errors += p.errors
+        out.seconds += p.seconds
+        out.latencies += p.latencies
+    return out
+
+
+def check_answers(base: str, key: str | None, work: list[Query]) -> None:
+    """A sample of lookups, one at a time: hits name their content, misses match nothing (else stop here)."""
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
+        for query in work[:200]:
+            answer = client.get(query.path.decode())
+            if not _right(f"HTTP/1.1 {answer.status_code}".encode(), answer.content, query):
+                raise SystemExit(f"wrong answer for {query.path.decode()}: {answer.status_code} {answer.text[:300]}")
+
+
+# --- the run --------------------------------------------------------------------------------------------
+
+def run(db: Path, work: list[Query], workers: int, concurrencies: list[int], seconds: float,
+        home: Path) -> list[dict[str, object]]:
+    env = server_env(db, home)
+    key = api_key(env)
+    server = Server(env, workers, home / f"serve-{workers}.log")
+    rows = []
+    try:
+        server.wait_ready()
+        check_answers(server.base, key, work)
+        load(server.port, key, work, max(concurrencies), 3.0)  # warm up: every worker opens its index
+        status = [Query(b"/status", None)]
+        for concurrency in concurrencies:
+            ceiling, lookups = [], []
+            for _ in range(2):
+                ceiling.append(load(server.port, key, status, concurrency, seconds))
+                lookups.append(load(server.port, key, work, concurrency, seconds))
+            c, lk = merged(ceiling), merged(lookups)
+            row = {"workers": workers, "concurrency": concurrency, "key": key is not None,
+                   "ceiling": c.rate, "ceiling_p50": c.ms(50), "ceiling_p99": c.ms(99), "ceiling_errors": c.errors,
+                   "lookups": lk.rate, "p50": lk.ms(50), "p99": lk.ms(99), "errors": lk.errors,
+                   "requests": lk.requests, "phase_rates": [round(p.rate) for p in (*ceiling, *lookups)]}
+            rows.append(row)
+            print(f"workers {workers} concurrency {concurrency}: ceiling {c.rate:,.0f}/s "
+                  f"(p99 {c.ms(99):.1f} ms, {c.errors} errors), lookups {lk.rate:,.0f}/s "
+                  f"(p50 {lk.ms(50):.1f} ms, p99 {lk.ms(99):.1f} ms, {lk.errors} errors), "
+                  f"ratio {lk.rate / c.rate:.3f}; phases {row['phase_rates']}", file=sys.stderr, flush=True)
+    finally:
+        server.stop()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=1_000_000, help="PDQ hashes in the bank")
+    parser.add_argument("--workers", default="1,2", help="server worker counts to run, comma-separated")
+    parser.add_argument("--concurrency", default="8", help="requests in flight, comma-separated")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each load phase")
+    parser.add_argument("--fresh", action="store_true", help="fill the bank again")
+    parser.add_argument("--no-record", action="store_true", help="print only; don't append to RESULTS.md")
+    args = parser.parse_args()
+    db = bank(args.n, args.fresh)
+    work = queries(db, args.n)
+    concurrencies = [int(c) for c in args.concurrency.split(",")]
+    rows: list[dict[str, object]] = []
+    with tempfile.TemporaryDirectory(prefix="reclaim-bench-server-") as tmp:
+        for workers in (int(w) for w in args.workers.split(",")):
+            rows += run(db, work, workers, concurrencies, args.seconds, Path(tmp))
+    keyed = "with an API key (scope lookup)" if rows and rows[0]["key"] else "without an API key (no auth yet)"
+    lines = [[r["workers"], r["concurrency"], f"{r['lookups']:,.0f}", f"{r['ceiling']:,.0f}",
+              f"{r['lookups'] / r['ceiling']:.3f}", f"{r['p50']:.1f}", f"{r['p99']:.1f}",
+              f"{r['ceiling_p99']:.1f}", f"{r['errors']} / {r['requests']:,}"] for r in rows]  # type: ignore[operator]
+    body = (f"{args.n:,} PDQ hashes in one SQLite bank; `reclaim serve` (uvicorn) on 127.0.0.1 {keyed}; "
+            f"bounded asyncio client in one process on the same 2 cores, keep-alive, {args.seconds:g} s phases, "
+            f"ceiling and lookups alternated twice; lookups `GET /m/raw_lookup`, 1/4 exact hits, 1/4 hits with "
+            f"{FLIPS} bits flipped, 1/2 misses, every answer checked; ceiling `GET /status` (empty endpoint). "
+            f"Target: ratio >= {TARGET_RATIO:.2f}, p99 < {TARGET_P99_MS:g} ms. {machine()}.\n\n"
+            + table(["workers", "in flight", "lookups/s", "ceiling req/s", "ratio", "p50 (ms)", "p99 (ms)",
+                     "ceiling p99 (ms)", "errors"], lines))
+    print(body)
+    if not args.no_record:
+        append_section(f"Server lookups over HTTP, {args.n:,}-hash bank, vs an empty endpoint (bench/server.py)",
+                       body)
+
+
+if __name__ == "__main__":
+    main()
