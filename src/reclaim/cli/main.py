@@ -9,6 +9,7 @@ from rich.markup import escape
 from typer.exceptions import TyperException
 
 from reclaim.cli import (
+    account_cmd,
     attribute_cmd,
     bank_cmd,
     case_cmd,
@@ -45,6 +46,9 @@ app.add_typer(identity_cmd.app, name="identity")
 app.add_typer(takedown_cmd.app, name="takedown")
 app.command("stats")(takedown_cmd.stats_command)
 app.command("serve")(serve_cmd.serve_command)
+app.add_typer(account_cmd.users, name="user")
+app.add_typer(account_cmd.apikeys, name="apikey")
+app.command("audit")(account_cmd.audit_command)
 
 
 def main(argv: list[str] | None = None) -> int:

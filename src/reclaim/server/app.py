@@ -8,13 +8,16 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from reclaim.server.auth import install_auth
 from reclaim.server.errors import install_error_handler
 from reclaim.server.live import LiveMatcher
 from reclaim.server.ratelimit import RateLimit
-from reclaim.server.routes import curating, hashing, matching, status
+from reclaim.server.routes import curating, hashing, matching, session, status
 from reclaim.store import open_store
 
-_ROUTERS = (matching.router, hashing.router, curating.router, status.router)
+_ROUTERS = (matching.router, hashing.router, curating.router, status.router)  # the API: also under /api/v1
+_PAGES = (session.router,)
+LOGINS_PER_SECOND, LOGIN_BURST = 0.2, 10  # per client address: ten tries, then one every five seconds
 
 
 def create_app(store_url: str | None = None, *, lookups_per_second: float | None = None,
@@ -39,8 +42,12 @@ def create_app(store_url: str | None = None, *, lookups_per_second: float | None
     app.state.store = store
     app.state.matcher = LiveMatcher(store)
     app.state.lookup_limit = RateLimit(rate, burst)
+    app.state.login_limit = RateLimit(LOGINS_PER_SECOND, LOGIN_BURST)
+    install_auth(app)
     install_error_handler(app)
     for router in _ROUTERS:
         app.include_router(router)
         app.include_router(router, prefix="/api/v1")
+    for router in _PAGES:
+        app.include_router(router)
     return app

@@ -9,13 +9,18 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException
 
 from reclaim.errors import ReclaimError
+from reclaim.server.auth import LoginRequired
 
 
 def install_error_handler(app: FastAPI) -> None:
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(_request: Request, exc: LoginRequired) -> RedirectResponse:
+        return RedirectResponse(exc.location, status_code=303)
 
     @app.exception_handler(ReclaimError)
     async def _reclaim_error(_request: Request, exc: ReclaimError) -> JSONResponse:

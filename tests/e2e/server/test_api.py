@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -125,14 +126,13 @@ def test_withdrawn_content_stops_matching(client: TestClient) -> None:
     assert client.get("/c/bank/known").json()["withdrawn"] == 1
 
 
-def test_lookups_past_the_rate_limit_get_429_and_curating_is_not_limited(database_url: str) -> None:
-    from reclaim.server import create_app
-
-    with TestClient(create_app(database_url, lookups_per_second=0.5, lookup_burst=3)) as limited:
-        params = {"signal_type": "pdq", "signal": PDQ_A}
-        codes = [limited.get("/m/raw_lookup", params=params).status_code for _ in range(5)]
-        assert codes == [200, 200, 200, 429, 429]
-        refused = limited.get("/m/raw_lookup", params=params)
-        assert refused.headers["retry-after"] == "1"
-        assert limited.post("/h/hash", files={"photo": ("x.jpg", b"x", "image/jpeg")}).status_code == 429
-        assert all(limited.get("/c/banks").status_code == 200 for _ in range(5))
+def test_lookups_past_the_rate_limit_get_429_and_curating_is_not_limited(
+        make_client: Callable[..., TestClient]) -> None:
+    limited = make_client(lookups_per_second=0.5, lookup_burst=3)
+    params = {"signal_type": "pdq", "signal": PDQ_A}
+    codes = [limited.get("/m/raw_lookup", params=params).status_code for _ in range(5)]
+    assert codes == [200, 200, 200, 429, 429]
+    refused = limited.get("/m/raw_lookup", params=params)
+    assert refused.headers["retry-after"] == "1"
+    assert limited.post("/h/hash", files={"photo": ("x.jpg", b"x", "image/jpeg")}).status_code == 429
+    assert all(limited.get("/c/banks").status_code == 200 for _ in range(5))

@@ -1,5 +1,6 @@
-"""``reclaim serve --workers 2`` as a user starts it: migrates once, answers over HTTP on 127.0.0.1, and a
-hash added through whichever worker takes the request is matched by every lookup within a second."""
+"""``reclaim serve --workers 2`` as a user starts it: migrates once, answers over HTTP on 127.0.0.1 to a key
+made by ``reclaim apikey create``, and a hash added through whichever worker takes the request is matched by
+every lookup within a second. A revoked key is refused by both workers within a second."""
 
 from __future__ import annotations
 
@@ -18,8 +19,20 @@ PDQ = "2d6b1af3a956c529e79ca3d2526fa834d4196c81cedd04de0a26b855fc99b724"
 pytestmark = pytest.mark.slow
 
 
+def _reclaim(*args: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "reclaim", *args], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 @pytest.fixture
-def server(reclaim_home: Path, tmp_path: Path) -> Iterator[str]:
+def key(reclaim_home: Path) -> str:
+    printed = _reclaim("apikey", "create", "--name", "platform", "--scope", "lookup", "--scope", "bank:write")
+    return printed.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def server(reclaim_home: Path, tmp_path: Path, key: str) -> Iterator[httpx.Client]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -28,42 +41,49 @@ def server(reclaim_home: Path, tmp_path: Path) -> Iterator[str]:
     with log.open("wb") as sink:
         process = subprocess.Popen(command, env=os.environ.copy(), stdout=sink, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
+    client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"})
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                if httpx.get(f"{base}/c/banks").status_code == 200:
+                if client.get("/c/banks").status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             assert process.poll() is None, log.read_text()
             assert time.monotonic() < deadline, "server did not answer within 60 s"
             time.sleep(0.2)
-        yield base
+        yield client
     finally:
+        client.close()
         process.terminate()
         process.wait(timeout=30)
 
 
-def _all_lookups_answer(base: str, expected: list[str]) -> None:
+def _all_lookups_answer(client: httpx.Client, expected: list[str]) -> None:
     """Within 1 s lookups answer ``expected``, and the next ten (spread over both workers) all agree."""
     start = time.monotonic()
-    while (found := _lookup(base)) != expected:
+    while (found := _lookup(client)) != expected:
         assert time.monotonic() - start < 1.0, f"still {found} after a second"
         time.sleep(0.02)
     time.sleep(max(0.0, start + 1.0 - time.monotonic()))  # a second after the change every worker must agree
-    assert [_lookup(base) for _ in range(10)] == [expected] * 10
+    assert [_lookup(client) for _ in range(10)] == [expected] * 10
 
 
-def _lookup(base: str) -> list[str]:
-    return httpx.get(f"{base}/m/raw_lookup", params={"signal_type": "pdq", "signal": PDQ}).json()["matches"]
+def _lookup(client: httpx.Client) -> list[str]:
+    return client.get("/m/raw_lookup", params={"signal_type": "pdq", "signal": PDQ}).json()["matches"]
 
 
-def test_two_workers_serve_and_stay_fresh(server: str) -> None:
-    assert httpx.post(f"{server}/c/banks", json={"name": "known"}).status_code == 201
-    added = httpx.post(f"{server}/c/bank/known/signal", params={"content_id": "IMG_1"}, json={"pdq": PDQ})
+def test_two_workers_serve_and_stay_fresh(server: httpx.Client) -> None:
+    assert server.post("/c/banks", json={"name": "known"}).status_code == 201
+    added = server.post("/c/bank/known/signal", params={"content_id": "IMG_1"}, json={"pdq": PDQ})
     assert added.status_code == 201
     _all_lookups_answer(server, ["IMG_1"])
-    assert httpx.delete(f"{server}/c/bank/known/content/IMG_1").status_code == 204
+    assert server.delete("/c/bank/known/content/IMG_1").status_code == 204
     _all_lookups_answer(server, [])
-    assert httpx.get(f"{server}/docs").status_code == 200
+    assert httpx.get(f"{server.base_url}/docs").status_code == 200
+    assert httpx.get(f"{server.base_url}/c/banks").status_code == 401  # no key, no answer
+
+    _reclaim("apikey", "revoke", "platform")
+    time.sleep(1.0)
+    assert [server.get("/c/banks").status_code for _ in range(6)] == [401] * 6  # on both workers

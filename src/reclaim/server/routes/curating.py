@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, File, Form, HTTPException, Response, UploadFile
+from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, Response, UploadFile
 
 from reclaim.banks import add_content, create_bank, get_bank, list_banks, withdraw_content
 from reclaim.models import BankKind, SignalValue
+from reclaim.server.auth import bank_write_access, lookup_access
 from reclaim.server.deps import SessionDep
 from reclaim.server.schemas import BankIn, BankOut, BankUpdate, ContentOut
 from reclaim.server.uploads import hash_upload, read_limited
@@ -19,6 +20,8 @@ from reclaim.signals import get_signal
 from reclaim.store.models import BankContent
 
 router = APIRouter(prefix="/c", tags=["curating"])
+_READ = [Depends(lookup_access)]  # platforms with a lookup key, and staff
+_WRITE = [Depends(bank_write_access)]  # staff, and keys with bank:write or bank:write:<the bank>
 
 
 def _bank_out(session: SessionDep, name: str) -> BankOut:
@@ -30,23 +33,23 @@ def _bank_out(session: SessionDep, name: str) -> BankOut:
                    pdq_threshold=summary.pdq_threshold, active=summary.active, withdrawn=summary.withdrawn)
 
 
-@router.get("/banks")
+@router.get("/banks", dependencies=_READ)
 def banks(session: SessionDep) -> list[BankOut]:
     return [_bank_out(session, b.name) for b in list_banks(session)]
 
 
-@router.post("/banks", status_code=201)
+@router.post("/banks", status_code=201, dependencies=_WRITE)
 def new_bank(session: SessionDep, body: BankIn) -> BankOut:
     create_bank(session, body.name, body.kind, body.pdq_threshold)
     return _bank_out(session, body.name)
 
 
-@router.get("/bank/{name}")
+@router.get("/bank/{name}", dependencies=_READ)
 def bank(session: SessionDep, name: str) -> BankOut:
     return _bank_out(session, name)
 
 
-@router.put("/bank/{name}")
+@router.put("/bank/{name}", dependencies=_WRITE)
 def update_bank(session: SessionDep, name: str, body: BankUpdate) -> BankOut:
     found = get_bank(session, name)
     if body.pdq_threshold is not None:
@@ -57,7 +60,7 @@ def update_bank(session: SessionDep, name: str, body: BankUpdate) -> BankOut:
     return _bank_out(session, name)
 
 
-@router.delete("/bank/{name}", status_code=204)
+@router.delete("/bank/{name}", status_code=204, dependencies=_WRITE)
 def delete_bank(session: SessionDep, name: str) -> Response:
     found = get_bank(session, name)
     if found.contents:
@@ -70,7 +73,7 @@ def _content_out(content: BankContent) -> ContentOut:
     return ContentOut(id=content.content_id, signals={s.signal: s.value for s in content.signals})
 
 
-@router.post("/bank/{name}/content", status_code=201)
+@router.post("/bank/{name}/content", status_code=201, dependencies=_WRITE)
 async def add_media(session: SessionDep, name: str, photo: Annotated[UploadFile, File()],
                     content_id: Annotated[str | None, Form(max_length=200)] = None) -> ContentOut:
     """Hash the upload in memory and bank its hashes (the media is not kept); id defaults to its sha256."""
@@ -79,7 +82,7 @@ async def add_media(session: SessionDep, name: str, photo: Annotated[UploadFile,
     return _content_out(add_content(session, get_bank(session, name), cid, values))
 
 
-@router.post("/bank/{name}/signal", status_code=201)
+@router.post("/bank/{name}/signal", status_code=201, dependencies=_WRITE)
 def add_signal(session: SessionDep, name: str,
                signals: Annotated[dict[str, str], Body(examples=[{"pdq": "f" * 64}])],
                content_id: str | None = None) -> ContentOut:
@@ -94,7 +97,7 @@ def add_signal(session: SessionDep, name: str,
     return _content_out(add_content(session, get_bank(session, name), cid, values))
 
 
-@router.delete("/bank/{name}/content/{content_id}", status_code=204)
+@router.delete("/bank/{name}/content/{content_id}", status_code=204, dependencies=_WRITE)
 def withdraw(session: SessionDep, name: str, content_id: str) -> Response:
     """Withdraw: the content stays on record and stops matching on every worker within a second."""
     withdraw_content(session, name, content_id)

@@ -9,10 +9,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, UploadFile
 
+from reclaim.server.auth import lookup_access
 from reclaim.server.ratelimit import limit_lookups
 from reclaim.server.uploads import hash_upload, read_limited
 
-router = APIRouter(prefix="/h", tags=["hashing"], dependencies=[Depends(limit_lookups)])
+router = APIRouter(prefix="/h", tags=["hashing"], dependencies=[Depends(limit_lookups), Depends(lookup_access)])
 
 
 @router.post("/hash")

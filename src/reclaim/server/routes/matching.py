@@ -13,12 +13,13 @@ from fastapi import APIRouter, Depends, File, HTTPException, Query, UploadFile
 
 from reclaim.matching import MatchResult
 from reclaim.models import Match, SignalValue
+from reclaim.server.auth import lookup_access
 from reclaim.server.deps import MatcherDep
 from reclaim.server.ratelimit import limit_lookups
 from reclaim.server.uploads import hash_upload, read_limited
 from reclaim.signals import get_signal
 
-router = APIRouter(prefix="/m", tags=["matching"], dependencies=[Depends(limit_lookups)])
+router = APIRouter(prefix="/m", tags=["matching"], dependencies=[Depends(limit_lookups), Depends(lookup_access)])
 
 
 def _match_json(match: Match) -> dict[str, Any]:

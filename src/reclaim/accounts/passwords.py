@@ -1,0 +1,31 @@
+"""Argon2id password hashes (argon2-cffi's defaults: RFC 9106's low-memory profile, 64 MiB, t=3, p=4)."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from reclaim.errors import UserError
+
+MIN_LENGTH = 10
+_HASHER = PasswordHasher()
+# Checked when the user does not exist, so a wrong name takes as long as a wrong password.
+_DUMMY = _HASHER.hash("reclaim-no-such-user")
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_LENGTH:
+        raise UserError(f"password too short: use at least {MIN_LENGTH} characters")
+    return _HASHER.hash(password)
+
+
+def verify_password(encoded: str | None, password: str) -> bool:
+    """True when ``password`` matches; ``encoded=None`` (no such user) spends the same time and says False."""
+    try:
+        return _HASHER.verify(encoded or _DUMMY, password) and encoded is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(encoded: str) -> bool:
+    return _HASHER.check_needs_rehash(encoded)

@@ -1,0 +1,194 @@
+"""Who is asking, and may they: API keys (``Authorization: Bearer``) for platforms, session cookies for people.
+
+Every route declares what it needs through one of the dependencies below; a browser's unsafe request
+(anything but GET/HEAD/OPTIONS) must also carry its session's CSRF token, as the ``X-CSRF-Token`` header
+(htmx sends it from ``<body hx-headers>``) or a ``csrf_token`` form field. API keys carry no cookie, so
+they need no CSRF token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends, HTTPException, Request
+
+from reclaim.accounts import Role, Scope, find_api_key, find_session, record_access
+
+SESSION_COOKIE = "reclaim_session"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+KEY_CACHE_SECONDS = 1.0  # a revoked key stops working within this long on every worker
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    role: str  # admin, officer, victim, or apikey
+    case_id: int | None = None  # a victim's own case
+    scopes: frozenset[str] = field(default_factory=frozenset)  # an API key's
+    csrf_token: str | None = None  # a browser session's
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.ADMIN, Role.OFFICER)
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names them."""
+        return f"{'key' if self.role == 'apikey' else 'user'}:{self.name}"
+
+
+class LoginRequired(Exception):
+    """An anonymous browser asked for a page: answered with a redirect to the login form."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.location = f"/login?next={quote(next_path, safe='/')}"
+
+
+class _KeyCache:
+    """Presented keys resolved in the last second: a lookup need not read the database every time."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[float, Principal | None]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, request: Request, key: str) -> Principal | None:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._entries.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        with request.app.state.store.session() as session:
+            row = find_api_key(session, key)
+            found = Principal(row.name, "apikey", scopes=frozenset(row.scopes)) if row else None
+        with self._lock:
+            if len(self._entries) > 10_000:
+                self._entries.clear()
+            self._entries[key] = (now + KEY_CACHE_SECONDS, found)
+        return found
+
+
+def install_auth(app) -> None:  # noqa: ANN001 - FastAPI app, typed loosely to keep this module import-light
+    app.state.key_cache = _KeyCache()
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def principal(request: Request) -> Principal | None:
+    """The caller, or None when anonymous; a bad key or a cookie request without its CSRF token is refused."""
+    if hasattr(request.state, "principal"):
+        return request.state.principal
+    found: Principal | None = None
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, key = header.partition(" ")
+        if scheme.lower() != "bearer" or not key.strip():
+            raise HTTPException(401, "use Authorization: Bearer <api key>", headers={"WWW-Authenticate": "Bearer"})
+        found = request.app.state.key_cache.get(request, key.strip())
+        if found is None:
+            raise HTTPException(401, "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
+    elif token := request.cookies.get(SESSION_COOKIE):
+        with request.app.state.store.session() as session:
+            signed_in = find_session(session, token)
+            if signed_in is not None:
+                user, web = signed_in
+                found = Principal(user.name, user.role, user.case_id, csrf_token=web.csrf_token)
+        if found is not None and request.method not in SAFE_METHODS:
+            await _check_csrf(request, found)
+    request.state.principal = found
+    return found
+
+
+async def _check_csrf(request: Request, who: Principal) -> None:
+    sent = request.headers.get("x-csrf-token")
+    if sent is None and request.headers.get("content-type", "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        sent = (await request.form()).get("csrf_token")
+    if not isinstance(sent, str) or not who.csrf_token or not hmac.compare_digest(sent, who.csrf_token):
+        raise HTTPException(403, "missing or wrong CSRF token: reload the page and try again")
+
+
+MaybePrincipal = Annotated[Principal | None, Depends(principal)]
+
+
+def _unauthenticated() -> HTTPException:
+    return HTTPException(401, "sign in, or send Authorization: Bearer <api key>",
+                         headers={"WWW-Authenticate": "Bearer"})
+
+
+def lookup_access(who: MaybePrincipal) -> Principal:
+    """Matching, hashing and reading banks: an API key with ``lookup``, or staff."""
+    if who is None:
+        raise _unauthenticated()
+    if not (who.is_staff or Scope.LOOKUP in who.scopes):
+        raise HTTPException(403, f"{who.actor} may not look up hashes (needs scope lookup)")
+    return who
+
+
+def bank_write_access(request: Request, who: MaybePrincipal) -> Principal:
+    """Changing a bank: staff, or a key with ``bank:write`` (any bank) or ``bank:write:<name>`` (the route's)."""
+    if who is None:
+        raise _unauthenticated()
+    bank = request.path_params.get("name")
+    allowed = Scope.allows_bank_write(who.scopes, bank) if bank else Scope.BANK_WRITE in who.scopes
+    if not (who.is_staff or allowed):
+        target = f"bank {bank}" if bank else "banks"
+        raise HTTPException(403, f"{who.actor} may not change {target} (needs scope bank:write)")
+    return who
+
+
+def web_user(request: Request, who: MaybePrincipal) -> Principal:
+    """A signed-in person (not an API key); a browser that isn't signed in is sent to the login form."""
+    if who is None:
+        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(path)
+    if who.role == "apikey":
+        raise HTTPException(403, "API keys cannot use the web pages")
+    return who
+
+
+WebUser = Annotated[Principal, Depends(web_user)]
+
+
+def staff_user(who: WebUser) -> Principal:
+    if not who.is_staff:
+        raise HTTPException(403, "only case officers and admins may open this page")
+    return who
+
+
+def admin_user(who: WebUser) -> Principal:
+    if who.role != Role.ADMIN:
+        raise HTTPException(403, "only admins may open this page")
+    return who
+
+
+StaffUser = Annotated[Principal, Depends(staff_user)]
+AdminUser = Annotated[Principal, Depends(admin_user)]
+LookupAccess = Annotated[Principal, Depends(lookup_access)]
+BankWriteAccess = Annotated[Principal, Depends(bank_write_access)]
+
+
+def require_case(who: Principal, case_id: int) -> None:
+    """Staff see every case; a victim only their own (403 otherwise)."""
+    if not (who.is_staff or (who.role == Role.VICTIM and who.case_id == case_id)):
+        raise HTTPException(403, "this case is not yours to see")
+
+
+def audit(request: Request, who: Principal | None, action: str, target: str, *, outcome: str = "ok") -> None:
+    """Record an access in its own transaction, so it stays even if the request then fails."""
+    with request.app.state.store.session() as session:
+        record_access(session, who.actor if who else "anonymous", action, target,
+                      client=client_address(request), outcome=outcome)
+
+
+def secure_cookies(request: Request) -> bool:
+    """Cookies are marked Secure behind TLS, or always with RECLAIM_SECURE_COOKIES=1 (behind a TLS proxy)."""
+    return request.url.scheme == "https" or os.environ.get("RECLAIM_SECURE_COOKIES") == "1"
