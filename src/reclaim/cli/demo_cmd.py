@@ -9,13 +9,19 @@ import typer
 from rich.markup import escape
 
 from reclaim.cli.output import out, progress_bar
-from reclaim.demo import run_demo
+from reclaim.cli.serve_cmd import run_server
+from reclaim.demo import CASE, run_demo
+from reclaim.demo_accounts import demo_logins
+from reclaim.store import open_store
 
 
 def demo_command(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for everything the demo writes.")] = Path(
         "reclaim-demo"),
     workers: Annotated[int | None, typer.Option(min=1, help="Processes (default: all cores).")] = None,
+    serve: Annotated[bool, typer.Option("--serve", help="Then serve the web UI on the demo case (needs "
+                                                        "reclaim[server]) and print its address and logins.")] = False,
+    port: Annotated[int, typer.Option(help="Port for --serve (on 127.0.0.1).")] = 8000,
 ) -> int:
     """Build a synthetic case from benign images, scan it, and show what Reclaim finds."""
     with progress_bar("scanning the demo folder") as update:
@@ -43,4 +49,15 @@ def demo_command(
     out.print(f"Look around with: RECLAIM_HOME={escape(str(result.out))} reclaim case show demo")
     out.print(f"  and the Telegram group: RECLAIM_HOME={escape(str(result.out))} reclaim case items "
               f"{result.telegram_case} / reclaim case posters {result.telegram_case}")
+    if serve:
+        _serve(result.database_url, port)
     return 0
+
+
+def _serve(database_url: str, port: int) -> None:
+    with open_store(database_url) as store:
+        logins = demo_logins(store, CASE)
+    out.print(f"\n[bold]Web UI[/]: http://127.0.0.1:{port}/  (Ctrl-C to stop)")
+    for login in logins:
+        out.print(f"  sign in as {login.role}: name [bold]{login.name}[/] password [bold]{login.password}[/]")
+    run_server("127.0.0.1", port, 1, database_url)

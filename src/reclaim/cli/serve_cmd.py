@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -15,10 +16,17 @@ def serve_command(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes; each holds the index in memory.")] = 1,
 ) -> None:
-    """Serve the HMA-compatible matching API (OpenAPI docs at /docs). Needs reclaim[server]."""
+    """Serve the web UI and the HMA-compatible matching API (OpenAPI docs at /docs). Needs reclaim[server]."""
+    run_server(host, port, workers)
+
+
+def run_server(host: str, port: int, workers: int, database_url: str | None = None) -> None:
+    """Migrate once, then run uvicorn until interrupted (workers read RECLAIM_DATABASE_URL, set here if given)."""
     try:
         import uvicorn
     except ImportError as exc:
         raise UserError("reclaim serve needs the server extra: pip install 'reclaim[server]'") from exc
+    if database_url:
+        os.environ["RECLAIM_DATABASE_URL"] = database_url
     open_store().close()  # migrate once here: workers starting together would race to create the tables
     uvicorn.run("reclaim.server:create_app", factory=True, host=host, port=port, workers=workers)
