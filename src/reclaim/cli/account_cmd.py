@@ -57,7 +57,7 @@ def user_list() -> None:
     """Every user, their role and case."""
     table = Table("name", "role", "case", "created", "disabled")
     with open_store() as store, store.session() as session:
-        cases = dict(session.execute(select(Case.id, Case.name)).tuples())
+        cases = {row.id: row.name for row in session.execute(select(Case.id, Case.name))}
         for user in list_users(session):
             table.add_row(escape(user.name), user.role, escape(cases.get(user.case_id, "")),
                           f"{user.created_at:%Y-%m-%d}", f"{user.disabled_at:%Y-%m-%d}" if user.disabled_at else "")
