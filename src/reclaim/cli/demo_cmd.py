@@ -50,14 +50,14 @@ def demo_command(
     out.print(f"  and the Telegram group: RECLAIM_HOME={escape(str(result.out))} reclaim case items "
               f"{result.telegram_case} / reclaim case posters {result.telegram_case}")
     if serve:
-        _serve(result.database_url, port)
+        _serve(result.out, result.database_url, port)
     return 0
 
 
-def _serve(database_url: str, port: int) -> None:
+def _serve(home: Path, database_url: str, port: int) -> None:
     with open_store(database_url) as store:
         logins = demo_logins(store, CASE)
     out.print(f"\n[bold]Web UI[/]: http://127.0.0.1:{port}/  (Ctrl-C to stop)")
     for login in logins:
         out.print(f"  sign in as {login.role}: name [bold]{login.name}[/] password [bold]{login.password}[/]")
-    run_server("127.0.0.1", port, 1, database_url)
+    run_server("127.0.0.1", port, 1, home=home, database_url=database_url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -20,12 +21,16 @@ def serve_command(
     run_server(host, port, workers)
 
 
-def run_server(host: str, port: int, workers: int, database_url: str | None = None) -> None:
-    """Migrate once, then run uvicorn until interrupted (workers read RECLAIM_DATABASE_URL, set here if given)."""
+def run_server(host: str, port: int, workers: int, *, home: Path | None = None, database_url: str | None = None,
+               ) -> None:
+    """Migrate once, then run uvicorn until interrupted; workers read RECLAIM_HOME (case files) and
+    RECLAIM_DATABASE_URL from the environment, set here when given."""
     try:
         import uvicorn
     except ImportError as exc:
         raise UserError("reclaim serve needs the server extra: pip install 'reclaim[server]'") from exc
+    if home is not None:
+        os.environ["RECLAIM_HOME"] = str(home)
     if database_url:
         os.environ["RECLAIM_DATABASE_URL"] = database_url
     open_store().close()  # migrate once here: workers starting together would race to create the tables

@@ -67,6 +67,14 @@ def acquire_originals(session: Session, files: CaseFiles, passphrase: str, actor
     return Acquired(stored, already, unavailable)
 
 
+def vault_upload(files: CaseFiles, data: bytes, passphrase: str, actor: str, filename: str) -> str:
+    """Keep uploaded bytes in the case vault (someone asked to); returns their sha256, logged as media.vaulted."""
+    vault = open_vault(files, passphrase, actor)
+    sha = vault.put_bytes(data)
+    files.record(actor, VAULTED, sha, {"upload": filename[:200]})
+    return sha
+
+
 def preview(files: CaseFiles, sha256: str, passphrase: str, actor: str, *, unblur: bool = False) -> bytes:
     """JPEG of a vaulted item: a blurred thumbnail, or (logged as media.unblurred) the real picture."""
     vault = open_vault(files, passphrase, actor)
