@@ -7,12 +7,16 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from reclaim.cli.main import main
 from reclaim.store import Store, open_store
 from reclaim.synthetic import composite, jpeg_bytes, sample_faces, scene
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
 
 REPO = Path(__file__).resolve().parents[1]
 EVALS = Path(os.environ.get("RECLAIM_EVALS", REPO.parent / "shared" / "evals"))
@@ -166,3 +170,79 @@ def _small_images(folder: Path, count: int, seed: int = 0) -> list[Path]:
 def make_images() -> Callable[..., list[Path]]:
     """``make_images(folder, count, seed=0)``: many small distinct generated JPEGs."""
     return _small_images
+
+
+# Server fixtures (tests/e2e/server, tests/e2e/web): apps over the test database, API keys, users and
+# signed-in browsers. ``make_client`` clients carry an all-scopes API key unless ``key=False``. Imports are lazy:
+# without reclaim[server] only the tests using them are skipped.
+
+SERVER_PASSWORD = "correct horse battery"
+
+
+class Accounts:
+    password = SERVER_PASSWORD
+
+    @staticmethod
+    def new_key(client: TestClient, name: str, scopes: list[str]) -> str:
+        from reclaim.accounts import create_api_key
+
+        with client.app.state.store.session() as session:
+            return create_api_key(session, name, scopes, created_by="tests")
+
+    @staticmethod
+    def new_user(client: TestClient, name: str, role: str, case: str | None = None) -> None:
+        from reclaim.accounts import add_user
+
+        with client.app.state.store.session() as session:
+            add_user(session, name, SERVER_PASSWORD, role, case=case)
+
+    @staticmethod
+    def form_token(page: str) -> str:
+        return page.split('name="csrf_token" value="')[1].split('"')[0]
+
+    def sign_in(self, client: TestClient, name: str, password: str = SERVER_PASSWORD) -> str:
+        """Sign ``client`` in through the login form; returns the session's CSRF token."""
+        token = self.form_token(client.get("/login").text)
+        answer = client.post("/login", data={"username": name, "password": password, "csrf_token": token},
+                             follow_redirects=False)
+        assert answer.status_code == 303, answer.text
+        return client.get("/session").json()["csrf_token"]
+
+
+@pytest.fixture
+def accounts() -> Accounts:
+    return Accounts()
+
+
+@pytest.fixture
+def make_client(database_url: str) -> Iterator[Callable[..., TestClient]]:
+    """Each call: a new app (a worker of its own) over the same database."""
+    pytest.importorskip("fastapi", reason="needs reclaim[server]")
+    from fastapi.testclient import TestClient
+
+    from reclaim.server import create_app
+
+    clients: list[TestClient] = []
+
+    def make(*, key: bool = True, **settings: float) -> TestClient:
+        client = TestClient(create_app(database_url, **settings))  # type: ignore[arg-type]
+        client.__enter__()
+        clients.append(client)
+        if key:
+            client.headers["Authorization"] = "Bearer " + Accounts.new_key(
+                client, f"test-key-{len(clients)}", ["lookup", "bank:write"])
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(make_client: Callable[..., TestClient]) -> TestClient:
+    return make_client()
+
+
+@pytest.fixture
+def anonymous_client(make_client: Callable[..., TestClient]) -> TestClient:
+    return make_client(key=False)

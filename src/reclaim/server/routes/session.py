@@ -30,12 +30,18 @@ def _safe_next(next_path: str, fallback: str) -> str:
     return fallback
 
 
-@router.get("/login")
-def login_form(request: Request, next: str = "/") -> HTMLResponse:  # noqa: A002 - the query parameter's name
+def _login_page(request: Request, next_path: str, error: str | None = None, status_code: int = 200) -> HTMLResponse:
+    """The form, with a fresh double-submit token in both a cookie and a hidden field."""
     token = secrets.token_urlsafe(32)
-    page = render(request, "login.html", {"next": _safe_next(next, "/"), "error": None}, csrf_token=token)
+    page = render(request, "login.html", {"next": _safe_next(next_path, "/"), "error": error},
+                  status_code=status_code, csrf_token=token)
     page.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure_cookies(request))
     return page
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/") -> HTMLResponse:  # noqa: A002 - the query parameter's name
+    return _login_page(request, next)
 
 
 @router.post("/login")
@@ -55,11 +61,7 @@ def login(request: Request, username: Annotated[str, Form(max_length=200)],
         token = start_session(session, user) if user else None
         role = user.role if user else None
     if token is None:
-        retry = secrets.token_urlsafe(32)
-        page = render(request, "login.html", {"next": _safe_next(next, "/"), "error": "Wrong name or password."},
-                      status_code=401, csrf_token=retry)
-        page.set_cookie(LOGIN_CSRF_COOKIE, retry, httponly=True, samesite="strict", secure=secure_cookies(request))
-        return page
+        return _login_page(request, next, "Wrong name or password.", 401)
     landing = _safe_next(next, "/my-case" if role == "victim" else "/")
     response = RedirectResponse(landing, status_code=303)
     response.set_cookie(SESSION_COOKIE, token, max_age=int(LIFETIME.total_seconds()), httponly=True,
