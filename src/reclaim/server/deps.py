@@ -14,6 +14,9 @@ from reclaim.server.live import LiveMatcher
 def session(request: Request) -> Iterator[Session]:
     """A session that commits when the route returns and rolls back when it raises.
 
+    Its scope is the route function, so the commit happens before the response is sent: a client told
+    201 can at once read its change through any worker (with the default scope FastAPI ended the
+    dependency after sending the response, and test_serve saw a just-created bank 404 on the other worker).
     After a write the worker's own matcher checks the database on its next lookup, so a client sees its
     own change at once; other workers see it within their poll interval.
     """
@@ -23,9 +26,9 @@ def session(request: Request) -> Iterator[Session]:
         request.app.state.matcher.invalidate()
 
 
-def live_matcher(request: Request) -> LiveMatcher:
+async def live_matcher(request: Request) -> LiveMatcher:  # async: no thread-pool hop to read an attribute
     return request.app.state.matcher
 
 
-SessionDep = Annotated[Session, Depends(session)]
+SessionDep = Annotated[Session, Depends(session, scope="function")]
 MatcherDep = Annotated[LiveMatcher, Depends(live_matcher)]
