@@ -26,7 +26,7 @@ def run_server(host: str, port: int, workers: int, *, home: Path | None = None, 
     """Migrate once, then run uvicorn until interrupted; workers read RECLAIM_HOME (case files) and
     RECLAIM_DATABASE_URL from the environment, set here when given."""
     try:
-        import uvicorn
+        import uvicorn  # noqa: F401 - only checked for here
     except ImportError as exc:
         raise UserError("reclaim serve needs the server extra: pip install 'reclaim[server]'") from exc
     if home is not None:
@@ -34,4 +34,6 @@ def run_server(host: str, port: int, workers: int, *, home: Path | None = None, 
     if database_url:
         os.environ["RECLAIM_DATABASE_URL"] = database_url
     open_store().close()  # migrate once here: workers starting together would race to create the tables
-    uvicorn.run("reclaim.server:create_app", factory=True, host=host, port=port, workers=workers)
+    from reclaim.server.serving import run_uvicorn
+
+    run_uvicorn(host, port, workers)  # uvicorn.run, with TCP_NODELAY on every worker's connections
