@@ -232,6 +232,7 @@ class PdqBanks:
         assert isinstance(engine, Engine)
         self._session, self._engine, self._index, self._active, self._banks = session, engine, index, active, banks
         self._allowed = np.isin(active.bank_ids, np.fromiter(banks, np.int64, len(banks)))
+        self._count = int(self._allowed.sum())  # counted once: every search asks, and it is 1 M booleans
         self._entries: dict[int, BankEntry | None] = {}
         self.max_threshold = max((b.threshold for b in banks.values()), default=0)
 
@@ -241,7 +242,7 @@ class PdqBanks:
         return cls(session, index, active, {b.id: BankRules.of(b) for b in banks})
 
     def __len__(self) -> int:
-        return int(self._allowed.sum())
+        return self._count
 
     def search(self, value: str) -> list[tuple[int, int, BankEntry]]:
         """(ref, distance, entry) for each active hash of a chosen bank within the widest threshold."""

@@ -1,39 +1,45 @@
 """A worker's matcher, kept fresh: banks changed through any worker are seen here within one poll.
 
-Each worker holds one ``Matcher``. Before a lookup it reads a change stamp of the banks (counts and
-maxima of contents, withdrawals and bank settings: one cheap aggregate query) at most every
-``poll_seconds``; when the stamp moved, it builds a new ``Matcher``, whose PDQ part brings the shared
-on-disk index up to date by a diff (``PdqBanks.open``), not by a full rebuild.
+Each worker holds one ``Matcher``. A background thread reads a change stamp of the banks every
+``poll_seconds`` (a handful of index lookups: the newest content id, the withdrawals through their index,
+and the small banks table); when the stamp moved, it builds a new ``Matcher``, whose PDQ part brings the
+shared on-disk index up to date by a diff (``PdqBanks.open``), not by a full rebuild, and swaps it in.
+Lookups never wait for the database: they use whichever matcher is current. After a write through this
+worker (``invalidate``) the next lookup checks the stamp itself, so a client sees its own change at once.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from reclaim.matching import Matcher, MatchResult
 from reclaim.models import SignalValue
 from reclaim.store import Store
 from reclaim.store.models import Bank, BankContent
 
-Stamp = tuple[int, ...]
+Stamp = tuple[object, ...]
 
 
 def bank_stamp(session: Session) -> Stamp:
-    """Changes whenever content is added, withdrawn or reinstated, or a bank is created, changed or dropped."""
-    contents = session.execute(
-        select(func.count(BankContent.id), func.coalesce(func.max(BankContent.id), 0),
-               func.count(BankContent.withdrawn_at))
+    """Changes whenever content is added, withdrawn or reinstated, or a bank is created, changed or dropped.
+
+    Cheap on a bank of millions: content is never deleted (only withdrawn; a bank is dropped only when
+    empty), so the newest id says what was added; withdrawals are counted through their index.
+    """
+    newest = session.scalar(select(func.coalesce(func.max(BankContent.id), 0)))
+    withdrawn = session.execute(
+        select(func.count(), func.max(BankContent.withdrawn_at)).where(BankContent.withdrawn_at.is_not(None))
     ).one()
     banks = session.execute(
         select(func.count(Bank.id), func.coalesce(func.max(Bank.id), 0),
                func.coalesce(func.sum(Bank.pdq_threshold * 1000 + Bank.pdq_min_quality), 0))
     ).one()
-    return tuple(int(v) for v in (*contents, *banks))
+    return (newest, withdrawn[0], str(withdrawn[1]), *(int(v) for v in banks))
 
 
 class LiveMatcher:
@@ -42,36 +48,63 @@ class LiveMatcher:
     def __init__(self, store: Store, poll_seconds: float = 0.25) -> None:
         self._store = store
         self._poll = poll_seconds
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one lookup at a time on the current matcher
+        self._refreshing = threading.Lock()  # one stamp check / rebuild at a time
+        self._stop = threading.Event()
+        self._poller: threading.Thread | None = None
         self._session: Session | None = None
         self._matcher: Matcher | None = None
         self._stamp: Stamp | None = None
-        self._checked = 0.0
+        self._dirty = False
 
     def match(self, values: Iterable[SignalValue]) -> MatchResult:
+        if self._matcher is None or self._dirty:
+            self._refresh()
+        matcher = self._matcher
+        assert matcher is not None
         with self._lock:
-            return self._fresh().match(values)
+            return matcher.match(values)
+
+    async def amatch(self, values: list[SignalValue]) -> MatchResult:
+        """``match`` for async routes: in the event loop while the matcher is current (a lookup is an index
+        search, well under a millisecond, plus one primary-key read the first time a hash is hit), in the
+        thread pool when the database must be checked or the matcher built first."""
+        if self._matcher is not None and not self._dirty:
+            return self.match(values)
+        return await run_in_threadpool(self.match, values)
 
     def invalidate(self) -> None:
-        """Check the database on the next lookup instead of waiting out the poll interval."""
-        self._checked = float("-inf")
+        """Check the database on the next lookup instead of waiting for the poller."""
+        self._dirty = True
 
-    def _fresh(self) -> Matcher:
-        now = time.monotonic()
-        if self._matcher is not None and now - self._checked < self._poll:
-            return self._matcher
-        self._checked = now
-        with self._store.sessions() as probe:
-            stamp = bank_stamp(probe)
-        if self._matcher is None or stamp != self._stamp:
-            if self._session is not None:
-                self._session.close()
-            self._session = self._store.sessions()
-            self._matcher = Matcher.from_store(self._session)
-            self._session.rollback()  # end the read transaction so later polls see new commits
-            self._stamp = stamp
-        return self._matcher
+    def _refresh(self) -> None:
+        with self._refreshing:
+            self._dirty = False
+            with self._store.sessions() as probe:
+                stamp = bank_stamp(probe)
+            if self._matcher is None or stamp != self._stamp:
+                session = self._store.sessions()
+                matcher = Matcher.from_store(session)
+                session.rollback()  # end the read transaction so later polls see new commits
+                old, self._session = self._session, session
+                with self._lock:
+                    self._matcher, self._stamp = matcher, stamp
+                if old is not None:
+                    old.close()
+            if self._poller is None and not self._stop.is_set():
+                self._poller = threading.Thread(target=self._poll_loop, name="reclaim-bank-poll", daemon=True)
+                self._poller.start()
+
+    def _poll_loop(self) -> None:
+        while not self._stop.wait(self._poll):
+            try:
+                self._refresh()
+            except Exception:  # noqa: BLE001 - a failed poll (database busy, restarting) is retried next time
+                continue
 
     def close(self) -> None:
+        self._stop.set()
+        if self._poller is not None:
+            self._poller.join(timeout=5)
         if self._session is not None:
             self._session.close()

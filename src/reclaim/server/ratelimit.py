@@ -38,8 +38,11 @@ class RateLimit:
             return True
 
 
-def limit_lookups(request: Request) -> None:
-    """Dependency of the lookup and hashing routes: 429 with Retry-After when the client's bucket is empty."""
+async def limit_lookups(request: Request) -> None:
+    """Dependency of the lookup and hashing routes: 429 with Retry-After when the client's bucket is empty.
+
+    Async (it only takes a lock held for a few arithmetic steps), so it costs a lookup no thread-pool hop.
+    """
     limit: RateLimit = request.app.state.lookup_limit
     if not limit.take(request.client.host if request.client else "unknown"):
         raise HTTPException(429, "too many lookups: slow down", headers={"Retry-After": "1"})

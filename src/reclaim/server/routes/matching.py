@@ -27,33 +27,51 @@ def _match_json(match: Match) -> dict[str, Any]:
             "bank_kind": match.bank_kind.value, "signal_type": match.signal}
 
 
+def _value(signal_type: str, signal: str) -> SignalValue:
+    kind = get_signal(signal_type)
+    return SignalValue(kind.name, kind.version, kind.parse(signal))
+
+
+# The lookups are async: the worker's matcher answers from memory (see LiveMatcher.amatch), so a lookup
+# needs no hop to the thread pool, which cost more than the search itself.
 @router.get("/raw_lookup")
-def raw_lookup(
+async def raw_lookup(
     matcher: MatcherDep,
     signal_type: Annotated[str, Query(max_length=50)],
     signal: Annotated[str, Query(max_length=200)],
     include_distance: bool = False,
 ) -> dict[str, list[Any]]:
     """Banked content whose hash of ``signal_type`` is within its bank's threshold of ``signal``."""
-    kind = get_signal(signal_type)
-    value = SignalValue(kind.name, kind.version, kind.parse(signal))
-    matches = matcher.match([value]).matches
+    matches = (await matcher.amatch([_value(signal_type, signal)])).matches
     if include_distance:
         return {"matches": [_match_json(m) for m in matches]}
     return {"matches": [m.content_id for m in matches]}
 
 
 @router.get("/lookup")
-def lookup_url(url: Annotated[str, Query(max_length=2000)]) -> dict[str, Any]:
-    """Lookup by URL is refused: the server fetches nothing from the network. Upload the media instead."""
-    raise HTTPException(400, "lookup by url is not supported here: POST the media to /m/lookup as 'photo'")
+async def lookup_get(
+    matcher: MatcherDep,
+    signal_type: Annotated[str | None, Query(max_length=50)] = None,
+    signal: Annotated[str | None, Query(max_length=200)] = None,
+    url: Annotated[str | None, Query(max_length=2000)] = None,
+) -> dict[str, Any]:
+    """Look up one hash, as HMA's ``GET /m/lookup?signal_type=&signal=``: ``{bank: [match, ...]}``.
+
+    Lookup by ``url`` is refused: the server fetches nothing from the network. Upload the media instead.
+    """
+    if url is not None:
+        raise HTTPException(400, "lookup by url is not supported here: POST the media to /m/lookup as 'photo'")
+    if signal_type is None or signal is None:
+        raise HTTPException(400, "give signal_type and signal, or POST the media to /m/lookup as 'photo'")
+    value = _value(signal_type, signal)
+    return _by_signal_and_bank(await matcher.amatch([value])).get(value.signal, {})
 
 
 @router.post("/lookup")
 async def lookup_upload(matcher: MatcherDep, photo: Annotated[UploadFile, File()]) -> dict[str, Any]:
     """Hash the upload in memory (never stored) and match every signal: ``{signal_type: {bank: [match]}}``."""
     values = hash_upload(await read_limited(photo), photo.filename or "upload")
-    return _by_signal_and_bank(matcher.match(values))
+    return _by_signal_and_bank(await matcher.amatch(values))
 
 
 def _by_signal_and_bank(result: MatchResult) -> dict[str, Any]:
