@@ -78,7 +78,7 @@ def test_a_notice_missing_a_statement_is_caught(store: Store, seeded: list[Seede
     with store.session() as session:
         request = draft_request(session, CASE, _spec("generic", lang))
     context = {"items": [], "requester": REQUESTER, "reference": "REF-41", "laws": platform.laws,
-               "deadline_hours": 48, "date": "2026-11-28", "prior": []}
+               "deadline_hours": 48, "date": request.created_at.strftime("%Y-%m-%d"), "prior": []}  # the day drafted
     good_faith = ENV.get_template(f"_common/{lang}.txt.j2").module.good_faith()
     broken = request.body.replace(str(good_faith), "")
     assert broken != request.body
