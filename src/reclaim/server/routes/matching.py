@@ -3,13 +3,17 @@
 ``raw_lookup`` answers ``{"matches": [...]}`` (content ids, or with ``include_distance`` objects with the
 distance); ``lookup`` answers ``{signal_type: {bank: [match, ...]}}``. Each match also names the bank's
 kind and the Reclaim content id. Thresholds, quality floors and negative banks are the Matcher's.
+
+The lookups answer JSON they encode themselves: FastAPI's check of a returned dict against the declared
+model (kept for the OpenAPI schema through ``response_model``) cost a lookup more than the search itself.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, HTTPException, Query, UploadFile
+from fastapi import APIRouter, Depends, File, HTTPException, Query, Response, UploadFile
 
 from reclaim.matching import MatchResult
 from reclaim.models import Match, SignalValue
@@ -27,6 +31,17 @@ def _match_json(match: Match) -> dict[str, Any]:
             "bank_kind": match.bank_kind.value, "signal_type": match.signal}
 
 
+def _json(content: Any) -> Response:
+    return Response(json.dumps(content, separators=(",", ":"), default=_plain), media_type="application/json")
+
+
+def _plain(value: Any) -> Any:
+    """NumPy scalars (a distance computed by an index) as Python numbers."""
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
 def _value(signal_type: str, signal: str) -> SignalValue:
     kind = get_signal(signal_type)
     return SignalValue(kind.name, kind.version, kind.parse(signal))
@@ -34,27 +49,27 @@ def _value(signal_type: str, signal: str) -> SignalValue:
 
 # The lookups are async: the worker's matcher answers from memory (see LiveMatcher.amatch), so a lookup
 # needs no hop to the thread pool, which cost more than the search itself.
-@router.get("/raw_lookup")
+@router.get("/raw_lookup", response_model=dict[str, list[Any]])
 async def raw_lookup(
     matcher: MatcherDep,
     signal_type: Annotated[str, Query(max_length=50)],
     signal: Annotated[str, Query(max_length=200)],
     include_distance: bool = False,
-) -> dict[str, list[Any]]:
+) -> Response:
     """Banked content whose hash of ``signal_type`` is within its bank's threshold of ``signal``."""
     matches = (await matcher.amatch([_value(signal_type, signal)])).matches
     if include_distance:
-        return {"matches": [_match_json(m) for m in matches]}
-    return {"matches": [m.content_id for m in matches]}
+        return _json({"matches": [_match_json(m) for m in matches]})
+    return _json({"matches": [m.content_id for m in matches]})
 
 
-@router.get("/lookup")
+@router.get("/lookup", response_model=dict[str, Any])
 async def lookup_get(
     matcher: MatcherDep,
     signal_type: Annotated[str | None, Query(max_length=50)] = None,
     signal: Annotated[str | None, Query(max_length=200)] = None,
     url: Annotated[str | None, Query(max_length=2000)] = None,
-) -> dict[str, Any]:
+) -> Response:
     """Look up one hash, as HMA's ``GET /m/lookup?signal_type=&signal=``: ``{bank: [match, ...]}``.
 
     Lookup by ``url`` is refused: the server fetches nothing from the network. Upload the media instead.
@@ -64,14 +79,14 @@ async def lookup_get(
     if signal_type is None or signal is None:
         raise HTTPException(400, "give signal_type and signal, or POST the media to /m/lookup as 'photo'")
     value = _value(signal_type, signal)
-    return _by_signal_and_bank(await matcher.amatch([value])).get(value.signal, {})
+    return _json(_by_signal_and_bank(await matcher.amatch([value])).get(value.signal, {}))
 
 
-@router.post("/lookup")
-async def lookup_upload(matcher: MatcherDep, photo: Annotated[UploadFile, File()]) -> dict[str, Any]:
+@router.post("/lookup", response_model=dict[str, Any])
+async def lookup_upload(matcher: MatcherDep, photo: Annotated[UploadFile, File()]) -> Response:
     """Hash the upload in memory (never stored) and match every signal: ``{signal_type: {bank: [match]}}``."""
     values = hash_upload(await read_limited(photo), photo.filename or "upload")
-    return _by_signal_and_bank(await matcher.amatch(values))
+    return _json(_by_signal_and_bank(await matcher.amatch(values)))
 
 
 def _by_signal_and_bank(result: MatchResult) -> dict[str, Any]:
