@@ -11,12 +11,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sqlalchemy import delete, exists, func, select
 from sqlalchemy.orm import Session
 
+from reclaim.banks.pdq_cache import cache_path
 from reclaim.errors import UserError
 from reclaim.identities import audit
 from reclaim.index.face_vectors import Box, FaceVectorIndex, unpack_face
@@ -52,6 +54,11 @@ class FaceMatch:
                 "confidence": round(self.confidence, 3), "box": list(self.box), "flagged": self.flagged}
 
 
+def face_cache_dir(session: Session) -> Path:
+    """Where the face graph is kept: the PDQ cache's folder (beside a SQLite file, or under RECLAIM_HOME)."""
+    return cache_path(session).parent
+
+
 def face_opt_in(session: Session) -> frozenset[str]:
     """``{"face"}`` when someone is enrolled (faces must then be computed), else nothing."""
     if session.scalar(select(func.count()).select_from(Identity)) == 0:
@@ -64,10 +71,11 @@ def face_opt_in(session: Session) -> frozenset[str]:
 class FaceMatcher:
     """The enrolled descriptors in memory, built once per command, answering per item."""
 
-    def __init__(self, sources: Sequence[tuple[int, str, np.ndarray]], actor: str) -> None:
+    def __init__(self, sources: Sequence[tuple[int, str, np.ndarray]], actor: str,
+                 cache_dir: Path | None = None) -> None:
         self.actor = actor
         self._names = {ref: name for ref, name, _ in sources}
-        self._index = FaceVectorIndex()
+        self._index = FaceVectorIndex(cache_dir=cache_dir)
         if sources:
             self._index.add_vectors([ref for ref, _, _ in sources], np.stack([v for _, _, v in sources]))
 
@@ -76,8 +84,9 @@ class FaceMatcher:
         query = select(IdentitySource.id, Identity.name, IdentitySource.descriptor).join(Identity)
         if names:
             query = query.where(Identity.name.in_(names))
+        query = query.order_by(IdentitySource.id)  # the same enrolment gives the same graph file name
         rows = [(ref, name, np.frombuffer(blob, dtype=np.float32)) for ref, name, blob in session.execute(query)]
-        return cls(rows, actor)
+        return cls(rows, actor, face_cache_dir(session))
 
     @property
     def identities(self) -> list[str]:

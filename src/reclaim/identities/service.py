@@ -21,7 +21,9 @@ from sqlalchemy.orm import Session
 
 from reclaim.errors import AlreadyExists, ConsentError, NotFound, UserError
 from reclaim.identities import audit
+from reclaim.identities.matcher import face_cache_dir
 from reclaim.identities.photos import erase_photos
+from reclaim.index.face_vectors import drop_graph_files
 from reclaim.media import decode_image, read_bytes
 from reclaim.signals.face import Face, detect_faces
 from reclaim.store.models import Identity, IdentitySource
@@ -102,6 +104,7 @@ def remove_identity(session: Session, name: str, *, actor: str, home: Path | Non
     session.delete(identity)
     session.flush()
     erase_photos([sha for sha in shas if sha not in shared], home=home)
+    drop_graph_files(face_cache_dir(session))  # the saved face graph holds their descriptors too
     audit.record(session, actor, "remove", name, faces=len(shas))
     return len(shas)
 

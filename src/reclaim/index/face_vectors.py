@@ -6,13 +6,20 @@ the rounding moves a distance by ~0.01, far below the 0.5/0.6 thresholds). Hex, 
 text, so it is case-insensitive. Search is brute force over a float32 matrix: exact, and ~5 ms per query at 10^5
 descriptors. Beyond ``APPROXIMATE_FROM`` descriptors a FAISS HNSW graph answers instead (built on first query
 after a change; recall against exact search is measured in bench/face_index.py), when FAISS is installed
-(``reclaim[keypoints]`` brings it); without it, search stays exact.
+(``reclaim[keypoints]`` brings it); without it, search stays exact. Building the graph takes minutes at
+10^5 descriptors, so with a ``cache_dir`` it is kept in ``faces-<digest>.hnsw``, named by the digest of the
+refs, descriptors and graph settings: the same enrolment reopens it in a second, any change builds a new one
+(and the old file is deleted). ``drop_graph_files`` deletes them all, so a withdrawn person's descriptors do
+not outlive their removal on disk.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Sequence
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,6 +31,7 @@ DIMENSIONS = 128
 _SCALE = 254.0
 APPROXIMATE_FROM = 100_000
 HNSW_LINKS, HNSW_BUILD, HNSW_SEARCH = 32, 200, 128  # M, efConstruction, efSearch: recall >= 0.99 measured
+GRAPH_PREFIX, GRAPH_SUFFIX = "faces-", ".hnsw"
 NEIGHBOURS = 64  # an approximate query looks at this many nearest descriptors, then keeps those in range
 Box = tuple[int, int, int, int]
 
@@ -53,10 +61,11 @@ def unpack_face(text: str) -> tuple[np.ndarray, Box]:
 class FaceVectorIndex(Index):
     """Exact Euclidean search over descriptors; ``refs`` are the caller's ids (e.g. identity source rows)."""
 
-    def __init__(self, *, approximate_from: int = APPROXIMATE_FROM) -> None:
+    def __init__(self, *, approximate_from: int = APPROXIMATE_FROM, cache_dir: Path | None = None) -> None:
         self._refs = np.empty(0, dtype=np.int64)
         self._vectors = np.empty((0, DIMENSIONS), dtype=np.float32)
         self.approximate_from = approximate_from
+        self.cache_dir = cache_dir
         self._graph: Any = None  # the HNSW graph over _vectors, or None until needed (and after any change)
 
     def add(self, refs: Sequence[int], values: Sequence[str]) -> None:
@@ -99,15 +108,46 @@ class FaceVectorIndex(Index):
     def _hnsw(self) -> Any:
         if self._graph is None:
             faiss = _faiss()
-            graph = faiss.IndexHNSWFlat(DIMENSIONS, HNSW_LINKS)
-            graph.hnsw.efConstruction = HNSW_BUILD
-            graph.add(np.ascontiguousarray(self._vectors))
+            path = self._graph_path()
+            if path is not None and path.exists():
+                graph = faiss.read_index(str(path))
+            else:
+                graph = faiss.IndexHNSWFlat(DIMENSIONS, HNSW_LINKS)
+                graph.hnsw.efConstruction = HNSW_BUILD
+                graph.add(np.ascontiguousarray(self._vectors))
+                if path is not None:
+                    self._save_graph(graph, path)
             graph.hnsw.efSearch = HNSW_SEARCH
             self._graph = graph
         return self._graph
 
+    def _graph_path(self) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        digest = hashlib.sha256(f"{HNSW_LINKS},{HNSW_BUILD}".encode())
+        digest.update(self._refs.tobytes())
+        digest.update(np.ascontiguousarray(self._vectors).tobytes())
+        return self.cache_dir / f"{GRAPH_PREFIX}{digest.hexdigest()[:32]}{GRAPH_SUFFIX}"
+
+    @staticmethod
+    def _save_graph(graph: Any, path: Path) -> None:
+        """Written whole under a temporary name, then renamed: a killed process never leaves half a graph."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        drop_graph_files(path.parent)
+        partial = path.with_suffix(".partial")
+        _faiss().write_index(graph, str(partial))
+        os.replace(partial, path)
+
     def __len__(self) -> int:
         return len(self._refs)
+
+
+def drop_graph_files(cache_dir: Path) -> int:
+    """Delete every saved face graph in ``cache_dir`` (after a removal); returns how many there were."""
+    found = list(cache_dir.glob(f"{GRAPH_PREFIX}*")) if cache_dir.is_dir() else []
+    for path in found:
+        path.unlink(missing_ok=True)
+    return len(found)
 
 
 @cache

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import IDENTITY_PASSPHRASE
+from reclaim.identities.matcher import face_cache_dir
+from reclaim.store import open_store
 
 CONSENT = "self-enrolled at the centre on 2026-11-28 to find fakes"
 
@@ -57,7 +59,12 @@ def test_enrol_match_scan_audit_remove(cli, database_url: str, folder: Path, fac
     assert {e["action"] for e in audit} == {"enroll", "match", "scan"}
     assert any(e["action"] == "scan" and e["matched"] == ["astro"] for e in audit)
 
+    with open_store(database_url) as store, store.session() as session:
+        graph = face_cache_dir(session) / "faces-0123456789abcdef.hnsw"  # as a large enrolment saves its graph
+    graph.parent.mkdir(parents=True, exist_ok=True)
+    graph.write_bytes(b"saved descriptors")
     assert cli("identity", "remove", "astro").code == 0
+    assert not graph.exists()  # no copy of the removed person's descriptors is left on disk
     report = cli("scan", folder, "--case", "c1", "--json", "--workers", "1").json_lines()[0]
     assert report["matches"] == []  # removal takes the stored face results with it
     assert cli("identity", "remove", "astro").code == 2

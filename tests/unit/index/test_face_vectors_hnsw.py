@@ -43,3 +43,26 @@ def test_adds_and_removes_reach_the_graph() -> None:
     assert all(m.ref != 7 for m in index.query_vector(vectors[7], 0.6))
     index.add_vectors([999], vectors[7:8])
     assert index.query_vector(vectors[7], 0.01)[0].ref == 999
+
+
+def test_a_saved_graph_is_reopened_not_rebuilt_and_a_change_replaces_it(tmp_path, monkeypatch) -> None:
+    import faiss
+
+    _, vectors = people(3, 100, 3)
+    refs = list(range(len(vectors)))
+    first = FaceVectorIndex(approximate_from=10, cache_dir=tmp_path)
+    first.add_vectors(refs, vectors)
+    answers = [first.query_vector(v, 0.6) for v in vectors[:20]]
+    (saved,) = tmp_path.glob("faces-*.hnsw")
+
+    reopened = FaceVectorIndex(approximate_from=10, cache_dir=tmp_path)
+    reopened.add_vectors(refs, vectors)
+    with monkeypatch.context() as patched:
+        patched.setattr(faiss, "IndexHNSWFlat", lambda *_: pytest.fail("the graph was built again"))
+        assert [reopened.query_vector(v, 0.6) for v in vectors[:20]] == answers
+
+    reopened.add_vectors([len(vectors)], vectors[:1] + 0.01)  # a new photo enrolled: another graph
+    reopened.query_vector(vectors[0], 0.6)
+    (replacement,) = tmp_path.glob("faces-*.hnsw")
+    assert replacement != saved and not saved.exists()
+    assert not list(tmp_path.glob("*.partial"))
