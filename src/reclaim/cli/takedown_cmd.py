@@ -14,12 +14,20 @@ from rich.markup import escape
 from rich.table import Table
 
 from reclaim.cli.output import emit_json, err, out
-from reclaim.errors import UserError
 from reclaim.evidence.casefiles import CaseFiles
 from reclaim.store import open_store
 from reclaim.store.models import TakedownRequest
 from reclaim.takedown.exchange import Format, export_case, import_hashes
-from reclaim.takedown.notices import Capacity, DraftSpec, Requester, Selection, draft_request, notice_text, to_email
+from reclaim.takedown.notices import (
+    Capacity,
+    DraftSpec,
+    Requester,
+    Selection,
+    draft_request,
+    notice_text,
+    parse_locations,
+    to_email,
+)
 from reclaim.takedown.platforms import PLATFORMS, Channel
 from reclaim.takedown.recheck import recheck_case
 from reclaim.takedown.reuploads import find_reuploads
@@ -54,7 +62,7 @@ def draft(
     out_dir: Annotated[Path | None, typer.Option("--out", help="Write .txt (and .eml) files here.")] = None,
 ) -> None:
     """Draft a notice for the case's items on one platform; store it as a tracked request (state drafted)."""
-    locations = dict(_pair(p) for p in location)
+    locations = parse_locations(location)
     spec = DraftSpec(platform, lang, Requester(name, email, org, phone, capacity), reference, to, items,
                      deadline_hours, victim_consent, locations)
     with open_store() as store, store.session() as session:
@@ -218,13 +226,6 @@ def _where(request: TakedownRequest) -> str:
         return f"{request.platform}: submit it at {PLATFORMS[request.platform].address}, then 'reclaim takedown " \
                f"mark {request.id} sent'"
     return f"{request.platform} <{request.recipient or 'no recipient: give --to'}>"
-
-
-def _pair(text: str) -> tuple[str, str]:
-    cut = text.find("=http")
-    if cut <= 0:
-        raise UserError(f"--location must be LOCATOR=URL, got {text!r}")
-    return text[:cut], text[cut + 1 :]
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -5,18 +5,22 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from reclaim.server.auth import install_auth
 from reclaim.server.errors import install_error_handler
 from reclaim.server.live import LiveMatcher
 from reclaim.server.ratelimit import RateLimit
 from reclaim.server.routes import curating, hashing, matching, session, status
+from reclaim.server.web import ROUTERS as WEB_ROUTERS
 from reclaim.store import open_store
 
 _ROUTERS = (matching.router, hashing.router, curating.router, status.router)  # the API: also under /api/v1
-_PAGES = (session.router,)
+_PAGES = (session.router, *WEB_ROUTERS)
+STATIC = Path(__file__).with_name("static")
 LOGINS_PER_SECOND, LOGIN_BURST = 0.2, 10  # per client address: ten tries, then one every five seconds
 
 
@@ -50,4 +54,5 @@ def create_app(store_url: str | None = None, *, lookups_per_second: float | None
         app.include_router(router, prefix="/api/v1")
     for router in _PAGES:
         app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -7,7 +7,7 @@ platform's law or form asks for (platforms.py) and a notice missing one is refus
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -95,6 +95,19 @@ class NoticeItem:
     chat: str | None
     poster: str | None
     reference: str | None  # the source's own id (telegram:<chat>/<message>); never a local path: it can name people
+
+
+def parse_locations(lines: Iterable[str]) -> dict[str, str]:
+    """``LOCATOR=URL`` lines (blank lines skipped) -> {locator: URL}: where each item is online."""
+    found = {}
+    for line in (raw.strip() for raw in lines):
+        cut = line.find("=http")
+        if not line:
+            continue
+        if cut <= 0:
+            raise UserError(f"a location must be LOCATOR=URL, got {line!r}")
+        found[line[:cut].strip()] = line[cut + 1:].strip()
+    return found
 
 
 def draft_request(session: Session, case_name: str, spec: DraftSpec, *, kind: Kind = Kind.INITIAL,

@@ -1,0 +1,149 @@
+"""The web UI through HTTP as each role uses it: a case scanned by the CLI, reviewed and exported in pages.
+
+Staff see the case list, the review queue (blurred), an item's details; unblurring is audited; reviews need
+the CSRF token; evidence downloads as a signed bundle; a takedown is drafted into the tracker; banks are
+managed; a victim sees only their own case, in Korean or English, and gets 403 everywhere else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from reclaim.synthetic import jpeg_bytes
+
+pytest.importorskip("fastapi", reason="needs reclaim[server]")
+STATIC = Path(__file__).resolve().parents[3] / "src" / "reclaim" / "server" / "static"
+
+
+@pytest.fixture
+def scanned_case(cli, database_url: str, tmp_path: Path, known_jpeg: Path, decoy_png: Path) -> str:
+    """Case c1: a re-encoded copy of a known image (matches) and a decoy (does not); a second case c2."""
+    found = tmp_path / "found"
+    found.mkdir()
+    (found / "repost.jpg").write_bytes(jpeg_bytes(Image.open(known_jpeg), 60))
+    (found / "decoy.png").write_bytes(decoy_png.read_bytes())
+    assert cli("bank", "create", "known").code == 0
+    assert cli("bank", "add", "known", known_jpeg).code == 0
+    assert cli("scan", found, "--case", "c1", "--workers", "1").code == 0
+    assert cli("case", "new", "c2").code == 0
+    return "c1"
+
+
+def _signed_in(make_client: Callable[..., TestClient], accounts: Any, name: str, role: str,
+               case: str | None = None) -> tuple[TestClient, str]:
+    client = make_client(key=False)
+    accounts.new_user(client, name, role, case)
+    return client, accounts.sign_in(client, name)
+
+
+def _item_ids(page: str) -> list[int]:
+    return [int(i) for i in re.findall(r'id="item-(\d+)"', page)]
+
+
+def test_an_officer_reviews_unblurs_exports_and_drafts(make_client: Callable[..., TestClient], accounts: Any,
+                                                       scanned_case: str) -> None:
+    officer, token = _signed_in(make_client, accounts, "officer-kim", "officer")
+    listing = officer.get("/")
+    assert listing.status_code == 200 and 'href="/cases/c1"' in listing.text and 'href="/cases/c2"' in listing.text
+
+    queue = officer.get("/cases/c1")
+    assert queue.status_code == 200
+    (item_id,) = _item_ids(queue.text)  # the repost; the decoy has no signal and stays out of the queue
+    assert "repost.jpg" in queue.text and "1 more items with no signal" in queue.text
+    thumb = officer.get(f"/items/{item_id}/thumb")
+    assert thumb.headers["content-type"] == "image/jpeg" and "no-store" in thumb.headers["cache-control"]
+    assert max(Image.open(io.BytesIO(thumb.content)).size) <= 256  # a small, blurred thumbnail
+
+    detail = officer.get(f"/items/{item_id}")
+    assert detail.status_code == 200 and "known.jpg" in detail.text and "pdq" in detail.text
+
+    assert officer.get("/audit").text.count("media.unblurred") == 0
+    clear = officer.get(f"/items/{item_id}/unblurred")
+    assert clear.status_code == 200 and clear.text.startswith('<img class="media clear"')
+    assert "no-store" in clear.headers["cache-control"]
+    audit_page = officer.get("/audit").text
+    assert "media.unblurred" in audit_page and f"item:{item_id}" in audit_page and "user:officer-kim" in audit_page
+
+    assert officer.post(f"/items/{item_id}/review", data={"decision": "confirmed"}).status_code == 403  # no token
+    confirmed = officer.post(f"/items/{item_id}/review", data={"decision": "confirmed"},
+                             headers={"X-CSRF-Token": token})
+    assert confirmed.status_code == 200 and 'class="decision confirmed"' in confirmed.text
+    assert "confirmed" in officer.get("/cases/c1").text
+
+    bundle = officer.post("/cases/c1/evidence", data={"csrf_token": token})
+    assert bundle.status_code == 200 and bundle.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(bundle.content)) as archive:
+        assert {"manifest.json", "manifest.sig", "custody.jsonl"} <= set(archive.namelist())
+        manifest = archive.read("manifest.json")
+    assert hashlib.sha256(manifest).hexdigest() == bundle.headers["x-manifest-sha256"]
+    assert "evidence.exported" in officer.get("/audit").text
+
+    repost = re.search(r"<dt>Location</dt><dd>([^<]+)</dd>", detail.text).group(1)  # type: ignore[union-attr]
+    drafted = officer.post("/cases/c1/takedowns", data={
+        "csrf_token": token, "platform": "generic", "lang": "ko", "requester": "Officer Kim",
+        "email": "kim@centre.example", "selection": "confirmed",
+        "locations": f"{repost}=https://files.example.net/p/1.jpg\n"}, follow_redirects=False)
+    assert drafted.status_code == 303, drafted.text
+    tracker = officer.get(drafted.headers["location"].split("#")[0])
+    assert re.search(r'id="request-\d+"><td>\d+</td><td>generic', tracker.text) and "drafted" in tracker.text
+    refused = officer.post("/cases/c1/takedowns", data={
+        "csrf_token": token, "platform": "generic", "lang": "ko", "requester": "Officer Kim",
+        "email": "kim@centre.example"})  # no location: nothing online to report
+    assert refused.status_code == 400 and "1 are elsewhere" in refused.text  # shown on the page, not a 500
+
+
+def test_banks_are_managed_in_the_page(make_client: Callable[..., TestClient], accounts: Any,
+                                       scanned_case: str) -> None:
+    officer, token = _signed_in(make_client, accounts, "officer-lee", "officer")
+    assert "known" in officer.get("/banks").text
+    made = officer.post("/banks", data={"csrf_token": token, "name": "shared", "kind": "known",
+                                        "pdq_threshold": "20"}, follow_redirects=False)
+    assert made.status_code == 303 and "shared" in officer.get("/banks").text
+    gone = officer.post("/banks/known/withdraw", data={"csrf_token": token, "content_id": "known.jpg"},
+                        follow_redirects=False)
+    assert gone.status_code == 303
+    missing = officer.post("/banks/known/withdraw", data={"csrf_token": token, "content_id": "nope"})
+    assert missing.status_code == 400 and "nope" in missing.text
+
+
+def test_a_victim_sees_only_their_own_case(make_client: Callable[..., TestClient], accounts: Any,
+                                           scanned_case: str) -> None:
+    staff, _ = _signed_in(make_client, accounts, "officer-park", "officer")
+    (item_id,) = _item_ids(staff.get("/cases/c1").text)
+    victim, _ = _signed_in(make_client, accounts, "minji", "victim", case="c1")
+    outsider, _ = _signed_in(make_client, accounts, "jiwoo", "victim", case="c2")
+
+    page = victim.get("/my-case?lang=ko")
+    assert page.status_code == 200 and "내 사건" in page.text and 'lang="ko"' in page.text
+    assert re.search(r'<div class="big">1</div>장의 사진이', page.text)  # one picture found, in plain Korean
+    assert "Your case" in victim.get("/my-case", headers={"Accept-Language": "en-GB"}).text
+    assert victim.get(f"/items/{item_id}/thumb").status_code == 200  # blurred pictures of their own case
+    for path in ("/", "/cases/c1", "/cases/c2", f"/items/{item_id}", f"/items/{item_id}/unblurred", "/banks",
+                 "/audit", "/cases/c1/takedowns"):
+        assert victim.get(path).status_code == 403, path
+
+    assert outsider.get(f"/items/{item_id}/thumb").status_code == 403  # another victim's case
+    assert '<div class="big">0</div>' in outsider.get("/my-case").text
+    assert staff.get("/my-case").status_code == 403
+
+
+def test_anonymous_browsers_are_sent_to_sign_in(anonymous_client: TestClient) -> None:
+    for path in ("/", "/cases/c1", "/my-case", "/audit", "/banks", "/items/1/thumb"):
+        answer = anonymous_client.get(path, follow_redirects=False)
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/login?next="), path
+
+
+def test_vendored_htmx_is_the_pinned_file() -> None:
+    table = (STATIC / "VENDORED.md").read_text()
+    digest = re.search(r"`htmx.min.js`.*\| ([0-9a-f]{64}) \|", table).group(1)  # type: ignore[union-attr]
+    assert hashlib.sha256((STATIC / "htmx.min.js").read_bytes()).hexdigest() == digest
