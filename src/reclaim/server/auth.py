@@ -17,6 +17,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request
+from sqlalchemy.orm import Session
 
 from reclaim.accounts import Role, Scope, find_api_key, find_session, record_access
 
@@ -182,11 +183,17 @@ def require_case(who: Principal, case_id: int) -> None:
         raise HTTPException(403, "this case is not yours to see")
 
 
-def audit(request: Request, who: Principal | None, action: str, target: str, *, outcome: str = "ok") -> None:
-    """Record an access in its own transaction, so it stays even if the request then fails."""
-    with request.app.state.store.session() as session:
-        record_access(session, who.actor if who else "anonymous", action, target,
-                      client=client_address(request), outcome=outcome)
+def audit(request: Request, who: Principal | None, action: str, target: str, *, outcome: str = "ok",
+          session: Session | None = None) -> None:
+    """Record an access. Without ``session``, in its own transaction before the media is read, so it stays even
+    if the request then fails; with the request's ``session`` (which has written), committed with the change it
+    records (SQLite allows one writer at a time)."""
+    actor = who.actor if who else "anonymous"
+    if session is not None:
+        record_access(session, actor, action, target, client=client_address(request), outcome=outcome)
+        return
+    with request.app.state.store.session() as own:
+        record_access(own, actor, action, target, client=client_address(request), outcome=outcome)
 
 
 def secure_cookies(request: Request) -> bool:

@@ -147,3 +147,29 @@ def test_vendored_htmx_is_the_pinned_file() -> None:
     table = (STATIC / "VENDORED.md").read_text()
     digest = re.search(r"`htmx.min.js`.*\| ([0-9a-f]{64}) \|", table).group(1)  # type: ignore[union-attr]
     assert hashlib.sha256((STATIC / "htmx.min.js").read_bytes()).hexdigest() == digest
+
+
+def test_a_victim_enrols_and_withdraws_their_own_photo(make_client: Callable[..., TestClient], accounts: Any,
+                                                       scanned_case: str, face_photos: dict[str, Path]) -> None:
+    victim, token = _signed_in(make_client, accounts, "minji", "victim", case="c1")
+    photo = {"photo": ("me.jpg", face_photos["astronaut"].read_bytes(), "image/jpeg")}
+    unticked = victim.post("/my-case/photos", files=photo, data={"csrf_token": token, "lang": "en"})
+    assert "tick the consent box" in unticked.text and "Not enrolled" in unticked.text
+
+    added = victim.post("/my-case/photos", files=photo, data={"csrf_token": token, "lang": "en", "consent": "true"})
+    assert "Your photo was added" in added.text and "Your face is enrolled" in added.text
+    with victim.app.state.store.session() as session:
+        from reclaim.cases.victims import case_victims
+        from reclaim.identities.service import list_identities
+
+        assert [i.name for i in list_identities(session)] == ["minji"]
+        assert [v["name"] for v in case_victims(session, "c1")] == ["minji"]
+
+    gone = victim.post("/my-case/withdraw", data={"csrf_token": token, "lang": "ko"})
+    assert "사진이 삭제되었습니다" in gone.text and "등록되지 않았습니다" in gone.text
+    with victim.app.state.store.session() as session:
+        assert list_identities(session) == []
+        from reclaim.accounts import access_log
+
+        assert [e.action for e in access_log(session, actor="user:minji")][:2] == [
+            "identity.withdrawn", "identity.enrolled"]

@@ -41,5 +41,6 @@ async def hash_media(request: Request, session: SessionDep, who: LookupAccess,
         case = get_case(session, keep_in_case)
         answer["kept_in_vault"] = vault_upload(CaseFiles.for_case(case.name), data, passphrase, who.actor,
                                                photo.filename or "upload")
-        audit(request, who, "upload.vaulted", f"case:{case.name} sha256:{answer['kept_in_vault']}")
+        audit(request, who, "upload.vaulted", f"case:{case.name} sha256:{answer['kept_in_vault']}",
+              session=session)
     return answer

@@ -26,7 +26,8 @@ def export(request: Request, name: str, who: StaffUser, session: SessionDep) -> 
     folder = Path(tempfile.mkdtemp(prefix="reclaim-web-export-"))
     out = folder / f"evidence-{CaseFiles.for_case(case.name).root.name}.zip"
     result = export_bundle(session, CaseFiles.for_case(case.name), out, actor=who.actor)
-    audit(request, who, "evidence.exported", f"case:{case.name} manifest:{result.manifest_sha256}")
+    audit(request, who, "evidence.exported", f"case:{case.name} manifest:{result.manifest_sha256}",
+          session=session)
     cleanup = BackgroundTask(lambda: (out.unlink(missing_ok=True), folder.rmdir()))
     return FileResponse(out, media_type="application/zip", filename=out.name, background=cleanup,
                         headers={"Cache-Control": "no-store", "X-Manifest-SHA256": result.manifest_sha256})

@@ -41,7 +41,8 @@ TEXT = {
         "add": "Add photo", "withdraw": "Withdraw my photos", "withdrawn": "Your photos were erased.",
         "added": "Your photo was added.", "next": "What happens next", "next_text": "Your case officer reviews "
         "every match, sends removal requests to each platform and checks until the pictures are gone. You do not "
-        "need to look at any of them.", "switch": "한국어",
+        "need to look at any of them.", "need_consent": "Please tick the consent box to add a photo.",
+        "switch": "한국어",
     },
     "ko": {
         "title": "내 사건", "found": "찾은 것", "matched": "장의 사진이 알려진 이미지나 얼굴과 일치했습니다",
@@ -112,7 +113,7 @@ async def add_photo(request: Request, who: WebUser, session: SessionDep, photo: 
     except ReclaimError as exc:
         session.rollback()
         return _back(lang, error=exc.message)
-    audit(request, who, "identity.enrolled", f"identity:{who.name} case:{case.name}")
+    audit(request, who, "identity.enrolled", f"identity:{who.name} case:{case.name}", session=session)
     return _back(lang, done="added")
 
 
@@ -123,7 +124,7 @@ def withdraw(request: Request, who: WebUser, session: SessionDep,
     _own_case(session, who)
     if session.scalar(select(Identity.id).where(Identity.name == who.name)) is not None:
         remove_identity(session, who.name, actor=who.actor)
-        audit(request, who, "identity.withdrawn", f"identity:{who.name}")
+        audit(request, who, "identity.withdrawn", f"identity:{who.name}", session=session)
     return _back(lang, done="withdrawn")
 
 
