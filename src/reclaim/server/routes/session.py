@@ -33,21 +33,21 @@ def _safe_next(next_path: str, fallback: str) -> str:
 def _login_page(request: Request, next_path: str, error: str | None = None, status_code: int = 200) -> HTMLResponse:
     """The form, with a fresh double-submit token in both a cookie and a hidden field."""
     token = secrets.token_urlsafe(32)
-    page = render(request, "login.html", {"next": _safe_next(next_path, "/"), "error": error},
+    page = render(request, "login.html", {"next": _safe_next(next_path, ""), "error": error},
                   status_code=status_code, csrf_token=token)
     page.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure_cookies(request))
     return page
 
 
 @router.get("/login")
-def login_form(request: Request, next: str = "/") -> HTMLResponse:  # noqa: A002 - the query parameter's name
+def login_form(request: Request, next: str = "") -> HTMLResponse:  # noqa: A002 - the query parameter's name
     return _login_page(request, next)
 
 
 @router.post("/login")
 def login(request: Request, username: Annotated[str, Form(max_length=200)],
           password: Annotated[str, Form(max_length=1000)], csrf_token: Annotated[str, Form(max_length=100)] = "",
-          next: Annotated[str, Form(max_length=2000)] = "/") -> Response:  # noqa: A002
+          next: Annotated[str, Form(max_length=2000)] = "") -> Response:  # noqa: A002
     client = client_address(request)
     if not request.app.state.login_limit.take(client):
         raise HTTPException(429, "too many sign-in attempts: wait a minute", headers={"Retry-After": "60"})

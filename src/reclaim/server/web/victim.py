@@ -24,7 +24,7 @@ from reclaim.server.auth import Principal, WebUser, audit
 from reclaim.server.deps import SessionDep
 from reclaim.server.templating import render
 from reclaim.server.uploads import read_limited
-from reclaim.store.models import Case, Identity, Item
+from reclaim.store.models import Case, Identity, Item, TakedownItem, TakedownRequest
 from reclaim.takedown.tracking import request_rows
 
 router = APIRouter(include_in_schema=False)
@@ -82,15 +82,25 @@ def my_case(request: Request, who: WebUser, session: SessionDep, lang: str | Non
     lang = language(request, lang)
     items = case_items(session, case.name, matched_only=True)
     ids = {r.locator: r.id for r in session.execute(select(Item.locator, Item.id).where(Item.case_id == case.id))}
-    requests = request_rows(session, case.name)
+    requests = [r for r in request_rows(session, case.name) if r.state != "drafted"]  # sent, not just written
+    reported, removed = _items_reported(session, case.id)
     enrolled = session.scalar(select(Identity.id).where(Identity.name == who.name)) is not None
     return render(request, "victim.html", {
         "t": TEXT[lang], "lang": lang, "other": "en" if lang == "ko" else "ko", "case": case,
         "matched": len(items), "confirmed": sum(v.decision == "confirmed" for v in items),
         "item_ids": [ids[v.locator] for v in items], "requests": len(requests),
-        "reported": sum(r.items for r in requests), "removed": sum(r.removed for r in requests),
+        "reported": reported, "removed": removed,
         "overdue": sum(r.overdue for r in requests), "enrolled": enrolled, "done": TEXT[lang].get(done or ""),
         "error": error})
+
+
+def _items_reported(session: SessionDep, case_id: int) -> tuple[int, int]:
+    """(pictures reported at least once, pictures since removed): each picture counted once, however many
+    requests and follow-ups named it."""
+    sent = (select(TakedownItem.item_id, TakedownItem.removed_at).join(TakedownRequest)
+            .where(TakedownRequest.case_id == case_id, TakedownRequest.state != "drafted"))
+    rows = session.execute(sent).all()
+    return len({r.item_id for r in rows}), len({r.item_id for r in rows if r.removed_at is not None})
 
 
 @router.post("/my-case/photos")

@@ -1,0 +1,170 @@
+"""The web UI in a real browser: Playwright drives Debian's chromium (never a downloaded browser) against
+``reclaim demo --serve``, signing in with the logins it prints.
+
+An officer opens the demo case, unblurs one item (and finds the audit entry), confirms a match, exports the
+evidence bundle and drafts a takedown; the victim signs in and sees only their case, in Korean. Screenshots of
+the main pages go to a temporary folder, or to ``RECLAIM_SCREENSHOTS`` (``scripts/screenshots`` sets
+docs/screenshots, shown in the README).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="needs reclaim[browser]")
+pytest.importorskip("uvicorn", reason="needs reclaim[server]")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [pytest.mark.browser, pytest.mark.slow,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (scripts/system-deps)")]
+PHONE = {"width": 390, "height": 844}
+
+
+@dataclass(frozen=True)
+class Demo:
+    base: str
+    logins: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    folder = tmp_path_factory.mktemp("demo-serve")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "RECLAIM_DATABASE_URL"}
+    env |= {"RECLAIM_HOME": str(folder / "home"), "COLUMNS": "200"}
+    log = folder / "demo.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen([sys.executable, "-m", "reclaim", "demo", "--out", str(folder / "demo"),
+                                    "--workers", "1", "--serve", "--port", str(port)],
+                                   env=env, stdout=sink, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 600
+        while "Uvicorn running" not in log.read_text() and "Application startup complete" not in log.read_text():
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, "reclaim demo --serve did not start within 10 minutes"
+            time.sleep(0.5)
+        logins = dict(re.findall(r"sign in as \w+: name (\w+) password (\S+)", log.read_text()))
+        yield Demo(f"http://127.0.0.1:{port}", logins)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[sync_api.Browser]:
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = Path(os.environ.get("RECLAIM_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _snap(page: sync_api.Page, path: Path, *, full_page: bool = False) -> None:
+    """A screenshot once every picture on screen has loaded (thumbnails load lazily)."""
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function("[...document.images].filter(i => i.offsetParent !== null"
+                           " && i.getBoundingClientRect().top < innerHeight).every(i => i.complete)")
+    page.screenshot(path=path, full_page=full_page)
+
+
+def _sign_in(page: sync_api.Page, demo: Demo, name: str) -> None:
+    page.goto(f"{demo.base}/login")
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password]", demo.logins[name])
+    page.click("button[type=submit]")
+
+
+def test_an_officer_works_the_demo_case(demo: Demo, browser: sync_api.Browser, shots: Path,
+                                         tmp_path: Path) -> None:
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    _sign_in(page, demo, "officer")
+    sync_api.expect(page.locator("h1")).to_have_text("Cases")
+    _snap(page, shots / "cases.png")
+
+    page.click("a[href='/cases/demo']")
+    sync_api.expect(page.locator("h1")).to_have_text("Case demo")
+    cards = page.locator("article.card")
+    assert cards.count() >= 8  # the demo's re-uploads, crops and screenshots, most likely first
+    scores = [int(s) for s in page.locator("article.card .score").all_inner_texts()]
+    assert scores == sorted(scores, reverse=True)
+    _snap(page, shots / "review-queue.png", full_page=False)
+
+    first = cards.first
+    first.get_by_role("button", name="Unblur (logged)").click()
+    sync_api.expect(first.locator("img.media.clear")).to_be_visible()
+    page.goto(f"{demo.base}/audit")
+    sync_api.expect(page.locator("td", has_text="media.unblurred").first).to_be_visible()
+    _snap(page, shots / "audit.png")
+
+    page.goto(f"{demo.base}/cases/demo")
+    undecided = page.locator("article.card", has=page.get_by_role("button", name="Confirmed")).first
+    item_id = undecided.get_attribute("id")
+    undecided.get_by_role("button", name="Confirmed").click()
+    sync_api.expect(page.locator(f"#{item_id} .decision.confirmed")).to_be_visible()
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export evidence bundle").click()
+    bundle = tmp_path / "bundle.zip"
+    download.value.save_as(bundle)
+    assert {"manifest.json", "manifest.sig", "custody.jsonl"} <= set(zipfile.ZipFile(bundle).namelist())
+
+    page.goto(f"{demo.base}/items/{item_id.removeprefix('item-')}")
+    _snap(page, shots / "match-detail.png", full_page=True)
+    locator = page.locator("dt:text('Location') + dd").inner_text()
+    page.goto(f"{demo.base}/cases/demo/takedowns")
+    page.select_option("select[name=platform]", "x")
+    page.select_option("select[name=lang]", "en")
+    page.select_option("select[name=selection]", "matched")
+    page.fill("input[name=email]", "officer@centre.example")
+    page.fill("textarea[name=locations]", f"{locator}=https://x.com/someone/status/1")
+    rows_before = page.locator("tr[id^=request-]").count()
+    page.get_by_role("button", name="Draft request").click()
+    sync_api.expect(page.locator("tr[id^=request-]")).to_have_count(rows_before + 1)
+    sync_api.expect(page.locator("tr[id^=request-]").last).to_contain_text("drafted")
+    _snap(page, shots / "takedowns.png", full_page=True)
+
+    phone = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)
+    small = phone.new_page()
+    _sign_in(small, demo, "officer")
+    small.goto(f"{demo.base}/cases/demo")
+    width = small.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"]  # nothing wider than the phone: no sideways scrolling
+    _snap(small, shots / "phone-review-queue.png")
+    phone.close()
+    context.close()
+
+
+def test_the_victim_sees_only_their_case(demo: Demo, browser: sync_api.Browser, shots: Path) -> None:
+    context = browser.new_context(viewport={"width": 900, "height": 900}, locale="ko-KR")
+    page = context.new_page()
+    _sign_in(page, demo, "victim")
+    sync_api.expect(page.locator("h1")).to_have_text("내 사건")
+    assert int(page.locator(".big").first.inner_text()) > 0  # what was found, as a number
+    _snap(page, shots / "victim-ko.png", full_page=True)
+    for path in ("/", "/cases/demo", "/banks", "/audit"):
+        answer = page.goto(f"{demo.base}{path}")
+        assert answer is not None and answer.status == 403, path
+        sync_api.expect(page.locator("h1")).to_have_text("Not allowed")
+    page.goto(f"{demo.base}/my-case?lang=en")
+    sync_api.expect(page.locator("h1")).to_have_text("Your case")
+    context.close()
