@@ -164,3 +164,28 @@ def test_keys_are_refused_when_unknown_malformed_or_revoked(
         revoke_api_key(session, "platform")
     fresh = make_client(key=False)  # another worker, with no cached answer
     assert fresh.get("/c/banks", headers={"Authorization": f"Bearer {key}"}).status_code == 401
+
+
+PAGES = ("/", "/cases/victim-case", "/cases/victim-case/takedowns", "/banks", "/audit", "/my-case")
+PAGES_ALLOWED: dict[str, set[str]] = {
+    "admin": set(PAGES) - {"/my-case"},
+    "officer": set(PAGES) - {"/my-case"},
+    "victim": {"/my-case"},
+    "key:lookup": set(),
+    "key:bank:write": set(),
+}
+
+
+@pytest.mark.parametrize("who", [*PAGES_ALLOWED, "anonymous"])
+def test_each_role_sees_exactly_its_pages(accounts: Any, make_client: Callable[..., TestClient], who: str) -> None:
+    client, headers = _caller(make_client, accounts, who)
+    if who != "victim":
+        with client.app.state.store.session() as session:
+            from reclaim.cases import create_case
+
+            create_case(session, "victim-case")
+    seen = {path: client.get(path, headers=headers, follow_redirects=False).status_code for path in PAGES}
+    if who == "anonymous":
+        assert set(seen.values()) == {303}  # sent to the login form
+        return
+    assert seen == {path: 200 if path in PAGES_ALLOWED[who] else 403 for path in PAGES}
