@@ -132,8 +132,11 @@ class PDQIndex:
         if radius < 0 or len(queries) == 0:
             return [(np.empty(0, np.int64), np.empty(0, np.int32)) for _ in range(len(queries))]
         threads = threads or _cores()
-        cuts = np.linspace(0, len(queries), min(len(queries), threads * BLOCKS_PER_THREAD) + 1).astype(int)
-        blocks = [queries[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+        if threads == 1 or len(queries) == 1:  # one lookup (a server's usual case): no splitting to pay for
+            blocks = [queries]
+        else:
+            cuts = np.linspace(0, len(queries), min(len(queries), threads * BLOCKS_PER_THREAD) + 1).astype(int)
+            blocks = [queries[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
         state = (list(self._segments), self._pending_ids, self._pending_codes)
 
         def run(block: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
