@@ -95,11 +95,24 @@ def test_an_officer_reviews_unblurs_exports_and_drafts(make_client: Callable[...
         "locations": f"{repost}=https://files.example.net/p/1.jpg\n"}, follow_redirects=False)
     assert drafted.status_code == 303, drafted.text
     tracker = officer.get(drafted.headers["location"].split("#")[0])
-    assert re.search(r'id="request-\d+"><td>\d+</td><td>generic', tracker.text) and "drafted" in tracker.text
+    assert re.search(r'id="request-\d+"><td><a href="/cases/c1/takedowns/\d+">#\d+</a></td><td>generic', tracker.text)
+    assert "drafted" in tracker.text
     refused = officer.post("/cases/c1/takedowns", data={
         "csrf_token": token, "platform": "generic", "lang": "ko", "requester": "Officer Kim",
         "email": "kim@centre.example"})  # no location: nothing online to report
     assert refused.status_code == 400 and "1 are elsewhere" in refused.text  # shown on the page, not a 500
+
+    request_id = int(re.search(r"#request-(\d+)", drafted.headers["location"]).group(1))  # type: ignore[union-attr]
+    page = officer.get(f"/cases/c1/takedowns/{request_id}")
+    assert page.status_code == 200 and "https://files.example.net/p/1.jpg" in page.text and "drafted" in page.text
+    too_soon = officer.post(f"/cases/c1/takedowns/{request_id}/state", data={"csrf_token": token, "state": "removed"})
+    assert too_soon.status_code == 400 and "can go to sent" in too_soon.text  # the state machine, shown on the page
+    sent = officer.post(f"/cases/c1/takedowns/{request_id}/state", follow_redirects=False, data={
+        "csrf_token": token, "state": "sent", "reference": "T-123", "note": "submitted the form"})
+    assert sent.status_code == 303
+    page = officer.get(sent.headers["location"]).text
+    assert "<strong>sent</strong>" in page and "T-123" in page and "state.sent" in page and "submitted the form" in page
+    assert officer.get(f"/cases/c2/takedowns/{request_id}").status_code == 404  # not that case's request
 
 
 def test_banks_are_managed_in_the_page(make_client: Callable[..., TestClient], accounts: Any,
@@ -129,7 +142,7 @@ def test_a_victim_sees_only_their_own_case(make_client: Callable[..., TestClient
     assert "Your case" in victim.get("/my-case", headers={"Accept-Language": "en-GB"}).text
     assert victim.get(f"/items/{item_id}/thumb").status_code == 200  # blurred pictures of their own case
     for path in ("/", "/cases/c1", "/cases/c2", f"/items/{item_id}", f"/items/{item_id}/unblurred", "/banks",
-                 "/audit", "/cases/c1/takedowns"):
+                 "/audit", "/cases/c1/takedowns", "/cases/c1/takedowns/1"):
         assert victim.get(path).status_code == 403, path
 
     assert outsider.get(f"/items/{item_id}/thumb").status_code == 403  # another victim's case
@@ -173,3 +186,19 @@ def test_a_victim_enrols_and_withdraws_their_own_photo(make_client: Callable[...
 
         assert [e.action for e in access_log(session, actor="user:minji")][:2] == [
             "identity.withdrawn", "identity.enrolled"]
+
+
+def test_an_item_from_a_chat_shows_where_and_who(make_client: Callable[..., TestClient], accounts: Any, cli,
+                                                 scanned_case: str, known_jpeg: Path, tmp_path: Path) -> None:
+    from reclaim.demo_telegram import write_export
+
+    known = Image.open(known_jpeg).convert("RGB")
+    root, _ = write_export(tmp_path / "chat", [known, known])
+    assert cli("scan", root, "--case", "chat", "--workers", "1").code == 0
+    officer, _ = _signed_in(make_client, accounts, "officer-han", "officer")
+    queue = officer.get("/cases/chat").text
+    pages = [officer.get(f"/items/{i}").text for i in _item_ids(queue)]
+    forwarded = next(p for p in pages if "Forwarded from" in p)
+    for shown in ("<dt>Chat</dt><dd>3학년 2반</dd>", "<dt>Posted by</dt><dd>reposter", "<dt>Posted (UTC)</dt>",
+                  "<dt>Caption</dt>", "dark_uploader"):
+        assert shown in forwarded, shown

@@ -20,6 +20,14 @@ from reclaim.server.web.common import case_name, visible_case, visible_item
 from reclaim.store.models import Case, FaceMatchRow, Item
 
 router = APIRouter(include_in_schema=False)
+# What an item's context says about where it was found, by source: (key, label), in the order shown.
+CONTEXT_FIELDS = (
+    ("chat_name", "Chat"), ("chat_type", "Chat type"), ("poster", "Posted by"), ("posted_at", "Posted (UTC)"),
+    ("forwarded_from", "Forwarded from"), ("via_bot", "Via bot"), ("edited_at", "Edited"), ("caption", "Caption"),
+    ("link", "Message link"), ("media_path", "File in the export"),
+    ("url", "URL"), ("final_url", "Final URL"), ("found_on", "Found on page"), ("fetched_at", "Fetched (UTC)"),
+    ("content_type", "Content type"), ("archive", "Archive"), ("member", "Archive member"), ("s3", "S3 object"),
+)
 
 
 @dataclass(frozen=True)
@@ -72,7 +80,8 @@ def item_page(request: Request, item_id: int, who: StaffUser, session: SessionDe
                                  .order_by(FaceMatchRow.distance)))
     size = (item.width or 0, item.height or 0)
     return render(request, "item.html", {"case": case, "item": item, "view": view, "triage": triage,
-                                         "faces": faces, "size": size, "decisions": list(Decision)})
+                                         "faces": faces, "size": size, "decisions": list(Decision),
+                                         "context_fields": CONTEXT_FIELDS})
 
 
 @router.post("/items/{item_id}/review", response_class=HTMLResponse)
