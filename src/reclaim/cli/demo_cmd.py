@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +13,8 @@ from reclaim.cli.output import out, progress_bar
 from reclaim.cli.serve_cmd import run_server
 from reclaim.demo import CASE, run_demo
 from reclaim.demo_accounts import demo_logins
+from reclaim.demo_faces import PHOTOS_PASSPHRASE
+from reclaim.identities.photos import PASSPHRASE_ENV
 from reclaim.store import open_store
 
 
@@ -57,6 +60,7 @@ def demo_command(
 def _serve(home: Path, database_url: str, port: int) -> None:
     with open_store(database_url) as store:
         logins = demo_logins(store, CASE)
+    os.environ[PASSPHRASE_ENV] = PHOTOS_PASSPHRASE  # the demo vault's own (the attribution overlay reads it)
     out.print(f"\n[bold]Web UI[/]: http://127.0.0.1:{port}/  (Ctrl-C to stop)")
     for login in logins:
         out.print(f"  sign in as {login.role}: name [bold]{login.name}[/] password [bold]{login.password}[/]")

@@ -2,7 +2,8 @@
 ``reclaim demo --serve``, signing in with the logins it prints.
 
 An officer opens the demo case, unblurs one item (and finds the audit entry), confirms a match, exports the
-evidence bundle and drafts a takedown; the victim signs in and sees only their case, in Korean. Screenshots of
+evidence bundle, finds the source photo of a matched face (the attribution overlay), drafts a takedown and
+records it sent; the victim signs in and sees only their case, in Korean. Screenshots of
 the main pages go to a temporary folder, or to ``RECLAIM_SCREENSHOTS`` (``scripts/screenshots`` sets
 docs/screenshots, shown in the README).
 """
@@ -129,8 +130,16 @@ def test_an_officer_works_the_demo_case(demo: Demo, browser: sync_api.Browser, s
     assert {"manifest.json", "manifest.sig", "custody.jsonl"} <= set(zipfile.ZipFile(bundle).namelist())
 
     page.goto(f"{demo.base}/items/{item_id.removeprefix('item-')}")
-    _snap(page, shots / "match-detail.png", full_page=True)
     locator = page.locator("dt:text('Location') + dd").inner_text()
+
+    page.goto(f"{demo.base}/cases/demo")
+    face = page.locator("article.card", has_text="face of enrolled").first
+    face.locator("a[href^='/items/']").click()
+    sync_api.expect(page.locator("span.facebox").first).to_be_attached()
+    page.get_by_role("button", name="Find the source photo (logged)").click()
+    sync_api.expect(page.locator(".attribution img.media")).to_be_visible(timeout=60_000)
+    assert page.locator(".attribution td").first.inner_text().endswith(".jpg")  # the enrolled photo it came from
+    _snap(page, shots / "match-detail.png", full_page=True)
     page.goto(f"{demo.base}/cases/demo/takedowns")
     page.select_option("select[name=platform]", "x")
     page.select_option("select[name=lang]", "en")
@@ -142,6 +151,16 @@ def test_an_officer_works_the_demo_case(demo: Demo, browser: sync_api.Browser, s
     sync_api.expect(page.locator("tr[id^=request-]")).to_have_count(rows_before + 1)
     sync_api.expect(page.locator("tr[id^=request-]").last).to_contain_text("drafted")
     _snap(page, shots / "takedowns.png", full_page=True)
+
+    page.locator("tr[id^=request-]").last.locator("a").click()
+    sync_api.expect(page.locator("pre.notice-text")).to_contain_text("https://x.com/someone/status/1")
+    page.select_option("select[name=state]", "sent")
+    page.fill("input[name=reference]", "X-20261129-1")
+    page.fill("input[name=note]", "submitted through X's form")
+    page.get_by_role("button", name="Record").click()
+    sync_api.expect(page.locator("dd strong")).to_have_text("sent")
+    sync_api.expect(page.locator("td", has_text="state.sent")).to_be_visible()
+    _snap(page, shots / "takedown-request.png", full_page=True)
 
     phone = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)
     small = phone.new_page()

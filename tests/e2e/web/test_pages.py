@@ -202,3 +202,26 @@ def test_an_item_from_a_chat_shows_where_and_who(make_client: Callable[..., Test
     for shown in ("<dt>Chat</dt><dd>3학년 2반</dd>", "<dt>Posted by</dt><dd>reposter", "<dt>Posted (UTC)</dt>",
                   "<dt>Caption</dt>", "dark_uploader"):
         assert shown in forwarded, shown
+
+
+def test_the_source_photo_of_a_matched_face_is_found_and_logged(make_client: Callable[..., TestClient],
+                                                                accounts: Any, cli, face_photos: dict[str, Path],
+                                                                tmp_path: Path) -> None:
+    found = tmp_path / "found"
+    found.mkdir()
+    for key in ("fake_astronaut", "scene"):
+        (found / face_photos[key].name).write_bytes(face_photos[key].read_bytes())
+    assert cli("identity", "enroll", "astro", face_photos["astronaut"], "--consent", "self-enrolled").code == 0
+    assert cli("scan", found, "--case", "faces", "--workers", "1").code == 0
+    officer, _ = _signed_in(make_client, accounts, "officer-yoon", "officer")
+    (item_id,) = _item_ids(officer.get("/cases/faces").text)
+    detail = officer.get(f"/items/{item_id}").text
+    assert "Find the source photo" in detail and "astro" in detail and 'class="facebox"' in detail
+
+    answer = officer.get(f"/items/{item_id}/attribution")
+    assert answer.status_code == 200 and "no-store" in answer.headers["cache-control"]
+    assert 'src="data:image/png;base64,' in answer.text and "astronaut.jpg" in answer.text
+    audit = officer.get("/audit").text
+    assert "faces.attributed" in audit and f"item:{item_id} identity:astro" in audit
+    victim, _ = _signed_in(make_client, accounts, "astro-self", "victim", case="faces")
+    assert victim.get(f"/items/{item_id}/attribution").status_code == 403
