@@ -125,10 +125,13 @@ def media_path(record: dict[str, Any]) -> Path | None:
     locator = Path(record["locator"])
     if locator.is_absolute() and locator.is_file():
         return locator
-    relative, root = record["context"].get("media_path"), record.get("scan_target")
-    if relative and root and (Path(root) / relative).is_file():
-        return Path(root) / relative
-    return None
+    relative, target = record["context"].get("media_path"), record.get("scan_target")
+    if not (relative and target):
+        return None
+    root = Path(target)
+    if root.is_file():  # a chat export scanned through its result.json: paths are relative to its folder
+        root = root.parent
+    return root / relative if (root / relative).is_file() else None
 
 
 def _pdf_available() -> bool:

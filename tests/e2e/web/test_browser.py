@@ -162,6 +162,10 @@ def test_an_officer_works_the_demo_case(demo: Demo, browser: sync_api.Browser, s
     sync_api.expect(page.locator("td", has_text="state.sent")).to_be_visible()
     _snap(page, shots / "takedown-request.png", full_page=True)
 
+    page.goto(f"{demo.base}/cases/demo-telegram")  # the demo's Telegram group: who posted what, where, when
+    sync_api.expect(page.locator("article.card .where").first).to_contain_text("by ")
+    _snap(page, shots / "chat-review-queue.png")
+
     phone = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)
     small = phone.new_page()
     _sign_in(small, demo, "officer")

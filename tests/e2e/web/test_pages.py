@@ -197,7 +197,10 @@ def test_an_item_from_a_chat_shows_where_and_who(make_client: Callable[..., Test
     assert cli("scan", root, "--case", "chat", "--workers", "1").code == 0
     officer, _ = _signed_in(make_client, accounts, "officer-han", "officer")
     queue = officer.get("/cases/chat").text
+    assert '<div class="where">3학년 2반 · by reposter · forwarded from dark_uploader · ' in queue  # who, where, when
     pages = [officer.get(f"/items/{i}").text for i in _item_ids(queue)]
+    for i in _item_ids(queue):  # the chat's photos, found through the export's folder
+        assert officer.get(f"/items/{i}/thumb").status_code == 200, officer.get(f"/items/{i}/thumb").text
     forwarded = next(p for p in pages if "Forwarded from" in p)
     for shown in ("<dt>Chat</dt><dd>3학년 2반</dd>", "<dt>Posted by</dt><dd>reposter", "<dt>Posted (UTC)</dt>",
                   "<dt>Caption</dt>", "dark_uploader"):

@@ -38,7 +38,13 @@ class QueueRow:
 
     @property
     def name(self) -> str:
-        return self.view.locator.rsplit("/", 1)[-1]
+        return display_name(self.view.locator)
+
+
+def display_name(locator: str) -> str:
+    """A file's name, or "message N" for a chat message (telegram:<chat>/<message id>)."""
+    last = locator.rsplit("/", 1)[-1]
+    return f"message {last}" if locator.startswith("telegram:") else last
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -81,7 +87,8 @@ def item_page(request: Request, item_id: int, who: StaffUser, session: SessionDe
     size = (item.width or 0, item.height or 0)
     return render(request, "item.html", {"case": case, "item": item, "view": view, "triage": triage,
                                          "faces": faces, "size": size, "decisions": list(Decision),
-                                         "context_fields": CONTEXT_FIELDS})
+                                         "context_fields": CONTEXT_FIELDS,
+                                         "name": display_name(item.locator)})
 
 
 @router.post("/items/{item_id}/review", response_class=HTMLResponse)
