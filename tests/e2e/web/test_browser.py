@@ -173,6 +173,10 @@ def test_an_officer_works_the_demo_case(demo: Demo, browser: sync_api.Browser, s
     width = small.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"]  # nothing wider than the phone: no sideways scrolling
     _snap(small, shots / "phone-review-queue.png")
+    for path in (f"/items/{item_id.removeprefix('item-')}", "/cases/demo/takedowns", "/cases/demo-telegram",
+                 "/banks", "/audit"):
+        small.goto(f"{demo.base}{path}")
+        assert small.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
     phone.close()
     context.close()
 
@@ -191,3 +195,9 @@ def test_the_victim_sees_only_their_case(demo: Demo, browser: sync_api.Browser, 
     page.goto(f"{demo.base}/my-case?lang=en")
     sync_api.expect(page.locator("h1")).to_have_text("Your case")
     context.close()
+    phone = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, locale="ko-KR")
+    small = phone.new_page()
+    _sign_in(small, demo, "victim")
+    sync_api.expect(small.locator("h1")).to_have_text("내 사건")
+    assert small.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    phone.close()
