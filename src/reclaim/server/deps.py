@@ -1,4 +1,4 @@
-"""What routes take from the app: a database session per request, and the worker's live matcher."""
+"""What routes take from the app: a database session per request (lookups read the matcher off the app)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
-
-from reclaim.server.live import LiveMatcher
 
 
 def session(request: Request) -> Iterator[Session]:
@@ -26,9 +24,4 @@ def session(request: Request) -> Iterator[Session]:
         request.app.state.matcher.invalidate()
 
 
-async def live_matcher(request: Request) -> LiveMatcher:  # async: no thread-pool hop to read an attribute
-    return request.app.state.matcher
-
-
 SessionDep = Annotated[Session, Depends(session, scope="function")]
-MatcherDep = Annotated[LiveMatcher, Depends(live_matcher)]

@@ -15,12 +15,11 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Uplo
 from reclaim.cases import get_case
 from reclaim.evidence.casefiles import CaseFiles
 from reclaim.evidence.originals import vault_upload
-from reclaim.server.auth import LookupAccess, audit, lookup_access
+from reclaim.server.auth import LookupAccess, audit, lookup_guard
 from reclaim.server.deps import SessionDep
-from reclaim.server.ratelimit import limit_lookups
 from reclaim.server.uploads import hash_upload, read_limited
 
-router = APIRouter(prefix="/h", tags=["hashing"], dependencies=[Depends(limit_lookups), Depends(lookup_access)])
+router = APIRouter(prefix="/h", tags=["hashing"], dependencies=[Depends(lookup_guard)])
 VAULT_PASSPHRASE_ENV = "RECLAIM_VAULT_PASSPHRASE"
 
 

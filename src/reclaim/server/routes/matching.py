@@ -13,17 +13,15 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, HTTPException, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, Response, UploadFile
 
 from reclaim.matching import MatchResult
 from reclaim.models import Match, SignalValue
-from reclaim.server.auth import lookup_access
-from reclaim.server.deps import MatcherDep
-from reclaim.server.ratelimit import limit_lookups
+from reclaim.server.auth import lookup_guard
 from reclaim.server.uploads import hash_upload, read_limited
 from reclaim.signals import get_signal
 
-router = APIRouter(prefix="/m", tags=["matching"], dependencies=[Depends(limit_lookups), Depends(lookup_access)])
+router = APIRouter(prefix="/m", tags=["matching"], dependencies=[Depends(lookup_guard)])
 
 
 def _match_json(match: Match) -> dict[str, Any]:
@@ -48,16 +46,17 @@ def _value(signal_type: str, signal: str) -> SignalValue:
 
 
 # The lookups are async: the worker's matcher answers from memory (see LiveMatcher.amatch), so a lookup
-# needs no hop to the thread pool, which cost more than the search itself.
+# needs no hop to the thread pool, which cost more than the search itself. They take the matcher from the
+# request rather than through a dependency, for the same reason.
 @router.get("/raw_lookup", response_model=dict[str, list[Any]])
 async def raw_lookup(
-    matcher: MatcherDep,
+    request: Request,
     signal_type: Annotated[str, Query(max_length=50)],
     signal: Annotated[str, Query(max_length=200)],
     include_distance: bool = False,
 ) -> Response:
     """Banked content whose hash of ``signal_type`` is within its bank's threshold of ``signal``."""
-    matches = (await matcher.amatch([_value(signal_type, signal)])).matches
+    matches = (await request.app.state.matcher.amatch([_value(signal_type, signal)])).matches
     if include_distance:
         return _json({"matches": [_match_json(m) for m in matches]})
     return _json({"matches": [m.content_id for m in matches]})
@@ -65,7 +64,7 @@ async def raw_lookup(
 
 @router.get("/lookup", response_model=dict[str, Any])
 async def lookup_get(
-    matcher: MatcherDep,
+    request: Request,
     signal_type: Annotated[str | None, Query(max_length=50)] = None,
     signal: Annotated[str | None, Query(max_length=200)] = None,
     url: Annotated[str | None, Query(max_length=2000)] = None,
@@ -79,14 +78,14 @@ async def lookup_get(
     if signal_type is None or signal is None:
         raise HTTPException(400, "give signal_type and signal, or POST the media to /m/lookup as 'photo'")
     value = _value(signal_type, signal)
-    return _json(_by_signal_and_bank(await matcher.amatch([value])).get(value.signal, {}))
+    return _json(_by_signal_and_bank(await request.app.state.matcher.amatch([value])).get(value.signal, {}))
 
 
 @router.post("/lookup", response_model=dict[str, Any])
-async def lookup_upload(matcher: MatcherDep, photo: Annotated[UploadFile, File()]) -> Response:
+async def lookup_upload(request: Request, photo: Annotated[UploadFile, File()]) -> Response:
     """Hash the upload in memory (never stored) and match every signal: ``{signal_type: {bank: [match]}}``."""
     values = hash_upload(await read_limited(photo), photo.filename or "upload")
-    return _json(_by_signal_and_bank(await matcher.amatch(values)))
+    return _json(_by_signal_and_bank(await request.app.state.matcher.amatch(values)))
 
 
 def _by_signal_and_bank(result: MatchResult) -> dict[str, Any]:
