@@ -57,3 +57,21 @@ def test_a_corrupt_file_is_rebuilt_over(tmp_path: Path, sets: list) -> None:
     path.write_bytes(b"not an index")
     assert not opened(path, sets, [0]).loaded_from_cache
     assert opened(path, sets, [0]).loaded_from_cache
+
+
+def test_an_index_read_back_gets_the_search_settings(tmp_path: Path, sets: list,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """nprobe and the HNSW centres' efSearch are search-time settings: a cached index must get them too."""
+    import faiss
+
+    from reclaim.index import keypoints
+
+    monkeypatch.setattr(keypoints, "FLAT_LISTS", 4)  # so three images already take the HNSW-centred branch
+    path = tmp_path / "kp.npz"
+    for expect_cached in (False, True):
+        index = opened(path, sets, [0, 1, 2], flat_limit=100)
+        assert index.loaded_from_cache is expect_cached
+        quantizer = faiss.downcast_IndexBinary(index._faiss.quantizer)
+        assert isinstance(quantizer, faiss.IndexBinaryHNSW)
+        assert index._faiss.nprobe == keypoints.NPROBE and quantizer.hnsw.efSearch == keypoints.EF_SEARCH
+        assert index.query(extract_keypoints(np.asarray(crop_area(Image.fromarray(data.coffee()), 3))))[0].ref == 1
