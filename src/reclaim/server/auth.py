@@ -183,7 +183,7 @@ async def admin_user(who: WebUser) -> Principal:
 
 StaffUser = Annotated[Principal, Depends(staff_user)]
 AdminUser = Annotated[Principal, Depends(admin_user)]
-LookupAccess = Annotated[Principal, Depends(lookup_access)]
+LookupGuard = Annotated[Principal, Depends(lookup_guard)]  # resolved once a request, with the router's
 BankWriteAccess = Annotated[Principal, Depends(bank_write_access)]
 
 

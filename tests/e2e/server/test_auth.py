@@ -107,12 +107,12 @@ def test_the_login_form_needs_its_own_token_and_a_right_password(
                           follow_redirects=False)
     assert refused.status_code == 403  # a cross-site form cannot sign anyone in
     form = client.get("/login?next=//evil.example/")
-    token = form.text.split('name="csrf_token" value="')[1].split('"')[0]
+    token = accounts.form_token(form.text)
     wrong = client.post("/login", data={"username": "officer-lee", "password": "not the password",
                                         "csrf_token": token})
     assert wrong.status_code == 401 and "Wrong name or password" in wrong.text
     form = client.get("/login?next=//evil.example/")
-    token = form.text.split('name="csrf_token" value="')[1].split('"')[0]
+    token = accounts.form_token(form.text)
     assert 'value="//evil.example/"' not in form.text  # an off-site "next" is dropped
     ok = client.post("/login", data={"username": "officer-lee", "password": accounts.password, "csrf_token": token,
                                      "next": "//evil.example/"}, follow_redirects=False)
@@ -124,12 +124,12 @@ def test_the_login_form_needs_its_own_token_and_a_right_password(
     assert [(e.action, e.outcome) for e in log] == [("login", "ok"), ("login", "refused")]
 
 
-def test_sign_ins_are_rate_limited_per_client(make_client: Callable[..., TestClient]) -> None:
+def test_sign_ins_are_rate_limited_per_client(accounts: Any, make_client: Callable[..., TestClient]) -> None:
     client = make_client(key=False)
     codes = []
     for _ in range(12):
         form = client.get("/login")
-        token = form.text.split('name="csrf_token" value="')[1].split('"')[0]
+        token = accounts.form_token(form.text)
         codes.append(client.post("/login", data={"username": "nobody", "password": "guess-guess-guess",
                                                  "csrf_token": token}).status_code)
     assert codes[:10] == [401] * 10 and codes[10:] == [429, 429]

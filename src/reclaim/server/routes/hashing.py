@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Uplo
 from reclaim.cases import get_case
 from reclaim.evidence.casefiles import CaseFiles
 from reclaim.evidence.originals import vault_upload
-from reclaim.server.auth import LookupAccess, audit, lookup_guard
+from reclaim.server.auth import LookupGuard, audit, lookup_guard
 from reclaim.server.deps import SessionDep
 from reclaim.server.uploads import hash_upload, read_limited
 
@@ -24,7 +24,7 @@ VAULT_PASSPHRASE_ENV = "RECLAIM_VAULT_PASSPHRASE"
 
 
 @router.post("/hash")
-async def hash_media(request: Request, session: SessionDep, who: LookupAccess,
+async def hash_media(request: Request, session: SessionDep, who: LookupGuard,
                      photo: Annotated[UploadFile, File()],
                      keep_in_case: Annotated[str | None, Form(max_length=200)] = None) -> dict[str, str]:
     """``{signal_type: value}``; with ``keep_in_case`` also ``kept_in_vault`` (the sha256 now in that vault)."""
