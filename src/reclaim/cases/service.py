@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -78,15 +79,16 @@ def list_cases(session: Session) -> list[CaseSummary]:
     return [CaseSummary(name, items, failed, matched) for name, items, failed, matched in rows]
 
 
-def case_items(session: Session, name: str, *, matched_only: bool = False) -> list[ItemView]:
+def case_items(session: Session, name: str, *, matched_only: bool = False,
+               item_ids: Collection[int] | None = None) -> list[ItemView]:
+    """The case's items (only ``item_ids``, when given: one item's page need not read the whole case)."""
     case = get_case(session, name)
     decisions = current_decisions(session, case)
+    query = select(Item).where(Item.case_id == case.id)
+    if item_ids is not None:
+        query = query.where(Item.id.in_(item_ids))
     items = session.scalars(
-        select(Item)
-        .where(Item.case_id == case.id)
-        .options(selectinload(Item.signals), selectinload(Item.matches))
-        .order_by(Item.locator)
-    )
+        query.options(selectinload(Item.signals), selectinload(Item.matches)).order_by(Item.locator))
     views = []
     for item in items:
         matches = [

@@ -13,7 +13,7 @@ strong reason is enough, and weak ones add up without ever outweighing a strong 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,15 +75,20 @@ def lead_reasons(leads: Iterable[Lead]) -> list[Reason]:
     return [Reason(_LEAD_WEIGHT[lead.kind], f"{lead.kind} lead: {lead.evidence[:80]}") for lead in leads]
 
 
-def triage_case(session: Session, case_name: str, *, read_files: bool = True) -> list[Triage]:
-    """Every item of the case, highest score first; ``read_files`` adds provenance leads from the files."""
+def triage_case(session: Session, case_name: str, *, read_files: bool = True,
+                item_ids: Collection[int] | None = None) -> list[Triage]:
+    """Every item of the case (or only ``item_ids``), highest score first; ``read_files`` adds provenance
+    leads from the files."""
     case = get_case(session, case_name)
     terms = [Term("name", n) for n in session.scalars(select(Identity.name))] + case_terms(session, case_name)
+    chosen = Item.case_id == case.id
+    if item_ids is not None:
+        chosen = chosen & Item.id.in_(item_ids)
     faces: dict[int, list[FaceMatchRow]] = {}
-    for row in session.scalars(select(FaceMatchRow).join(Item).where(Item.case_id == case.id)):
+    for row in session.scalars(select(FaceMatchRow).join(Item).where(chosen)):
         faces.setdefault(row.item_id, []).append(row)
     out = []
-    items = session.scalars(select(Item).where(Item.case_id == case.id).options(selectinload(Item.matches)))
+    items = session.scalars(select(Item).where(chosen).options(selectinload(Item.matches)))
     for item in items:
         reasons = [bank_reason(m.bank, m.signal, m.distance) for m in item.matches
                    if not m.suppressed and m.bank_kind == BankKind.KNOWN.value]

@@ -79,9 +79,8 @@ def case_page(request: Request, name: str, who: StaffUser, session: SessionDep) 
 def item_page(request: Request, item_id: int, who: StaffUser, session: SessionDep) -> HTMLResponse:
     item = visible_item(session, item_id, who)
     case = session.get(Case, item.case_id)
-    view = next(v for v in case_items(session, case.name) if v.locator == item.locator)
-    triage = next((t for t in triage_case(session, case.name, read_files=False) if t.locator == item.locator),
-                  Triage(item.locator, 0, ""))
+    (view,) = case_items(session, case.name, item_ids=[item.id])
+    (triage,) = triage_case(session, case.name, read_files=False, item_ids=[item.id])
     faces = list(session.scalars(select(FaceMatchRow).where(FaceMatchRow.item_id == item.id)
                                  .order_by(FaceMatchRow.distance)))
     size = (item.width or 0, item.height or 0)
