@@ -234,6 +234,7 @@ class PdqBanks:
         self._allowed = np.isin(active.bank_ids, np.fromiter(banks, np.int64, len(banks)))
         self._count = int(self._allowed.sum())  # counted once: every search asks, and it is 1 M booleans
         self._entries: dict[int, BankEntry | None] = {}
+        self._detail = _DetailReader(engine)
         self.max_threshold = max((b.threshold for b in banks.values()), default=0)
 
     @classmethod
@@ -265,6 +266,8 @@ class PdqBanks:
         if missing:
             if self._session.in_transaction():
                 rows = _details(self._session, missing)
+            elif len(missing) == 1:  # a server's lookup hit
+                rows = self._detail.read(missing[0])
             else:
                 with self._engine.connect() as connection:  # a bare connection: a fifth of a Session's cost
                     rows = _details(connection, missing)
@@ -279,13 +282,36 @@ class PdqBanks:
 
 
 # Built once: building and keying the statement took longer than running it (a server reads one hit at a time).
-_DETAILS = (
-    select(ContentSignal.id, ContentSignal.version, ContentSignal.value, ContentSignal.quality,
-           BankContent.content_id, BankContent.bank_id)
-    .join(BankContent, ContentSignal.content_pk == BankContent.id)
-    .where(ContentSignal.id.in_(bindparam("refs", expanding=True)))
-)
+_DETAIL_COLUMNS = select(
+    ContentSignal.id, ContentSignal.version, ContentSignal.value, ContentSignal.quality, BankContent.content_id,
+    BankContent.bank_id,
+).join(BankContent, ContentSignal.content_pk == BankContent.id)
+_DETAILS = _DETAIL_COLUMNS.where(ContentSignal.id.in_(bindparam("refs", expanding=True)))
 
 
-def _details(session: Session | Connection, refs: list[int]) -> list[tuple[int, str, str, int | None, str, int]]:
+Detail = tuple[int, str, str, int | None, str, int]  # ref, version, value, quality, content id, bank id
+
+
+def _details(session: Session | Connection, refs: list[int]) -> list[Detail]:
     return [tuple(row) for row in session.execute(_DETAILS, {"refs": refs})]  # type: ignore[misc]
+
+
+class _DetailReader:
+    """One ref's details through the database driver: SQLAlchemy's execution of the statement cost three times
+    the query itself (70 µs against 23 on SQLite), and a server reads one hit per lookup."""
+
+    def __init__(self, engine: Engine) -> None:
+        compiled = _DETAIL_COLUMNS.where(ContentSignal.id == bindparam("ref")).compile(dialect=engine.dialect)
+        self._engine = engine
+        self._sql, self._positional = str(compiled), compiled.positional
+
+    def read(self, ref: int) -> list[Detail]:
+        raw = self._engine.raw_connection()  # from the pool; returned (and rolled back) on close
+        try:
+            cursor = raw.cursor()
+            cursor.execute(self._sql, (ref,) if self._positional else {"ref": ref})
+            rows = cursor.fetchall()
+            cursor.close()
+        finally:
+            raw.close()
+        return [tuple(row) for row in rows]  # type: ignore[misc]

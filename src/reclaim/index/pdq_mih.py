@@ -123,7 +123,24 @@ class PDQIndex:
 
     def search(self, codes: np.ndarray, radius: int = 31) -> list[Result]:
         """For each query, (ids int64, distances int32) within ``radius``, sorted by (distance, id); one thread."""
+        queries, radius = _words(codes), operator.index(radius)
+        if len(queries) == 1 and radius >= 0:  # a server's lookup: half the cost without the batch bookkeeping
+            return [self._search_one(queries, min(radius, CODE_BITS))]
         return self.search_batch(codes, radius, threads=1)
+
+    def _search_one(self, query: np.ndarray, radius: int) -> Result:
+        found = [segment.search(query, radius)[1:] for segment in self._segments]
+        if len(self._pending_ids):
+            all_alive = np.full(-(-len(self._pending_ids) // 8), 0xFF, np.uint8)
+            _, rows, dists = search_linear(query, radius, self._pending_codes, all_alive)
+            found.append((self._pending_ids[rows], dists))
+        if len(found) == 1:
+            ids, dists = found[0]
+        else:
+            ids = np.concatenate([i for i, _ in found] + [np.empty(0, np.int64)])
+            dists = np.concatenate([d for _, d in found] + [np.empty(0, np.int32)])
+        order = np.lexsort((ids, dists))
+        return ids[order], dists[order]
 
     def search_batch(self, codes: np.ndarray, radius: int = 31, threads: int | None = None) -> list[Result]:
         """``search`` spread over ``threads`` threads (default: every core this process may use)."""

@@ -40,5 +40,23 @@ def test_lookup_answers_keep_their_schema_in_openapi(client: TestClient) -> None
         assert schema.get("type") == "object", (path, method, schema)
 
 
+def test_lookup_parameters_are_checked_and_documented(client: TestClient) -> None:
+    """The lookups read their query parameters themselves (for speed): the limits still hold and the OpenAPI
+    document still names them."""
+    for params, named in (({"signal": PDQ_A}, "signal_type is required"), ({"signal_type": "pdq"}, "signal is"),
+                          ({"signal_type": "pdq", "signal": "a" * 201}, "signal is longer than 200"),
+                          ({"signal_type": "pdq", "signal": PDQ_A, "include_distance": "perhaps"}, "true or false")):
+        answer = client.get("/m/raw_lookup", params=params)
+        assert answer.status_code == 422 and named in answer.json()["message"], params
+    assert client.get("/m/lookup", params={"signal_type": "p" * 51, "signal": PDQ_A}).status_code == 422
+    assert client.get("/m/raw_lookup", params={"signal_type": "pdq", "signal": PDQ_A,
+                                               "include_distance": "1"}).json() == {"matches": []}
+    paths = client.get("/openapi.json").json()["paths"]
+    raw = {p["name"]: p for p in paths["/m/raw_lookup"]["get"]["parameters"]}
+    assert raw["signal"]["required"] and raw["signal"]["schema"]["maxLength"] == 200
+    assert raw["include_distance"]["schema"]["type"] == "boolean"
+    assert {p["name"] for p in paths["/m/lookup"]["get"]["parameters"]} == {"signal_type", "signal", "url"}
+
+
 def test_get_lookup_needs_a_key(anonymous_client: TestClient) -> None:
     assert anonymous_client.get("/m/lookup", params={"signal_type": "pdq", "signal": PDQ_A}).status_code == 401

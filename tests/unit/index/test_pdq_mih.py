@@ -67,6 +67,11 @@ def assert_same(got: list, want: list) -> None:
         np.testing.assert_array_equal(dists, want_dists)
 
 
+def assert_same_alone(fast: PDQIndex, slow: LinearPDQIndex, queries: np.ndarray, radius: int) -> None:
+    """Each query asked on its own (the server's path, which skips the batch bookkeeping) answers the same."""
+    assert_same([fast.search(q[None], radius)[0] for q in queries], slow.search(queries, radius))
+
+
 def both(ids: np.ndarray, codes: np.ndarray) -> tuple[PDQIndex, LinearPDQIndex]:
     fast, slow = PDQIndex(), LinearPDQIndex()
     fast.add(ids, codes)
@@ -94,6 +99,7 @@ def test_matches_brute_force_on_clustered_codes(
         queries = queries_near(seed, codes, 6)
         assert len(fast) == len(slow)
         assert_same(fast.search(queries, radius), slow.search(queries, radius))
+        assert_same_alone(fast, slow, queries, radius)
 
 
 @settings(max_examples=60, deadline=None)
@@ -157,6 +163,7 @@ class InterleavedUpdates(RuleBasedStateMachine):
     def search(self, radius: int) -> None:
         queries = queries_near(int(self.rng.integers(2**32)), self.known, 4)
         assert_same(self.fast.search(queries, radius), self.slow.search(queries, radius))
+        assert_same_alone(self.fast, self.slow, queries, radius)
 
     @invariant()
     def same_length(self) -> None:
@@ -223,6 +230,7 @@ def test_radius_outside_0_to_256(radius: int) -> None:
     codes = clustered(2, 3, 10, max_flips=40)
     fast, slow = both(np.arange(len(codes)), codes)
     assert_same(fast.search(codes[:5], radius), slow.search(codes[:5], radius))
+    assert_same_alone(fast, slow, codes[:5], radius)
 
 
 @pytest.mark.parametrize(
