@@ -31,11 +31,19 @@ MIN_VOTES = 8
 MAX_CANDIDATES = 24  # a collage's cells can rank below chance look-alikes
 RATIO = 0.8
 FLAT_LIMIT = 50_000  # descriptors (~100 images); exact search is fast enough below this
-NPROBE = 6  # with EF_SEARCH 16 and 200 mirror voters: 10 k images 9.9 -> 20.8 queries/s, same recall
+NPROBE = 6  # at least; with EF_SEARCH 16 and 200 mirror voters: 10 k images 9.9 -> 20.8 queries/s, same recall
+PROBED_POINTS = 450  # ... and as many lists as hold about this many descriptors: at 1 k images (40 a list) 6
+# lists found 0.96 of brute force's matches, at 10 k (76 a list) 1.000 (bench/keypoints.py)
 EF_SEARCH = 16  # of the HNSW graph over list centres (the search of 2,200 query rows was 90 % of a query)
 FLAT_LISTS = 4096  # up to here a query descriptor is compared with every list centre
 MAX_LISTS = 65_536  # beyond, an HNSW graph finds the nearest centres (10 k images: 6.0 -> 10.2 queries/s)
 POINTS_PER_LIST = 40
+
+
+def probes(lists: int, descriptors: int, minimum: int = NPROBE) -> int:
+    """Inverted lists to search per query descriptor: about ``PROBED_POINTS`` descriptors' worth, so a bank
+    whose lists are short (fewer images) is searched as deeply as a big one."""
+    return min(lists, max(minimum, round(PROBED_POINTS * lists / max(1, descriptors))))
 
 
 @dataclass(frozen=True, eq=False)
@@ -119,14 +127,12 @@ class KeypointIndex:
             index = faiss.IndexBinaryIVF(quantizer, 256, nlist)
             index.own_fields = True
             quantizer.this.disown()  # the IVF index owns and frees it
-            index.nprobe = self._nprobe
         else:
             # Coarse clusters from a sample: >= 40 points a centroid, few k-means rounds (build time counts too).
             nlist = max(1, min(int(4 * math.sqrt(len(codes))), nlist))
             index = faiss.IndexBinaryIVF(faiss.IndexBinaryFlat(256), 256, nlist)
             index.cp.niter = 8
             index.train(codes[rng.choice(len(codes), min(len(codes), nlist * POINTS_PER_LIST), replace=False)])
-            index.nprobe = self._nprobe
         index.add(codes)
         self._faiss = index
         self._tune()
@@ -136,7 +142,7 @@ class KeypointIndex:
         import faiss
 
         if hasattr(self._faiss, "nprobe"):
-            self._faiss.nprobe = self._nprobe
+            self._faiss.nprobe = probes(self._faiss.nlist, self._faiss.ntotal, self._nprobe)
             quantizer = faiss.downcast_IndexBinary(self._faiss.quantizer)
             if isinstance(quantizer, faiss.IndexBinaryHNSW):
                 quantizer.hnsw.efSearch = EF_SEARCH

@@ -73,5 +73,6 @@ def test_an_index_read_back_gets_the_search_settings(tmp_path: Path, sets: list,
         assert index.loaded_from_cache is expect_cached
         quantizer = faiss.downcast_IndexBinary(index._faiss.quantizer)
         assert isinstance(quantizer, faiss.IndexBinaryHNSW)
-        assert index._faiss.nprobe == keypoints.NPROBE and quantizer.hnsw.efSearch == keypoints.EF_SEARCH
+        assert index._faiss.nprobe == keypoints.probes(index._faiss.nlist, index._faiss.ntotal)
+        assert quantizer.hnsw.efSearch == keypoints.EF_SEARCH
         assert index.query(extract_keypoints(np.asarray(crop_area(Image.fromarray(data.coffee()), 3))))[0].ref == 1

@@ -125,3 +125,12 @@ def test_clumped_or_random_matches_do_not_verify() -> None:
     scattered = rng.uniform(0, 480, (60, 2)).astype(np.float32)
     assert verify(scattered, rng.uniform(0, 480, (60, 2)).astype(np.float32), SIZE, SIZE) is None
     assert verify(scattered[:5], scattered[:5], SIZE, SIZE) is None  # too few to count
+
+
+def test_lists_searched_cover_about_the_same_number_of_descriptors_at_every_bank_size() -> None:
+    from reclaim.index.keypoints import NPROBE, probes
+
+    assert probes(65_536, 5_000_000) == NPROBE  # 10 k images: 76 descriptors a list
+    assert probes(12_480, 499_269) == 11  # 1 k images: 40 a list, so about twice as many lists
+    assert probes(4, 200) == 4  # never more lists than there are
+    assert probes(100, 1_000_000, minimum=8) == 8
