@@ -250,6 +250,8 @@ class PdqBanks:
         if not len(self):
             return []
         ids, dists = self._index.search(hex_to_codes([value]), radius=int(self.max_threshold))[0]
+        if not len(ids):  # most lookups: nothing near
+            return []
         at = np.minimum(np.searchsorted(self._active.ids, ids), len(self._active.ids) - 1)
         keep = (self._active.ids[at] == ids) & self._allowed[at]
         refs = [int(r) for r in ids[keep]]
