@@ -11,7 +11,9 @@ with it and sent as ``Authorization: Bearer``; otherwise no key is sent.
 
 The load comes from this process: a bounded client (``--concurrency`` keep-alive HTTP/1.1 connections, each
 sending its next request when the last one is answered) written on bare asyncio streams, so that the client,
-which shares the 2 cores with the server, costs as little as possible; both endpoints get the same client.
+which shares the 2 cores with the server, costs as little as possible; both endpoints get the same client and
+the same connections (uvicorn's workers take connections as they come, so two workers may get 3 and 1 of 4;
+fresh connections per phase made phases of one endpoint differ by half).
 Each phase runs ``--seconds``; the two endpoints alternate (ceiling, lookups, ceiling, lookups) and each
 is reported as the mean of its two phases. Lookups are HMA's ``GET /m/lookup?signal_type=pdq&signal=<hex>``:
 a quarter exact hashes of the bank, a quarter with 8 bits flipped (within the default threshold of 31), a
@@ -193,25 +195,25 @@ class Server:
 
 # --- the client -----------------------------------------------------------------------------------------
 
-async def _connection(port: int, headers: bytes, work: Work, until: float, phase: Phase) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        while (now := time.perf_counter()) < until:
-            query = work.next()
-            writer.write(b"GET " + query.path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers + b"\r\n")
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n")[1:]:
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value)
-            body = await reader.readexactly(length)
-            phase.latencies.append(time.perf_counter() - now)
-            phase.requests += 1
-            if not _right(head, body, query):
-                phase.errors += 1
-    finally:
-        writer.close()
+Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+async def _drive(connection: Connection, headers: bytes, work: Work, until: float, phase: Phase) -> None:
+    reader, writer = connection
+    while (now := time.perf_counter()) < until:
+        query = work.next()
+        writer.write(b"GET " + query.path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers + b"\r\n")
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        body = await reader.readexactly(length)
+        phase.latencies.append(time.perf_counter() - now)
+        phase.requests += 1
+        if not _right(head, body, query):
+            phase.errors += 1
 
 
 def _right(head: bytes, body: bytes, query: Query) -> bool:
@@ -224,18 +226,27 @@ def _right(head: bytes, body: bytes, query: Query) -> bool:
     return query.expect in body
 
 
-async def _load(port: int, key: str | None, work: Work, concurrency: int, seconds: float) -> Phase:
+async def _phases(port: int, key: str | None, works: list[Work], concurrency: int, seconds: float) -> list[Phase]:
+    """One phase per work, in order, all over the same ``concurrency`` connections: each worker then serves the
+    same share of every phase (connections are spread over the workers when they are accepted, unevenly)."""
     headers = f"Authorization: Bearer {key}\r\n".encode() if key else b""
-    phase = Phase()
-    started = time.perf_counter()
-    until = started + seconds
-    await asyncio.gather(*(_connection(port, headers, work, until, phase) for _ in range(concurrency)))
-    phase.seconds = time.perf_counter() - started
-    return phase
+    connections = [await asyncio.open_connection("127.0.0.1", port) for _ in range(concurrency)]
+    phases = []
+    try:
+        for work in works:
+            phase = Phase()
+            started = time.perf_counter()
+            await asyncio.gather(*(_drive(c, headers, work, started + seconds, phase) for c in connections))
+            phase.seconds = time.perf_counter() - started
+            phases.append(phase)
+    finally:
+        for _, writer in connections:
+            writer.close()
+    return phases
 
 
-def load(port: int, key: str | None, work: Work, concurrency: int, seconds: float) -> Phase:
-    return asyncio.run(_load(port, key, work, concurrency, seconds))
+def load(port: int, key: str | None, works: list[Work], concurrency: int, seconds: float) -> list[Phase]:
+    return asyncio.run(_phases(port, key, works, concurrency, seconds))
 
 
 def merged(phases: list[Phase]) -> Phase:
@@ -270,14 +281,12 @@ def run(db: Path, n: int, all_queries: list[Query], workers: int, concurrencies:
         server.wait_ready()
         check_answers(server.base, key, queries(db, n, 200, seed=4))
         # Warm up on misses of their own: every worker opens its index and maps it in; no hit is cached.
-        load(server.port, key, Work(misses(8192, seed=5)), max(concurrencies), 5.0)
+        load(server.port, key, [Work(misses(8192, seed=5))], max(concurrencies), 5.0)
         work = Work(all_queries)
         status = Work([Query(b"/status", None)])
         for concurrency in concurrencies:
-            ceiling, lookups = [], []
-            for _ in range(2):
-                ceiling.append(load(server.port, key, status, concurrency, seconds))
-                lookups.append(load(server.port, key, work, concurrency, seconds))
+            phases = load(server.port, key, [status, work, status, work], concurrency, seconds)
+            ceiling, lookups = phases[0::2], phases[1::2]
             c, lk = merged(ceiling), merged(lookups)
             row = {"workers": workers, "concurrency": concurrency, "key": key is not None,
                    "ceiling": c.rate, "ceiling_p50": c.ms(50), "ceiling_p99": c.ms(99), "ceiling_errors": c.errors,
