@@ -131,9 +131,7 @@ class PDQIndex:
     def _search_one(self, query: np.ndarray, radius: int) -> Result:
         found = [segment.search(query, radius)[1:] for segment in self._segments]
         if len(self._pending_ids):
-            all_alive = np.full(-(-len(self._pending_ids) // 8), 0xFF, np.uint8)
-            _, rows, dists = search_linear(query, radius, self._pending_codes, all_alive)
-            found.append((self._pending_ids[rows], dists))
+            found.append(_search_pending(self._pending_ids, self._pending_codes, query, radius)[1:])
         if len(found) == 1:
             ids, dists = found[0]
         else:
@@ -226,11 +224,18 @@ def _search_block(
     """(per-query counts, ids, distances) over all segments and the pending buffer, sorted per query."""
     found = [segment.search(queries, radius) for segment in segments]
     if len(pending_ids):
-        all_alive = np.full(-(-len(pending_ids) // 8), 0xFF, np.uint8)
-        counts, rows, dists = search_linear(queries, radius, pending_codes, all_alive)
-        found.append((counts, pending_ids[rows], dists))
+        found.append(_search_pending(pending_ids, pending_codes, queries, radius))
     owner = np.concatenate([np.repeat(np.arange(len(queries)), c) for c, _, _ in found] + [np.empty(0, np.int64)])
     ids = np.concatenate([i for _, i, _ in found] + [np.empty(0, np.int64)])
     dists = np.concatenate([d for _, _, d in found] + [np.empty(0, np.int32)])
     order = np.lexsort((ids, dists, owner))
     return np.bincount(owner, minlength=len(queries)), ids[order], dists[order]
+
+
+def _search_pending(
+    pending_ids: np.ndarray, pending_codes: np.ndarray, queries: np.ndarray, radius: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(per-query counts, ids, distances) in the pending buffer, scanned linearly (none of it is removed)."""
+    all_alive = np.full(-(-len(pending_ids) // 8), 0xFF, np.uint8)
+    counts, rows, dists = search_linear(queries, radius, pending_codes, all_alive)
+    return counts, pending_ids[rows], dists

@@ -138,8 +138,9 @@ async def lookup_access(who: MaybePrincipal) -> Principal:
 
 
 async def lookup_guard(request: Request) -> Principal:
-    """The lookup routes' one dependency: the client's rate, then who is asking and whether they may look up.
-    One dependency instead of three: each FastAPI resolves costs a lookup a few per cent (bench/server.py)."""
+    """The lookup and hashing routes' guard: the client's rate, then who is asking and whether they may look
+    up. One call instead of three dependencies: each FastAPI resolves costs a lookup a few per cent
+    (bench/server.py), so the GET lookups call it themselves."""
     await limit_lookups(request)
     return await lookup_access(await principal(request))
 

@@ -50,16 +50,16 @@ def _value(signal_type: str, signal: str) -> SignalValue:
 # request and call their guard themselves rather than through dependencies, and read their query parameters
 # themselves (declared for OpenAPI below): FastAPI's per-request validation of three parameters cost a lookup
 # a fifth of its time, resolving the guard as a dependency another 4 %.
-def _param(name: str, max_length: int, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "description": description,
-            "schema": schema or {"type": "string", "maxLength": max_length}}
+def _param(name: str, description: str, **schema: Any) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
 
 
-SIGNAL_TYPE = _param("signal_type", 50, "signal type, e.g. pdq")
-SIGNAL = _param("signal", 200, "the hash, in the signal type's text form (PDQ: 64 hex digits)")
-URL = _param("url", 2000, "refused: the server fetches nothing; POST the media instead")
-INCLUDE_DISTANCE = _param("include_distance", 0, "answer objects with the distance instead of bare content ids",
-                          {"type": "boolean", "default": False})
+SIGNAL_TYPE = _param("signal_type", "signal type, e.g. pdq", type="string", maxLength=50)
+SIGNAL = _param("signal", "the hash, in the signal type's text form (PDQ: 64 hex digits)", type="string",
+                maxLength=200)
+URL = _param("url", "refused: the server fetches nothing; POST the media instead", type="string", maxLength=2000)
+INCLUDE_DISTANCE = _param("include_distance", "answer objects with the distance instead of bare content ids",
+                          type="boolean", default=False)
 TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 
