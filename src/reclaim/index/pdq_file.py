@@ -4,7 +4,7 @@ Layout (all integers little-endian)::
 
     bytes 0..7     magic  b"RCLPDQ\\x00\\x01"
     bytes 8..15    H, the header's length in bytes (uint64)
-    bytes 16..     header, UTF-8 JSON: {"format": "reclaim-pdq-mih", "version": 2,
+    bytes 16..     header, UTF-8 JSON: {"format": "reclaim-pdq-mih", "version": 3,
                    "arrays": {name: {"dtype": "<u8", "shape": [n, 4], "offset": k}, ...}}
     data           starts at the first multiple of 64 at or after 16 + H; array ``name`` is the C-order bytes
                    at data + offset (offsets are multiples of 64, so memory-mapped arrays stay aligned)
@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 MAGIC = b"RCLPDQ\x00\x01"
-FORMAT, VERSION = "reclaim-pdq-mih", 2  # 2: 1-byte inline, Elias-Fano rows, 4-byte ids, alive bits
+FORMAT, VERSION = "reclaim-pdq-mih", 3  # 3: 2-byte inline next chunk, Elias-Fano rows, 4-byte ids, alive bits
 ALIGN = 64
 DTYPES = frozenset({"|b1", "|u1", "<u2", "<u4", "<i8", "<u8"})
 

@@ -70,8 +70,8 @@ def build_table(codes, t, offsets, inline, lo, upper):  # type: ignore[no-untype
     """Counting-sort the rows by chunk ``t`` into one CSR table (filled in place; ``upper`` must be zeroed).
 
     ``offsets[v]:offsets[v + 1]`` is the slice of rows whose chunk ``t`` equals ``v``, ascending by row. For each
-    entry ``inline`` holds the low byte of the row's next chunk ``(t + 1) % 16`` (the pre-filter read while
-    scanning a bucket), ``lo`` the row's low 16 bits, and ``upper`` the high bits in Elias-Fano style: entry
+    entry ``inline`` holds the row's next chunk ``(t + 1) % 16`` (for the pair test, read while scanning a
+    bucket), ``lo`` the row's low 16 bits, and ``upper`` the high bits in Elias-Fano style: entry
     ``k`` of bucket ``v`` sets bit ``k + v * H + (row >> 16)``, where ``H = upper_span(n)`` (see ``_row``).
     """
     n = codes.shape[0]
@@ -86,7 +86,7 @@ def build_table(codes, t, offsets, inline, lo, upper):  # type: ignore[no-untype
         value = _chunk(codes[row, word], t)
         k = cursor[value]
         cursor[value] = k + 1
-        inline[k] = _chunk(codes[row, nxt >> 2], nxt) & 0xFF
+        inline[k] = _chunk(codes[row, nxt >> 2], nxt)
         lo[k] = row & 0xFFFF
         bit = k + value * span + (row >> 16)
         upper[bit >> 6] |= np.uint64(1) << np.uint64(bit & 63)
@@ -155,8 +155,8 @@ def _append(rows, dists, size, row, dist):  # type: ignore[no-untyped-def]
 def _first_box(x0, x1, x2, x3, t1, t2):  # type: ignore[no-untyped-def]
     """The first chunk ``i`` meeting the ring condition (``d_i <= t1`` and ``d_i + d_(i+1) <= t2``), or -1.
 
-    A row is reported only from this table: the inline byte is a weaker pre-filter than the pair test, so a row
-    can pass it in other tables too, and this keeps every match reported exactly once.
+    A row is reported only from this table: it can pass the pair test in several tables, and this keeps every
+    match reported exactly once.
     """
     x = (x0, x1, x2, x3)
     here = _popcount(_chunk(x[0], 0))
@@ -182,9 +182,9 @@ def search_tables(queries, radius, masks, weights, codes, alive, offsets, inline
     Returns per-query counts and the concatenated (row, distance) pairs, each row reported once.
 
     Each query runs in stages so that its random reads overlap instead of waiting one behind another: the
-    bounds of every probed bucket; a branch-free scan of the buckets (prefetching the bucket and its upper
-    bits PREFETCH_AHEAD probes ahead) keeping the entries that pass the pair test; their rows; then
-    verification of those rows (prefetching codes ahead).
+    bounds of every probed bucket; a branch-free scan of the buckets (prefetching each PREFETCH_AHEAD probes
+    ahead) keeping the entries that pass the pair test, ~0.3 % of them; their rows; then verification of those
+    rows (prefetching codes ahead).
     """
     n, n_masks = codes.shape[0], masks.size
     flat_inline, flat_lo = inline.reshape(-1), lo.reshape(-1)
@@ -193,9 +193,8 @@ def search_tables(queries, radius, masks, weights, codes, alive, offsets, inline
     t1, t2 = radius // 16, radius // 8
     probes = CHUNKS * n_masks
     first, stop = np.empty(probes + PREFETCH_AHEAD, np.int64), np.empty(probes, np.int64)
-    bit_start = np.empty(probes + PREFETCH_AHEAD, np.int64)
+    bit_start = np.empty(probes, np.int64)
     first[probes:] = 0
-    bit_start[probes:] = 0
     kept, kept_probe = np.empty(1024, np.int64), np.empty(1024, np.int64)
     counts = np.zeros(queries.shape[0], np.int64)
     rows, dists, size = np.empty(64, np.int64), np.empty(64, np.int32), 0
@@ -217,11 +216,9 @@ def search_tables(queries, radius, masks, weights, codes, alive, offsets, inline
         c = 0
         for p in range(probes):
             _prefetch(flat_inline, first[p + PREFETCH_AHEAD])
-            _prefetch(flat_lo, first[p + PREFETCH_AHEAD])
-            _prefetch(flat_upper, ((p + PREFETCH_AHEAD) // n_masks) * words + (bit_start[p + PREFETCH_AHEAD] >> 6))
             t = p // n_masks
             nxt = (t + 1) % CHUNKS
-            q_next = np.uint8(_chunk(queries[qi, nxt >> 2], nxt) & 0xFF)
+            q_next = np.uint16(_chunk(queries[qi, nxt >> 2], nxt))
             limit = t2 - weights[p - t * n_masks]
             for k in range(first[p], stop[p]):
                 kept[c] = k

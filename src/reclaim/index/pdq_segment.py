@@ -29,19 +29,20 @@ PROBE_NS, ENTRY_NS, VERIFY_NS, SCAN_NS = 11.0, 3.0, 50.0, 2.0
 
 
 def _passing_per_bucket(radius: int) -> float:
-    """Expected entries per table that pass the inline pre-filter, in units of one bucket's size.
+    """Expected entries per table that pass the pair test while scanning, in units of one bucket's size.
 
-    An entry in a bucket probed with a weight-w mask passes if the low byte of its next chunk differs from the
-    query's in at most radius // 8 - w bits, which for unrelated codes happens with probability
-    sum(C(8, b), b <= that) / 2**8; there are C(16, w) such masks.
+    An entry in a bucket probed with a weight-w mask passes if its next chunk differs from the query's in at
+    most radius // 8 - w bits, which for unrelated codes happens with probability
+    sum(C(16, b), b <= that) / 2**16; there are C(16, w) such masks.
     """
     rho, t2 = radius // kernels.CHUNKS, radius // 8
+    bits = kernels.CHUNK_VALUES.bit_length() - 1
     return (
         sum(
-            math.comb(kernels.CHUNKS, w) * sum(math.comb(8, b) for b in range(min(t2 - w, 8) + 1))
+            math.comb(kernels.CHUNKS, w) * sum(math.comb(bits, b) for b in range(min(t2 - w, bits) + 1))
             for w in range(min(rho, kernels.CHUNKS) + 1)
         )
-        / 256
+        / kernels.CHUNK_VALUES
     )
 
 
@@ -63,12 +64,12 @@ def prefers_scan(rows: int, radius: int) -> bool:
 class Tables:
     """The 16 CSR tables of a segment; arrays are (16, ...) so table ``t`` is row ``t``.
 
-    An entry costs 3.25 bytes: the inline byte, 16 low bits of its row, and about two upper bits (see
-    ``pdq_kernels.build_table``), so 52 bytes per code over the 16 tables.
+    An entry costs 4.25 bytes: the next chunk inline, 16 low bits of its row, and about two upper bits (see
+    ``pdq_kernels.build_table``), so 68 bytes per code over the 16 tables.
     """
 
     offsets: np.ndarray  # (16, 65537) uint32: bucket v of table t is offsets[t, v]:offsets[t, v + 1]
-    inline: np.ndarray  # (16, n) uint8: low byte of chunk (t + 1) % 16 of the entry's row, the scan pre-filter
+    inline: np.ndarray  # (16, n) uint16: chunk (t + 1) % 16 of the entry's row, for the pair test while scanning
     lo: np.ndarray  # (16, n) uint16: low 16 bits of the entry's row
     upper: np.ndarray  # (16, upper_words(n)) uint64: the rows' high bits, Elias-Fano upper half
 
@@ -77,7 +78,7 @@ class Tables:
         n = len(codes)
         tables = cls(
             offsets=np.empty((kernels.CHUNKS, kernels.CHUNK_VALUES + 1), np.uint32),
-            inline=np.empty((kernels.CHUNKS, n), np.uint8),
+            inline=np.empty((kernels.CHUNKS, n), np.uint16),
             lo=np.empty((kernels.CHUNKS, n), np.uint16),
             upper=np.zeros((kernels.CHUNKS, kernels.upper_words(n)), np.uint64),
         )
@@ -161,7 +162,7 @@ class Segment:
             and t.offsets.dtype == np.uint32 and t.offsets.shape == (kernels.CHUNKS, kernels.CHUNK_VALUES + 1)
             and t.inline.shape == t.lo.shape == (kernels.CHUNKS, n)
             and t.upper.shape == (kernels.CHUNKS, kernels.upper_words(n))
-            and (t.inline.dtype, t.lo.dtype, t.upper.dtype) == (np.uint8, np.uint16, np.uint64)
+            and (t.inline.dtype, t.lo.dtype, t.upper.dtype) == (np.uint16, np.uint16, np.uint64)
         )  # fmt: skip
         if not shapes_ok:
             raise ValueError("corrupt PDQ index: segment arrays have inconsistent shapes or types")
