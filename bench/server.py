@@ -18,7 +18,7 @@ Each phase runs ``--seconds``; the two endpoints alternate (ceiling, lookups, ce
 is reported as the mean of its two phases. Lookups are HMA's ``GET /m/lookup?signal_type=pdq&signal=<hex>``:
 a quarter exact hashes of the bank, a quarter with 8 bits flipped (within the default threshold of 31), a
 half random (no match). Every answer is checked: a hit must name its content id, a miss must match nothing;
-a wrong answer or a non-200 counts as an error. Each hash is asked once (262,144 of them; a hit's bank details
+a wrong answer or a non-200 counts as an error. Each hash is asked once (524,288 of them; a hit's bank details
 are then read from the database as on a live server, not from a cache filled by an earlier lookup); the
 warm-up (5 s) asks other random hashes, so every worker has opened and mapped in its index. Results are
 printed and appended to bench/RESULTS.md.
