@@ -18,8 +18,8 @@ Each phase runs ``--seconds``; the two endpoints alternate (ceiling, lookups, ce
 is reported as the mean of its two phases. Lookups are HMA's ``GET /m/lookup?signal_type=pdq&signal=<hex>``:
 a quarter exact hashes of the bank, a quarter with 8 bits flipped (within the default threshold of 31), a
 half random (no match). Every answer is checked: a hit must name its content id, a miss must match nothing;
-a wrong answer or a non-200 counts as an error. Each hash is asked once (524,288 of them; a hit's bank details
-are then read from the database as on a live server, not from a cache filled by an earlier lookup); the
+a wrong answer or a non-200 counts as an error. Each hash is asked once (524,288 of them), so no answer
+comes from memory an earlier lookup of the same hash left warm; the
 warm-up (5 s) asks other random hashes, so every worker has opened and mapped in its index. Results are
 printed and appended to bench/RESULTS.md.
 """
@@ -45,8 +45,8 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / ".bench-data" / "server"
 RECLAIM = [sys.executable, "-m", "reclaim"]
 TARGET_RATIO, TARGET_P99_MS = 0.60, 20.0
-QUERIES = 1 << 19  # each lookup asks a new hash (a run of 2 x 40 s at ~3,600/s asks ~290 k): no hit's details
-# are cached by an earlier lookup; a run that asks more says so in its record
+QUERIES = 1 << 19  # each lookup asks a new hash (a run of 2 x 40 s at ~3,600/s asks ~290 k); a run that asks
+# more says so in its record
 FLIPS = 8
 
 
@@ -326,13 +326,13 @@ def main() -> None:
               f"{r['lookups'] / r['ceiling']:.3f}", f"{r['p50']:.1f}", f"{r['p99']:.1f}",
               f"{r['ceiling_p99']:.1f}", f"{r['errors']} / {r['requests']:,}"] for r in rows]  # type: ignore[operator]
     repeated = max((int(r["wrapped"]) for r in rows), default=0)  # type: ignore[call-overload]
-    wrap_note = (f" **The query list ran out {repeated}x: later lookups repeated hashes, so some hits' details "
-                 f"were cached and these ratios are optimistic.**" if repeated else "")
+    wrap_note = (f" **The query list ran out {repeated}x: later lookups repeated hashes, so these ratios may "
+                 f"be optimistic.**" if repeated else "")
     body = (f"{args.n:,} PDQ hashes in one SQLite bank; `reclaim serve` (uvicorn) on 127.0.0.1 {keyed}; "
             f"bounded asyncio client in one process on the same 2 cores, keep-alive, {args.seconds:g} s phases, "
             f"ceiling and lookups alternated twice; lookups `GET /m/lookup?signal_type=pdq&signal=`, "
             f"1/4 exact hits, 1/4 hits with {FLIPS} bits flipped, 1/2 misses, each hash asked once "
-            f"(no hit's details cached by an earlier lookup; warm-up on other misses), every answer checked; "
+            f"(warm-up on other misses), every answer checked; "
             f"ceiling `GET /status` (empty endpoint). "
             f"Target: ratio >= {TARGET_RATIO:.2f}, p99 < {TARGET_P99_MS:g} ms. {machine()}.{wrap_note}\n\n"
             + table(["workers", "in flight", "lookups/s", "ceiling req/s", "ratio", "p50 (ms)", "p99 (ms)",

@@ -1,8 +1,9 @@
 """Every active PDQ hash of every bank in one ``PDQIndex``, kept on disk so a 10 M-hash bank opens in seconds.
 
 How the cache stays right
-    The cache file holds the index and, in the same file, the ids and banks of the rows it holds, the highest
-    id and the latest withdrawal time it has seen. On open, rows added since (id above the highest) are added
+    The cache file holds the index and, in the same file, the ids of the rows it holds with what a match
+    reports of each (bank, content id, version, quality), the highest id and the latest withdrawal time it has
+    seen. On open, rows added since (id above the highest) are added
     and rows withdrawn since are removed: two small indexed queries. Then one aggregate over the active rows
     (count, sum and maximum of their ids, computed by the database) must equal the same figures of the updated
     rows; anything else (a reinstated hash, a restored backup, rows deleted by hand) makes it compare every
@@ -12,7 +13,9 @@ How the cache stays right
 
 The file is rewritten (atomically, by ``PDQIndex.save``) when the changes are many enough to be worth it;
 fewer are applied in memory on each open. One index holds all banks: bank membership is filtered after the
-search, so ``--bank`` and the per-bank thresholds cost nothing at build time.
+search, so ``--bank`` and the per-bank thresholds cost nothing at build time. A hit needs no database read:
+banked rows never change after they are written (only their withdrawal does), so the cache's copy of their
+details stays true.
 """
 
 from __future__ import annotations
@@ -24,9 +27,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import Connection, Engine, Select, bindparam, func, select
+from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.orm import Session
 
+from reclaim.banks.text_column import TextColumn
 from reclaim.index.pdq import hex_to_codes
 from reclaim.index.pdq_mih import PDQIndex
 from reclaim.models import BankEntry, BankKind
@@ -35,8 +39,9 @@ from reclaim.store.models import Bank, BankContent, ContentSignal
 
 SIGNAL = "pdq"
 RESAVE_ROWS = 10_000  # rewrite the cache file once this many rows changed since it was written
-FETCH_ROWS = 50_000  # ids per ``IN (...)`` when fetching hit details
+FETCH_ROWS = 50_000  # ids per ``IN (...)``
 NO_TIME = -1
+NO_QUALITY = -1
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -71,29 +76,84 @@ def _micros(when: datetime | None) -> int:
     return ((when if when.tzinfo else when.replace(tzinfo=UTC)) - EPOCH) // timedelta(microseconds=1)
 
 
+Found = tuple[int, int, str, str, int | None, str]  # id, bank id, hex, version, quality, content id
+_FOUND_COLUMNS = (ContentSignal.id, BankContent.bank_id, ContentSignal.value, ContentSignal.version,
+                  ContentSignal.quality, BankContent.content_id)
+
+
 @dataclass
 class Rows:
-    """The rows an index holds: ids ascending, each one's bank; plus how far the database was read."""
+    """The rows an index holds, ids ascending, with what a match reports of each; plus how far the database
+    was read. Versions are few (one per PDQ release), so each row keeps the index of its own in ``versions``."""
 
     ids: np.ndarray  # int64
     bank_ids: np.ndarray  # int64
+    qualities: np.ndarray  # int16, NO_QUALITY where the hash has none
+    version_of: np.ndarray  # uint8, an index into ``versions``
+    versions: TextColumn
+    content_ids: TextColumn
     max_id: int
     withdrawn_mark: int  # microseconds since the epoch of the latest withdrawal seen, or NO_TIME
 
     @classmethod
     def empty(cls) -> Rows:
-        return cls(np.empty(0, np.int64), np.empty(0, np.int64), 0, NO_TIME)
+        return cls.of_found([], TextColumn.of([]))
+
+    @classmethod
+    def of_found(cls, found: Sequence[Found], versions: TextColumn) -> Rows:
+        """Rows of ``found`` (ids ascending), their versions numbered after those of ``versions``."""
+        names = [versions[i] for i in range(len(versions))]
+        number = {name: i for i, name in enumerate(names)}
+        for _, _, _, version, _, _ in found:
+            number.setdefault(version, len(number))
+        if len(number) > 256:
+            raise ValueError("more than 256 PDQ versions in the banks")
+        return cls(
+            np.array([f[0] for f in found], np.int64), np.array([f[1] for f in found], np.int64),
+            np.array([NO_QUALITY if f[4] is None else f[4] for f in found], np.int16),
+            np.array([number[f[3]] for f in found], np.uint8), TextColumn.of(list(number)),
+            TextColumn.of([f[5] for f in found]), max((f[0] for f in found), default=0), NO_TIME,
+        )  # fmt: skip
 
     @classmethod
     def of(cls, extra: dict[str, np.ndarray]) -> Rows:
-        ids, bank_ids, marks = extra["ids"], extra["bank_ids"], extra["marks"]
-        if ids.shape != bank_ids.shape or marks.shape != (2,) or np.any(ids[1:] <= ids[:-1]):
+        ids, marks = extra["ids"], extra["marks"]
+        rows = cls(np.asarray(ids, np.int64), np.asarray(extra["bank_ids"], np.int64), extra["qualities"],
+                   extra["version_of"], TextColumn.restore(extra["versions.data"], extra["versions.ends"]),
+                   TextColumn.restore(extra["content_ids.data"], extra["content_ids.ends"]),
+                   int(marks[0]), int(marks[1]))  # fmt: skip
+        aligned = {len(rows.bank_ids), len(rows.qualities), len(rows.version_of), len(rows.content_ids)}
+        if aligned != {len(ids)} or marks.shape != (2,) or np.any(ids[1:] <= ids[:-1]):
             raise ValueError("PDQ cache rows are inconsistent")
-        return cls(np.asarray(ids, np.int64), np.asarray(bank_ids, np.int64), int(marks[0]), int(marks[1]))
+        if rows.qualities.dtype != np.int16 or rows.version_of.dtype != np.uint8:
+            raise ValueError("PDQ cache rows have the wrong types")
+        if len(ids) and int(rows.version_of.max()) >= len(rows.versions):
+            raise ValueError("PDQ cache rows name a version it does not hold")
+        return rows
 
     def as_extra(self) -> dict[str, np.ndarray]:
-        return {"ids": self.ids, "bank_ids": self.bank_ids,
-                "marks": np.array([self.max_id, self.withdrawn_mark], np.int64)}
+        return {"ids": self.ids, "bank_ids": self.bank_ids, "qualities": self.qualities,
+                "version_of": self.version_of, "versions.data": self.versions.data,
+                "versions.ends": self.versions.ends, "content_ids.data": self.content_ids.data,
+                "content_ids.ends": self.content_ids.ends,
+                "marks": np.array([self.max_id, self.withdrawn_mark], np.int64)}  # fmt: skip
+
+    def take(self, at: np.ndarray) -> Rows:
+        """The rows at positions ``at``, in that order; the same versions and marks."""
+        return Rows(self.ids[at], self.bank_ids[at], self.qualities[at], self.version_of[at], self.versions,
+                    self.content_ids.take(at), self.max_id, self.withdrawn_mark)
+
+    def plus(self, fresh: Sequence[Found]) -> Rows:
+        """These rows and ``fresh`` (ids not held here), ids ascending."""
+        new = Rows.of_found(sorted(fresh), self.versions)
+        joined = Rows(np.concatenate([self.ids, new.ids]), np.concatenate([self.bank_ids, new.bank_ids]),
+                      np.concatenate([self.qualities, new.qualities]),
+                      np.concatenate([self.version_of, new.version_of]), new.versions,
+                      self.content_ids.plus(new.content_ids), max(self.max_id, new.max_id),
+                      self.withdrawn_mark)  # fmt: skip
+        if len(self.ids) and len(new.ids) and new.ids[0] < self.ids[-1]:  # reconciling: ids below the highest
+            joined = joined.take(np.argsort(joined.ids, kind="stable"))
+        return joined
 
     def stamp(self) -> tuple[int, int, int]:
         return len(self.ids), int(self.ids.sum()), int(self.ids[-1]) if len(self.ids) else 0
@@ -115,18 +175,14 @@ def _load(path: Path) -> tuple[PDQIndex, Rows]:
         return PDQIndex(), Rows.empty()  # absent, from an older format, or damaged: rebuilt from the database
 
 
-def _add(index: PDQIndex, rows: Rows, found: list[tuple[int, int, str]]) -> tuple[Rows, int]:
-    """Add the (id, bank id, hex) rows not held yet; a malformed stored hash is left out."""
-    held = set(rows.ids[np.isin(rows.ids, [ref for ref, _, _ in found])].tolist())
-    fresh = [(ref, bank, value) for ref, bank, value in found if ref not in held and _is_pdq_hex(value)]
+def _add(index: PDQIndex, rows: Rows, found: list[Found]) -> tuple[Rows, int]:
+    """Add the rows of ``found`` not held yet; a malformed stored hash is left out."""
+    held = set(rows.ids[np.isin(rows.ids, [f[0] for f in found])].tolist())
+    fresh = [f for f in found if f[0] not in held and _is_pdq_hex(f[2])]
     if not fresh:
         return rows, 0
-    ids = np.array([ref for ref, _, _ in fresh], np.int64)
-    index.add(ids, hex_to_codes([value for _, _, value in fresh]))
-    all_ids = np.concatenate([rows.ids, ids])
-    all_banks = np.concatenate([rows.bank_ids, np.array([bank for _, bank, _ in fresh], np.int64)])
-    order = np.argsort(all_ids, kind="stable")
-    return Rows(all_ids[order], all_banks[order], max(rows.max_id, int(ids.max())), rows.withdrawn_mark), len(ids)
+    index.add(np.array([f[0] for f in fresh], np.int64), hex_to_codes([f[2] for f in fresh]))
+    return rows.plus(fresh), len(fresh)
 
 
 def _remove(index: PDQIndex, rows: Rows, gone: np.ndarray) -> tuple[Rows, int]:
@@ -134,7 +190,7 @@ def _remove(index: PDQIndex, rows: Rows, gone: np.ndarray) -> tuple[Rows, int]:
     if not held.any():
         return rows, 0
     index.remove(rows.ids[held])
-    return Rows(rows.ids[~held], rows.bank_ids[~held], rows.max_id, rows.withdrawn_mark), int(held.sum())
+    return rows.take(np.flatnonzero(~held)), int(held.sum())
 
 
 def _is_pdq_hex(value: str) -> bool:
@@ -167,21 +223,23 @@ def sync_index(session: Session, path: Path) -> tuple[PDQIndex, Rows]:
     return index, rows
 
 
-def _added_since(session: Session, max_id: int) -> list[tuple[int, int, str]]:
-    """(id, bank id, hex) of active PDQ rows above ``max_id``: read by id range first (a few rows, however big
-    the bank), then their contents; one join would let the planner start from the millions of active contents."""
+def _added_since(session: Session, max_id: int) -> list[Found]:
+    """The active PDQ rows above ``max_id``: read by id range first (a few rows, however big the bank), then
+    their contents; one join would let the planner start from the millions of active contents."""
     fresh = session.execute(
-        select(ContentSignal.id, ContentSignal.content_pk, ContentSignal.value)
+        select(ContentSignal.id, ContentSignal.content_pk, ContentSignal.value, ContentSignal.version,
+               ContentSignal.quality)
         .where(ContentSignal.id > max_id, ContentSignal.signal.concat("") == SIGNAL)
     ).all()
-    banks: dict[int, int] = {}
-    pks = sorted({pk for _, pk, _ in fresh})
+    contents: dict[int, tuple[int, str]] = {}
+    pks = sorted({row.content_pk for row in fresh})
     for start in range(0, len(pks), FETCH_ROWS):
         chunk = pks[start : start + FETCH_ROWS]
-        banks.update((pk, bank) for pk, bank in session.execute(
-            select(BankContent.id, BankContent.bank_id)
+        contents.update((pk, (bank, content_id)) for pk, bank, content_id in session.execute(
+            select(BankContent.id, BankContent.bank_id, BankContent.content_id)
             .where(BankContent.id.in_(chunk), BankContent.withdrawn_at.is_(None))))
-    return [(ref, banks[pk], value) for ref, pk, value in fresh if pk in banks]
+    return [(ref, contents[pk][0], value, version, quality, contents[pk][1])
+            for ref, pk, value, version, quality in fresh if pk in contents]
 
 
 def _reconcile(session: Session, index: PDQIndex, rows: Rows) -> tuple[Rows, int]:
@@ -190,10 +248,10 @@ def _reconcile(session: Session, index: PDQIndex, rows: Rows) -> tuple[Rows, int
     active_ids = np.array(active, np.int64)
     rows, removed = _remove(index, rows, np.setdiff1d(rows.ids, active_ids, assume_unique=True))
     missing = [int(i) for i in np.setdiff1d(active_ids, rows.ids, assume_unique=True)]
-    found: list[tuple[int, int, str]] = []
+    found: list[Found] = []
     for start in range(0, len(missing), FETCH_ROWS):
         chunk = missing[start : start + FETCH_ROWS]
-        query = select(ContentSignal.id, BankContent.bank_id, ContentSignal.value).join(
+        query = select(*_FOUND_COLUMNS).join(
             BankContent, ContentSignal.content_pk == BankContent.id).where(ContentSignal.id.in_(chunk))
         found += [tuple(r) for r in session.execute(query)]  # type: ignore[misc]
     rows, added = _add(index, rows, found)
@@ -227,93 +285,38 @@ class BankRules:
 class PdqBanks:
     """The PDQ part of the banks for one command: search the shared index, keep hits in the chosen banks."""
 
-    def __init__(self, session: Session, index: PDQIndex, active: Rows, banks: dict[int, BankRules]) -> None:
-        engine = session.get_bind()
-        assert isinstance(engine, Engine)
-        self._session, self._engine, self._index, self._active, self._banks = session, engine, index, active, banks
+    def __init__(self, index: PDQIndex, active: Rows, banks: dict[int, BankRules]) -> None:
+        self._index, self._active, self._banks = index, active, banks
         self._allowed = np.isin(active.bank_ids, np.fromiter(banks, np.int64, len(banks)))
         self._count = int(self._allowed.sum())  # counted once: every search asks, and it is 1 M booleans
-        self._entries: dict[int, BankEntry | None] = {}
-        self._detail = _DetailReader(engine)
         self.max_threshold = max((b.threshold for b in banks.values()), default=0)
 
     @classmethod
     def open(cls, session: Session, banks: Sequence[Bank], path: Path | None = None) -> PdqBanks:
         index, active = sync_index(session, path or cache_path(session))
-        return cls(session, index, active, {b.id: BankRules.of(b) for b in banks})
+        return cls(index, active, {b.id: BankRules.of(b) for b in banks})
 
     def __len__(self) -> int:
         return self._count
 
     def search(self, value: str) -> list[tuple[int, int, BankEntry]]:
-        """(ref, distance, entry) for each active hash of a chosen bank within the widest threshold."""
+        """(ref, distance, entry) for each active hash of a chosen bank within the widest threshold, leaving
+        out hashes under their bank's quality floor."""
         if not len(self):
             return []
         ids, dists = self._index.search(hex_to_codes([value]), radius=int(self.max_threshold))[0]
         if not len(ids):  # most lookups: nothing near
             return []
-        at = np.minimum(np.searchsorted(self._active.ids, ids), len(self._active.ids) - 1)
-        keep = (self._active.ids[at] == ids) & self._allowed[at]
-        refs = [int(r) for r in ids[keep]]
-        entries = self._entries_of(refs)
-        return [(r, int(d), entries[r]) for r, d in zip(refs, dists[keep], strict=True) if entries[r] is not None]
-
-    def _entries_of(self, refs: list[int]) -> dict[int, BankEntry | None]:
-        """Each ref's bank entry, fetched once per command (None for a hash under its bank's quality floor).
-
-        Fetched through the session that opened this while its transaction lasts (so it sees what that
-        transaction added), else through a short session of its own.
-        """
-        missing = [r for r in refs if r not in self._entries]
-        if missing:
-            if self._session.in_transaction():
-                rows = _details(self._session, missing)
-            elif len(missing) == 1:  # a server's lookup hit
-                rows = self._detail.read(missing[0])
-            else:
-                with self._engine.connect() as connection:  # a bare connection: a fifth of a Session's cost
-                    rows = _details(connection, missing)
-            for ref, version, value, quality, content_id, bank_id in rows:
-                bank = self._banks[bank_id]
-                entry = BankEntry(bank.name, bank.kind, content_id, SIGNAL, version, value,
-                                  float(bank.threshold), bank.min_quality)
-                self._entries[ref] = None if quality is not None and quality < bank.min_quality else entry
-            for ref in missing:
-                self._entries.setdefault(ref, None)
-        return {r: self._entries[r] for r in refs}
-
-
-# Built once: building and keying the statement took longer than running it (a server reads one hit at a time).
-_DETAIL_COLUMNS = select(
-    ContentSignal.id, ContentSignal.version, ContentSignal.value, ContentSignal.quality, BankContent.content_id,
-    BankContent.bank_id,
-).join(BankContent, ContentSignal.content_pk == BankContent.id)
-_DETAILS = _DETAIL_COLUMNS.where(ContentSignal.id.in_(bindparam("refs", expanding=True)))
-
-
-Detail = tuple[int, str, str, int | None, str, int]  # ref, version, value, quality, content id, bank id
-
-
-def _details(session: Session | Connection, refs: list[int]) -> list[Detail]:
-    return [tuple(row) for row in session.execute(_DETAILS, {"refs": refs})]  # type: ignore[misc]
-
-
-class _DetailReader:
-    """One ref's details through the database driver: SQLAlchemy's execution of the statement cost three times
-    the query itself (70 µs against 23 on SQLite), and a server reads one hit per lookup."""
-
-    def __init__(self, engine: Engine) -> None:
-        compiled = _DETAIL_COLUMNS.where(ContentSignal.id == bindparam("ref")).compile(dialect=engine.dialect)
-        self._engine = engine
-        self._sql, self._positional = str(compiled), compiled.positional
-
-    def read(self, ref: int) -> list[Detail]:
-        raw = self._engine.raw_connection()  # from the pool; returned (and rolled back) on close
-        try:
-            cursor = raw.cursor()
-            cursor.execute(self._sql, (ref,) if self._positional else {"ref": ref})
-            rows = cursor.fetchall()
-            cursor.close()
-        finally:
-            raw.close()
-        return [tuple(row) for row in rows]  # type: ignore[misc]
+        active = self._active
+        at = np.minimum(np.searchsorted(active.ids, ids), len(active.ids) - 1)
+        keep = (active.ids[at] == ids) & self._allowed[at]
+        found = []
+        for ref, distance, row in zip(ids[keep].tolist(), dists[keep].tolist(), at[keep].tolist(), strict=True):
+            bank, quality = self._banks[int(active.bank_ids[row])], int(active.qualities[row])
+            if quality != NO_QUALITY and quality < bank.min_quality:
+                continue
+            entry = BankEntry(bank.name, bank.kind, active.content_ids[row], SIGNAL,
+                              active.versions[int(active.version_of[row])], self._index.code_of(ref).tobytes().hex(),
+                              float(bank.threshold), bank.min_quality)
+            found.append((ref, distance, entry))
+        return found

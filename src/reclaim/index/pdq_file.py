@@ -25,7 +25,7 @@ import numpy as np
 MAGIC = b"RCLPDQ\x00\x01"
 FORMAT, VERSION = "reclaim-pdq-mih", 3  # 3: 2-byte inline next chunk, Elias-Fano rows, 4-byte ids, alive bits
 ALIGN = 64
-DTYPES = frozenset({"|b1", "|u1", "<u2", "<u4", "<i8", "<u8"})
+DTYPES = frozenset({"|b1", "|u1", "<i2", "<u2", "<u4", "<i8", "<u8"})
 
 
 def _aligned(offset: int) -> int:

@@ -187,9 +187,8 @@ def search_tables(queries, radius, masks, weights, codes, alive, offsets, inline
     rows (prefetching codes ahead).
     """
     n, n_masks = codes.shape[0], masks.size
-    flat_inline, flat_lo = inline.reshape(-1), lo.reshape(-1)
-    flat_upper, flat_codes = upper.reshape(-1), codes.reshape(-1)
-    words, span = upper.shape[1], upper_span(n)
+    flat_inline, flat_lo, flat_codes = inline.reshape(-1), lo.reshape(-1), codes.reshape(-1)
+    span = upper_span(n)
     t1, t2 = radius // 16, radius // 8
     probes = CHUNKS * n_masks
     first, stop = np.empty(probes + PREFETCH_AHEAD, np.int64), np.empty(probes, np.int64)

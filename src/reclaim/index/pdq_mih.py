@@ -140,6 +140,17 @@ class PDQIndex:
         order = np.lexsort((ids, dists))
         return ids[order], dists[order]
 
+    def code_of(self, ref: int) -> np.ndarray:
+        """The (32,) uint8 code held under id ``ref``; KeyError if none is (never added, or removed)."""
+        pending = np.flatnonzero(self._pending_ids == ref)
+        if len(pending):
+            return self._pending_codes[pending[-1]].view(np.uint8)
+        for segment in self._segments:
+            code = segment.code_of(ref)
+            if code is not None:
+                return code.view(np.uint8)
+        raise KeyError(f"PDQ index holds no code for id {ref}")
+
     def search_batch(self, codes: np.ndarray, radius: int = 31, threads: int | None = None) -> list[Result]:
         """``search`` spread over ``threads`` threads (default: every core this process may use)."""
         queries = _words(codes)

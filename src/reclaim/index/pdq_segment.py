@@ -206,6 +206,16 @@ class Segment:
         np.bitwise_and.at(self.alive, rows >> 3, ~(np.uint8(1) << (rows & 7).astype(np.uint8)))
         self.live -= len(rows)
 
+    def code_of(self, ref: int) -> np.ndarray | None:
+        """The (4,) uint64 code of id ``ref`` if it is a live row here, else None (one id: scalar steps)."""
+        offsets, wanted = self.ids.offsets, ref - self.ids.base
+        if not self.rows or not 0 <= wanted <= int(offsets[-1]):
+            return None
+        row = int(np.searchsorted(offsets, offsets.dtype.type(wanted)))  # a Python int would copy every offset
+        if int(offsets[row]) != wanted or not (int(self.alive[row >> 3]) >> (row & 7)) & 1:
+            return None
+        return self.codes[row]
+
     def search(self, queries: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(per-query counts, ids, distances) within ``radius``, by whichever exact strategy is cheaper."""
         if prefers_scan(self.rows, radius):

@@ -67,7 +67,7 @@ class LiveMatcher:
 
     async def amatch(self, values: list[SignalValue]) -> MatchResult:
         """``match`` for async routes: in the event loop while the matcher is current (a lookup is an index
-        search, well under a millisecond, plus one primary-key read the first time a hash is hit), in the
+        search, well under a millisecond, with a hit's details in the same cache file), in the
         thread pool when the database must be checked or the matcher built first."""
         if self._matcher is not None and not self._dirty:
             return self.match(values)

@@ -14,7 +14,7 @@ from reclaim.index.pdq_mih import PDQIndex
 from reclaim.matching import Matcher
 from reclaim.models import SignalValue
 from reclaim.store import Store, open_store
-from reclaim.store.models import Bank, BankContent
+from reclaim.store.models import Bank, BankContent, ContentSignal
 
 RNG = np.random.default_rng(11)
 HASHES = [bytes(RNG.integers(0, 256, 32, dtype=np.uint8)).hex() for _ in range(40)]
@@ -147,3 +147,21 @@ def test_a_database_made_anew_at_the_same_url_gets_its_own_cache(store: Store, t
             with again.session() as s:
                 assert cache_path(s) != old
     assert len(list((tmp_path / "cache").glob("pdq-*.pdq"))) == 1  # the first database's cache was dropped
+
+
+def test_a_hit_is_answered_from_the_cache_with_what_the_database_held(store: Store) -> None:
+    """Content id, version and banked value come from the cache file: the rows can go and the match stays."""
+    with store.session() as s:
+        bank = create_bank(s, "known")
+        add_content(s, bank, "피해자-사진-1", [pdq(HASHES[0])])
+        add_content(s, bank, "old-hasher", [SignalValue("pdq", "0.9", HASHES[1], 100)])
+    with store.session() as s:
+        matcher = Matcher.from_store(s)
+    with store.session() as s:  # the database forgets everything; the open matcher must not need it
+        s.query(ContentSignal).delete()
+        s.query(BankContent).delete()
+    [hit] = matcher.match([pdq(near(HASHES[0], 4))]).matches
+    assert (hit.content_id, hit.value, hit.distance) == ("피해자-사진-1", HASHES[0], 4)
+    assert matcher.match([pdq(HASHES[1])]).matches == []  # a hash of another PDQ version is not comparable
+    [old] = matcher.match([SignalValue("pdq", "0.9", HASHES[1], 100)]).matches
+    assert old.content_id == "old-hasher"

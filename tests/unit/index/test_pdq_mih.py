@@ -200,6 +200,21 @@ def test_re_adding_an_id_replaces_its_code() -> None:
             assert list(index.search(b, 31)[0][0]) == [5]
 
 
+def test_code_of_returns_an_ids_current_code_wherever_it_lives() -> None:
+    codes = clustered(2, 10, 21, max_flips=40)
+    with small_segments("tables", flush_rows=8):  # 20 rows: segments of 8 and 8, and 4 pending
+        index = PDQIndex()
+        for start in range(0, 20, 4):
+            index.add(np.arange(start, start + 4), codes[start : start + 4])
+        index.add(np.array([5]), codes[20:21])  # replaced: its segment row is tombstoned
+        index.remove(np.array([7]))
+        for ref, row in ((19, 19), (5, 20), (0, 0), (12, 12)):  # pending, replaced, in segments
+            assert np.array_equal(index.code_of(ref), codes[row])
+        for gone in (7, 99, -1):
+            with pytest.raises(KeyError, match=f"id {gone}"):
+                index.code_of(gone)
+
+
 def test_repeated_id_in_one_batch_keeps_the_last_code() -> None:
     index = PDQIndex()
     index.add(np.array([3, 3]), np.stack([np.zeros(32, np.uint8), np.full(32, 255, np.uint8)]))
