@@ -102,17 +102,17 @@ class Rows:
     @classmethod
     def of_found(cls, found: Sequence[Found], versions: TextColumn) -> Rows:
         """Rows of ``found`` (ids ascending), their versions numbered after those of ``versions``."""
-        names = [versions[i] for i in range(len(versions))]
-        number = {name: i for i, name in enumerate(names)}
-        for _, _, _, version, _, _ in found:
+        ids, bank_ids, _, row_versions, qualities, content_ids = zip(*found, strict=True) if found else ((),) * 6
+        number = {versions[i]: i for i in range(len(versions))}
+        for version in dict.fromkeys(row_versions):
             number.setdefault(version, len(number))
         if len(number) > 256:
             raise ValueError("more than 256 PDQ versions in the banks")
         return cls(
-            np.array([f[0] for f in found], np.int64), np.array([f[1] for f in found], np.int64),
-            np.array([NO_QUALITY if f[4] is None else f[4] for f in found], np.int16),
-            np.array([number[f[3]] for f in found], np.uint8), TextColumn.of(list(number)),
-            TextColumn.of([f[5] for f in found]), max((f[0] for f in found), default=0), NO_TIME,
+            np.array(ids, np.int64), np.array(bank_ids, np.int64),
+            np.array([NO_QUALITY if q is None else q for q in qualities], np.int16),
+            np.array([number[v] for v in row_versions], np.uint8), TextColumn.of(list(number)),
+            TextColumn.of(content_ids), max(ids, default=0), NO_TIME,
         )  # fmt: skip
 
     @classmethod
