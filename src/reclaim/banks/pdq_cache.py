@@ -118,12 +118,14 @@ class Rows:
     @classmethod
     def of(cls, extra: dict[str, np.ndarray]) -> Rows:
         ids, marks = extra["ids"], extra["marks"]
+        if marks.shape != (2,):
+            raise ValueError("PDQ cache marks are damaged")
         rows = cls(np.asarray(ids, np.int64), np.asarray(extra["bank_ids"], np.int64), extra["qualities"],
                    extra["version_of"], TextColumn.restore(extra["versions.data"], extra["versions.ends"]),
                    TextColumn.restore(extra["content_ids.data"], extra["content_ids.ends"]),
                    int(marks[0]), int(marks[1]))  # fmt: skip
         aligned = {len(rows.bank_ids), len(rows.qualities), len(rows.version_of), len(rows.content_ids)}
-        if aligned != {len(ids)} or marks.shape != (2,) or np.any(ids[1:] <= ids[:-1]):
+        if aligned != {len(ids)} or np.any(ids[1:] <= ids[:-1]):
             raise ValueError("PDQ cache rows are inconsistent")
         if rows.qualities.dtype != np.int16 or rows.version_of.dtype != np.uint8:
             raise ValueError("PDQ cache rows have the wrong types")
