@@ -161,12 +161,13 @@ class Rows:
         return len(self.ids), int(self.ids.sum()), int(self.ids[-1]) if len(self.ids) else 0
 
 
-def _database_stamp(session: Session) -> tuple[int, int, int]:
-    """(count, sum, max) of the active PDQ ids, computed by the database in one pass."""
+def in_step(session: Session, rows: Rows) -> bool:
+    """Whether ``rows`` are exactly the active PDQ rows, by (count, sum, max) of the active ids, which the
+    database computes in one pass (0.44 s at 1 M hashes on SQLite: the slow part of an open)."""
     count, total, top = session.execute(
         _active(select(func.count(), func.coalesce(func.sum(ContentSignal.id), 0), func.max(ContentSignal.id)))
     ).one()
-    return int(count), int(total), int(top or 0)
+    return rows.stamp() == (int(count), int(total), int(top or 0))
 
 
 def _load(path: Path) -> tuple[PDQIndex, Rows]:
@@ -202,22 +203,24 @@ def _is_pdq_hex(value: str) -> bool:
         return False
 
 
-def sync_index(session: Session, path: Path) -> tuple[PDQIndex, Rows]:
-    """The cached index brought up to date with the database, and the rows it now holds."""
+def sync_index(session: Session, path: Path, *, verify: bool = True) -> tuple[PDQIndex, Rows]:
+    """The cached index brought up to date with the database, and the rows it now holds.
+
+    Without ``verify`` only the quick diff runs (adds, and withdrawals through their index), not the aggregate
+    that catches everything else: for a caller that checks ``in_step`` itself once the result is in use.
+    """
     index, rows = _load(path)
     last_withdrawal = session.scalar(select(func.max(BankContent.withdrawn_at)))
     rows, added = _add(index, rows, _added_since(session, rows.max_id))
-    # from the (indexed) withdrawals to their signals, not the other way round over every signal
-    withdrawn_since = select(ContentSignal.id).select_from(BankContent).join(
-        ContentSignal, ContentSignal.content_pk == BankContent.id)
-    if rows.withdrawn_mark != NO_TIME:
-        mark = EPOCH + timedelta(microseconds=rows.withdrawn_mark)
-        withdrawn_since = withdrawn_since.where(BankContent.withdrawn_at >= mark)
-    else:
-        withdrawn_since = withdrawn_since.where(BankContent.withdrawn_at.is_not(None))
+    # from the (indexed) withdrawals to their signals, not the other way round over every signal: as a
+    # subquery, because SQLite plans the same join the other way round (80 ms at 1 M rows instead of 0.1)
+    withdrawn = select(BankContent.id).where(
+        BankContent.withdrawn_at >= EPOCH + timedelta(microseconds=rows.withdrawn_mark)
+        if rows.withdrawn_mark != NO_TIME else BankContent.withdrawn_at.is_not(None))
+    withdrawn_since = select(ContentSignal.id).where(ContentSignal.content_pk.in_(withdrawn))
     rows, removed = _remove(index, rows, np.array(session.scalars(withdrawn_since).all(), np.int64))
     rows.withdrawn_mark = max(rows.withdrawn_mark, _micros(last_withdrawal))
-    if rows.stamp() != _database_stamp(session):
+    if verify and not in_step(session, rows):
         rows, changed = _reconcile(session, index, rows)
         added += changed
     if added + removed >= RESAVE_ROWS or (not path.exists() and len(index)):
@@ -294,9 +297,15 @@ class PdqBanks:
         self.max_threshold = max((b.threshold for b in banks.values()), default=0)
 
     @classmethod
-    def open(cls, session: Session, banks: Sequence[Bank], path: Path | None = None) -> PdqBanks:
-        index, active = sync_index(session, path or cache_path(session))
+    def open(cls, session: Session, banks: Sequence[Bank], path: Path | None = None, *,
+             verify: bool = True) -> PdqBanks:
+        """The banks' PDQ part, brought up to date by ``sync_index`` (``verify`` as there)."""
+        index, active = sync_index(session, path or cache_path(session), verify=verify)
         return cls(index, active, {b.id: BankRules.of(b) for b in banks})
+
+    def in_step(self, session: Session) -> bool:
+        """Whether this holds exactly the database's active PDQ rows (see ``in_step``)."""
+        return in_step(session, self._active)
 
     def __len__(self) -> int:
         return self._count

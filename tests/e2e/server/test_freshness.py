@@ -5,7 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import pytest
 from fastapi.testclient import TestClient
+
+from reclaim.banks import pdq_cache
+from reclaim.banks.service import reinstate_content
+from reclaim.store import open_store
+from reclaim.store.models import BankContent
 
 PDQ = "2d6b1af3a956c529e79ca3d2526fa834d4196c81cedd04de0a26b855fc99b724"
 
@@ -32,3 +38,20 @@ def test_a_hash_added_or_withdrawn_on_one_worker_is_seen_by_another_within_a_sec
     _seen_within(b, ["IMG_1"])
     assert a.delete("/c/bank/known/content/IMG_1").status_code == 204
     _seen_within(b, [])
+
+
+def test_a_reinstated_hash_is_seen_again_by_a_running_worker(
+    make_client: Callable[[], TestClient], database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reinstating escapes the quick diff (no new row, no new withdrawal); the full check that each worker runs
+    after every change must find it and rebuild."""
+    monkeypatch.setattr(pdq_cache, "RESAVE_ROWS", 1)  # the cache file itself forgets the withdrawn hash
+    a, b = make_client(), make_client()
+    a.post("/c/banks", json={"name": "known"})
+    assert a.post("/c/bank/known/signal", params={"content_id": "IMG_1"}, json={"pdq": PDQ}).status_code == 201
+    _seen_within(b, ["IMG_1"])
+    assert a.delete("/c/bank/known/content/IMG_1").status_code == 204
+    _seen_within(b, [])
+    with open_store(database_url) as store, store.session() as session:
+        reinstate_content(session, session.query(BankContent).filter_by(content_id="IMG_1").one())
+    _seen_within(b, ["IMG_1"])
