@@ -230,7 +230,10 @@ def sync_index(session: Session, path: Path, *, verify: bool = True) -> tuple[PD
 
 def _added_since(session: Session, max_id: int) -> list[Found]:
     """The active PDQ rows above ``max_id``: read by id range first (a few rows, however big the bank), then
-    their contents; one join would let the planner start from the millions of active contents."""
+    their contents; one join would let the planner start from the millions of active contents. A first build
+    (nothing read yet) wants all of them: then the one join is the fast way (3.2 s against 6.6 at 1 M)."""
+    if max_id == 0:
+        return [tuple(row) for row in session.execute(_active(select(*_FOUND_COLUMNS)))]  # type: ignore[misc]
     fresh = session.execute(
         select(ContentSignal.id, ContentSignal.content_pk, ContentSignal.value, ContentSignal.version,
                ContentSignal.quality)
