@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,18 +26,11 @@ from pathlib import Path
 import httpx
 import numpy as np
 from record import append_section, machine, table
-from server import RECLAIM, Server, bank, server_env
+from server import Server, api_key, bank, server_env
 
 TARGET_SECONDS = 1.0
 BASELINE_N = 1_000
 GIVE_UP_SECONDS = 10.0
-
-
-def writer_key(env: dict[str, str]) -> str:
-    out = subprocess.run([*RECLAIM, "apikey", "create", "--name", f"bench-fresh-{time.time_ns()}",
-                          "--scope", "lookup", "--scope", "bank:write"],
-                         env=env, capture_output=True, text=True, check=True)
-    return out.stdout.strip().splitlines()[-1].strip()
 
 
 def _seen(reader: httpx.Client, signal: str, expected: list[str]) -> float:
@@ -60,7 +52,7 @@ def measure(filled: Path, rounds: int, home: Path) -> tuple[list[float], list[fl
     db = home / filled.name
     shutil.copyfile(filled, db)
     env = server_env(db, home)
-    key = writer_key(env)
+    key = api_key(env, ("lookup", "bank:write"))
     servers = [Server(env, 1, home / f"serve-{name}.log") for name in "ab"]
     rng = np.random.default_rng(int(time.time()))
     adds, withdrawals = [], []

@@ -6,8 +6,8 @@ same server in the same run (HMA's ``GET /status``, which touches neither the da
 
 ``reclaim serve`` runs as a subprocess (uvicorn) on 127.0.0.1 over a SQLite database holding one bank of
 N random PDQ hashes (filled once in .bench-data/server/ and reused), with RECLAIM_LOOKUPS_PER_SECOND set
-high so the rate limit refuses nothing. When ``reclaim apikey`` exists, a key with scope ``lookup`` is made
-with it and sent as ``Authorization: Bearer``; otherwise no key is sent.
+high so the rate limit refuses nothing. A key with scope ``lookup`` is made with ``reclaim apikey create`` and
+sent as ``Authorization: Bearer``.
 
 The load comes from this process: a bounded client (``--concurrency`` keep-alive HTTP/1.1 connections, each
 sending its next request when the last one is answered) written on bare asyncio streams, so that the client,
@@ -147,18 +147,10 @@ def server_env(db: Path, home: Path) -> dict[str, str]:
             "RECLAIM_LOOKUPS_PER_SECOND": "1000000000"}
 
 
-def api_key(env: dict[str, str]) -> str | None:
-    """A new key with scope lookup from ``reclaim apikey create``; while that command doesn't exist, from
-    ``reclaim.accounts`` if that exists (auth half landed); else None (no auth yet: no key sent)."""
-    if subprocess.run([*RECLAIM, "apikey", "--help"], env=env, capture_output=True).returncode != 0:
-        try:
-            from reclaim.accounts import create_api_key
-            from reclaim.store import open_store
-        except ImportError:
-            return None
-        with open_store(env["RECLAIM_DATABASE_URL"]) as store, store.session() as session:
-            return create_api_key(session, f"bench-{time.time_ns()}", ["lookup"], created_by="bench/server.py")
-    out = subprocess.run([*RECLAIM, "apikey", "create", "--name", f"bench-{time.time_ns()}", "--scope", "lookup"],
+def api_key(env: dict[str, str], scopes: tuple[str, ...] = ("lookup",)) -> str:
+    """A new key with ``scopes``, from ``reclaim apikey create`` (which prints it alone on its last line)."""
+    scope_args = [arg for scope in scopes for arg in ("--scope", scope)]
+    out = subprocess.run([*RECLAIM, "apikey", "create", "--name", f"bench-{time.time_ns()}", *scope_args],
                          env=env, capture_output=True, text=True, check=True)
     return out.stdout.strip().splitlines()[-1].strip()
 
@@ -227,10 +219,10 @@ def _right(head: bytes, body: bytes, query: Query) -> bool:
     return query.expect in body
 
 
-async def _phases(port: int, key: str | None, works: list[Work], concurrency: int, seconds: float) -> list[Phase]:
+async def _phases(port: int, key: str, works: list[Work], concurrency: int, seconds: float) -> list[Phase]:
     """One phase per work, in order, all over the same ``concurrency`` connections: each worker then serves the
     same share of every phase (connections are spread over the workers when they are accepted, unevenly)."""
-    headers = f"Authorization: Bearer {key}\r\n".encode() if key else b""
+    headers = f"Authorization: Bearer {key}\r\n".encode()
     connections = [await asyncio.open_connection("127.0.0.1", port) for _ in range(concurrency)]
     phases = []
     try:
@@ -246,7 +238,7 @@ async def _phases(port: int, key: str | None, works: list[Work], concurrency: in
     return phases
 
 
-def load(port: int, key: str | None, works: list[Work], concurrency: int, seconds: float) -> list[Phase]:
+def load(port: int, key: str, works: list[Work], concurrency: int, seconds: float) -> list[Phase]:
     return asyncio.run(_phases(port, key, works, concurrency, seconds))
 
 
@@ -260,9 +252,9 @@ def merged(phases: list[Phase]) -> Phase:
     return out
 
 
-def check_answers(base: str, key: str | None, work: list[Query]) -> None:
+def check_answers(base: str, key: str, work: list[Query]) -> None:
     """A sample of lookups, one at a time: hits name their content, misses match nothing (else stop here)."""
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    headers = {"Authorization": f"Bearer {key}"}
     with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
         for query in work[:200]:
             answer = client.get(query.path.decode())
@@ -289,7 +281,7 @@ def run(db: Path, n: int, all_queries: list[Query], workers: int, concurrencies:
             phases = load(server.port, key, [status, work, status, work], concurrency, seconds)
             ceiling, lookups = phases[0::2], phases[1::2]
             c, lk = merged(ceiling), merged(lookups)
-            row = {"workers": workers, "concurrency": concurrency, "key": key is not None,
+            row = {"workers": workers, "concurrency": concurrency,
                    "ceiling": c.rate, "ceiling_p50": c.ms(50), "ceiling_p99": c.ms(99), "ceiling_errors": c.errors,
                    "lookups": lk.rate, "p50": lk.ms(50), "p99": lk.ms(99), "errors": lk.errors,
                    "requests": lk.requests, "phase_rates": [round(p.rate) for p in (*ceiling, *lookups)],
@@ -321,14 +313,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="reclaim-bench-server-") as tmp:
         for workers in (int(w) for w in args.workers.split(",")):
             rows += run(db, args.n, work, workers, concurrencies, args.seconds, Path(tmp))
-    keyed = "with an API key (scope lookup)" if rows and rows[0]["key"] else "without an API key (no auth yet)"
     lines = [[r["workers"], r["concurrency"], f"{r['lookups']:,.0f}", f"{r['ceiling']:,.0f}",
               f"{r['lookups'] / r['ceiling']:.3f}", f"{r['p50']:.1f}", f"{r['p99']:.1f}",
               f"{r['ceiling_p99']:.1f}", f"{r['errors']} / {r['requests']:,}"] for r in rows]  # type: ignore[operator]
     repeated = max((int(r["wrapped"]) for r in rows), default=0)  # type: ignore[call-overload]
     wrap_note = (f" **The query list ran out {repeated}x: later lookups repeated hashes, so these ratios may "
                  f"be optimistic.**" if repeated else "")
-    body = (f"{args.n:,} PDQ hashes in one SQLite bank; `reclaim serve` (uvicorn) on 127.0.0.1 {keyed}; "
+    body = (f"{args.n:,} PDQ hashes in one SQLite bank; `reclaim serve` (uvicorn) on 127.0.0.1 "
+            f"with an API key (scope lookup); "
             f"bounded asyncio client in one process on the same 2 cores, keep-alive, {args.seconds:g} s phases, "
             f"ceiling and lookups alternated twice; lookups `GET /m/lookup?signal_type=pdq&signal=`, "
             f"1/4 exact hits, 1/4 hits with {FLIPS} bits flipped, 1/2 misses, each hash asked once "
