@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from reclaim.attribution import MIN_INLIERS, attribute, draw_overlay
+from reclaim.cli.extras import require_extra
 from reclaim.cli.output import emit_json, out
 from reclaim.cli.passphrases import photos_vault
 from reclaim.identities import current_actor
@@ -28,6 +28,9 @@ def attribute_command(
 ) -> int:
     """Rank source photos by how likely IMAGE's face was cut from them (keypoints + RANSAC, aligned-crop PDQ,
     face distance for enrolled identities); the best one is the lead to show."""
+    require_extra("reclaim attribute", "faces", "cv2")
+    from reclaim.attribution import MIN_INLIERS, attribute, draw_overlay
+
     vault = photos_vault() if identity is not None else None
     with open_store() as store, store.session() as session:
         result = attribute(session, image, actor=current_actor(), identity=identity, sources_dir=sources,

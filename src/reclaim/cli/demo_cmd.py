@@ -9,13 +9,15 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from reclaim.cli.extras import require_extra
 from reclaim.cli.output import out, progress_bar
 from reclaim.cli.serve_cmd import run_server
-from reclaim.demo import CASE, run_demo
 from reclaim.demo_accounts import demo_logins
-from reclaim.demo_faces import PHOTOS_PASSPHRASE
 from reclaim.identities.photos import PASSPHRASE_ENV
 from reclaim.store import open_store
+
+# What the demo runs: sample faces, face search and attribution (dlib, OpenCV), the keypoint stage (FAISS).
+DEMO_MODULES = ("skimage", "matplotlib", "dlib", "face_recognition_models", "cv2", "faiss")
 
 
 def demo_command(
@@ -27,6 +29,9 @@ def demo_command(
     port: Annotated[int, typer.Option(help="Port for --serve (on 127.0.0.1).")] = 8000,
 ) -> int:
     """Build a synthetic case from benign images, scan it, and show what Reclaim finds."""
+    require_extra("reclaim demo", "demo", *DEMO_MODULES)
+    from reclaim.demo import run_demo
+
     with progress_bar("scanning the demo folder") as update:
         result = run_demo(out_dir, workers=workers, on_progress=update, say=lambda s: out.print(escape(s)))
     report = result.report
@@ -58,6 +63,9 @@ def demo_command(
 
 
 def _serve(home: Path, database_url: str, port: int) -> None:
+    from reclaim.demo import CASE
+    from reclaim.demo_faces import PHOTOS_PASSPHRASE
+
     with open_store(database_url) as store:
         logins = demo_logins(store, CASE)
     os.environ[PASSPHRASE_ENV] = PHOTOS_PASSPHRASE  # the demo vault's own (the attribution overlay reads it)

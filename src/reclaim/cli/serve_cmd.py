@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from reclaim.errors import UserError
+from reclaim.cli.extras import require_extra
 from reclaim.store import open_store
 
 
@@ -25,10 +25,7 @@ def run_server(host: str, port: int, workers: int, *, home: Path | None = None, 
                ) -> None:
     """Migrate once, then run uvicorn until interrupted; workers read RECLAIM_HOME (case files) and
     RECLAIM_DATABASE_URL from the environment, set here when given."""
-    try:
-        import uvicorn  # noqa: F401 - only checked for here
-    except ImportError as exc:
-        raise UserError("reclaim serve needs the server extra: pip install 'reclaim[server]'") from exc
+    require_extra("reclaim serve", "server", "uvicorn", "fastapi")
     if home is not None:
         os.environ["RECLAIM_HOME"] = str(home)
     if database_url:
