@@ -69,7 +69,7 @@ def open_once(url: str) -> dict[str, float]:
     """Time ``Matcher.from_store`` and one match in this (fresh) process."""
     import psutil
 
-    from reclaim.matching import Matcher
+    from reclaim.matching.matcher import Matcher
     from reclaim.models import SignalValue
     from reclaim.store import open_store
 

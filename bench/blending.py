@@ -21,8 +21,8 @@ import numpy as np
 from record import append_section, machine, table
 
 from reclaim.signals.provenance import provenance_leads
-from reclaim.synthetic import composite, jpeg_bytes, sample_faces
-from reclaim.synthetic_faces import jpeg_paste
+from reclaim.synthetic.faces import jpeg_paste
+from reclaim.synthetic.scenes import composite, jpeg_bytes, sample_faces
 
 
 def png(image) -> bytes:  # type: ignore[no-untyped-def]

@@ -21,7 +21,7 @@ from reclaim.evidence.casefiles import CaseFiles
 from reclaim.evidence.verify import verify_bundle
 from reclaim.store import open_store
 from reclaim.store.models import Case, Item, ItemSignal, MatchRow, Scan
-from reclaim.synthetic import jpeg_bytes, scene
+from reclaim.synthetic.scenes import jpeg_bytes, scene
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 

@@ -1,7 +1,7 @@
 """Faces and attribution (issue 7): identity match rates, attribution rate, speed. Benign images only.
 
 Fakes: the face region of scikit-image's astronaut or Matplotlib's grace_hopper, edited (scale 0.5-2x,
-turn +-15 deg, 30 % mirrored, saturation 0.6-1.4, JPEG q 40-90; src/reclaim/synthetic_faces.py) and pasted
+turn +-15 deg, 30 % mirrored, saturation 0.6-1.4, JPEG q 40-90; src/reclaim/synthetic/faces.py) and pasted
 onto a generated 1024x800 scene. Both portraits are enrolled from their package photos.
 
 - Identity match: each fake goes through the scan path (fast decode, FaceSignal, nearest enrolled identity
@@ -34,8 +34,8 @@ from reclaim.index.face_vectors import FaceVectorIndex, unpack_face
 from reclaim.media import decode_image
 from reclaim.signals import Media
 from reclaim.signals.face import SAME_PERSON, FaceSignal, detect_faces
-from reclaim.synthetic import jpeg_bytes, sample_faces, scene
-from reclaim.synthetic_faces import Edit, distractors, fake
+from reclaim.synthetic.faces import Edit, distractors, fake
+from reclaim.synthetic.scenes import jpeg_bytes, sample_faces, scene
 
 WHO = ("astronaut", "grace_hopper")
 

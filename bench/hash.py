@@ -30,7 +30,7 @@ from record import append_section, machine, table
 
 from reclaim.hashing import FileHashes, hash_files
 from reclaim.signals.pdq import hamming
-from reclaim.synthetic import composite, sample_faces
+from reclaim.synthetic.scenes import composite, sample_faces
 
 DATA = Path(__file__).resolve().parents[1] / ".bench-data" / "hash"
 PHONE_SIZES = [(1200, 900), (1280, 960), (1440, 1080), (1600, 1200), (1920, 1080), (1080, 1920), (2000, 1500),

@@ -31,8 +31,8 @@ from record import append_section, machine, table  # noqa: E402
 from reclaim.index.keypoint_set import Features, KeypointSet, opencv  # noqa: E402
 from reclaim.index.keypoints import K, KeypointIndex  # noqa: E402
 from reclaim.signals.keypoints import extract_keypoints  # noqa: E402
-from reclaim.synthetic import sample_faces  # noqa: E402
-from reclaim.synthetic_reposts import SINGLE_VARIANTS, collage  # noqa: E402
+from reclaim.synthetic.reposts import SINGLE_VARIANTS, collage  # noqa: E402
+from reclaim.synthetic.scenes import sample_faces  # noqa: E402
 
 PHOTOS = ("astronaut", "camera", "chelsea", "coffee", "coins", "clock", "immunohistochemistry", "moon", "rocket",
           "cell", "logo", "page", "text", "brick", "grass", "gravel")

@@ -1,7 +1,7 @@
 """PDQ robustness on generated images: do re-upload edits still match, and do unrelated images stay apart?
 
 Originals are benign stand-ins (half faces pasted on generated scenes, half plain scenes, several sizes).
-Every global edit in ``reclaim.synthetic.GLOBAL_EDITS`` must match its original within 31 bits in >= 95 %
+Every global edit in ``reclaim.synthetic.scenes.GLOBAL_EDITS`` must match its original within 31 bits in >= 95 %
 of cases (issue 3); the local edits (crops, banners) are measured and reported only, because PDQ, a global
 hash, is known to miss them. False matches are counted over every pair of distinct originals, and over every
 edited copy against every other original (what a bank lookup of a re-upload actually compares).
@@ -20,7 +20,7 @@ from PIL import Image
 from record import append_section, machine, table
 
 from reclaim.signals.pdq import pdq_hex
-from reclaim.synthetic import GLOBAL_EDITS, LOCAL_EDITS, composite, sample_faces, scene
+from reclaim.synthetic.scenes import GLOBAL_EDITS, LOCAL_EDITS, composite, sample_faces, scene
 
 THRESHOLD = 31
 TARGET = 95.0

@@ -27,7 +27,7 @@ from hash import DATASETS, make_photo
 from record import append_section, machine, table
 
 from reclaim.engines import Engine, engine_for
-from reclaim.scan import scan_source
+from reclaim.scan.scanner import scan_source
 from reclaim.sources import FolderSource
 from reclaim.store import open_store
 

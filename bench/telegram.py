@@ -26,7 +26,7 @@ from pathlib import Path
 import psutil
 from record import append_section, machine, table
 
-from reclaim.synthetic import jpeg_bytes, scene
+from reclaim.synthetic.scenes import jpeg_bytes, scene
 
 
 def write_export(root: Path, messages: int, photos: int, missing: int) -> Path:

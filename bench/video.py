@@ -23,7 +23,7 @@ import numpy as np
 from record import append_section, machine, table
 
 from reclaim.hashing import hash_file, hash_files
-from reclaim.synthetic import scene
+from reclaim.synthetic.scenes import scene
 
 DATA = Path(__file__).resolve().parents[1] / ".bench-data" / "video"
 SIZE, FPS = (1280, 720), 30

@@ -13,7 +13,7 @@ import pytest
 
 from reclaim.cli.main import main
 from reclaim.store import Store, open_store
-from reclaim.synthetic import composite, jpeg_bytes, sample_faces, scene
+from reclaim.synthetic.scenes import composite, jpeg_bytes, sample_faces, scene
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient

@@ -6,10 +6,10 @@ The public API, re-exported from the modules that implement it (guarded by tests
 from reclaim.banks import create_bank, export_hma_csv, import_hma_csv, list_banks, withdraw_content
 from reclaim.errors import ReclaimError
 from reclaim.hashing import FileHashes, HashFailure, hash_bytes, hash_file, hash_files
-from reclaim.matching import Matcher, MatchResult
+from reclaim.matching.matcher import Matcher, MatchResult
 from reclaim.media import DecodedImage, Limits, decode_image
 from reclaim.models import BankKind, Match, MediaItem, MediaKind, SignalValue, Skipped
-from reclaim.scan import ScanReport, scan_folder, scan_source
+from reclaim.scan.scanner import ScanReport, scan_folder, scan_source
 from reclaim.signals import Signal, all_signals, get_signal
 from reclaim.sources import FolderSource, Source
 from reclaim.store import Store, open_store

@@ -10,7 +10,7 @@ from reclaim.media import decode_image
 from reclaim.models import MediaKind
 from reclaim.signals import Media, Signal, all_signals
 from reclaim.signals.registry import BUILTIN_SIGNALS
-from reclaim.synthetic import composite, jpeg_bytes
+from reclaim.synthetic.scenes import composite, jpeg_bytes
 
 SIGNALS = all_signals(opt_in=[cls.name for cls in BUILTIN_SIGNALS])  # the opt-in ones promise the same
 

@@ -11,10 +11,10 @@ import pytest
 
 from reclaim.hashing import FileHashes, HashFailure, hash_file, hash_files
 from reclaim.media import Limits
-from reclaim.synthetic import scene
+from reclaim.synthetic.scenes import scene
 
 pytest.importorskip("av")
-from reclaim.synthetic_video import write_clip  # noqa: E402
+from reclaim.synthetic.video import write_clip  # noqa: E402
 
 
 def padded_clip(path: Path, pad_bytes: int) -> Path:

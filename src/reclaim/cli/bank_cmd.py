@@ -22,7 +22,7 @@ from reclaim.banks import (
 from reclaim.cli.output import err, expand_paths, out
 from reclaim.errors import AlreadyExists, UserError
 from reclaim.hashing import FileHashes, hash_files
-from reclaim.matching_keypoints import Policy
+from reclaim.matching.keypoints import Policy
 from reclaim.models import BankKind, Skipped
 from reclaim.signals.keypoints import bank_opt_in
 from reclaim.store import open_store

@@ -12,7 +12,7 @@ from rich.markup import escape
 from reclaim.cli.extras import require_extra
 from reclaim.cli.output import out, progress_bar
 from reclaim.cli.serve_cmd import run_server
-from reclaim.demo_accounts import demo_logins
+from reclaim.demo.accounts import demo_logins
 from reclaim.identities.photos import PASSPHRASE_ENV
 from reclaim.store import open_store
 
@@ -30,7 +30,7 @@ def demo_command(
 ) -> int:
     """Build a synthetic case from benign images, scan it, and show what Reclaim finds."""
     require_extra("reclaim demo", "demo", *DEMO_MODULES)
-    from reclaim.demo import run_demo
+    from reclaim.demo.run import run_demo
 
     with progress_bar("scanning the demo folder") as update:
         result = run_demo(out_dir, workers=workers, on_progress=update, say=lambda s: out.print(escape(s)))
@@ -63,8 +63,8 @@ def demo_command(
 
 
 def _serve(home: Path, database_url: str, port: int) -> None:
-    from reclaim.demo import CASE
-    from reclaim.demo_faces import PHOTOS_PASSPHRASE
+    from reclaim.demo.faces import PHOTOS_PASSPHRASE
+    from reclaim.demo.run import CASE
 
     with open_store(database_url) as store:
         logins = demo_logins(store, CASE)

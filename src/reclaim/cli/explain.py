@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from reclaim.errors import UnreadableFile
 from reclaim.index.geometry import Verification
-from reclaim.matching_keypoints import KeypointMatch
+from reclaim.matching.keypoints import KeypointMatch
 
 COLOURS = ((230, 60, 60), (60, 160, 230), (80, 200, 90), (240, 180, 40), (190, 90, 220), (40, 200, 200))
 BLUR_RADIUS = 8

@@ -14,8 +14,8 @@ from reclaim.cli.output import emit_json, err, expand_paths, match_json, match_t
 from reclaim.errors import NotFound, UserError
 from reclaim.hashing import FileHashes, HashFailure, HashOutcome, hash_files
 from reclaim.identities import FaceMatcher, current_actor, face_opt_in
-from reclaim.matching import Matcher
-from reclaim.matching_keypoints import KEYPOINTS, KeypointMatch, Mode, keypoint_opt_in
+from reclaim.matching.keypoints import KEYPOINTS, KeypointMatch, Mode, keypoint_opt_in
+from reclaim.matching.matcher import Matcher
 from reclaim.media import decode_image, read_bytes
 from reclaim.models import Match, Skipped
 from reclaim.signals.vpdq import features_of

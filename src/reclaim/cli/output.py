@@ -12,7 +12,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from reclaim.matching_keypoints import KeypointMatch
+from reclaim.matching.keypoints import KeypointMatch
 from reclaim.models import Match, MediaItem, Skipped
 from reclaim.sources import FolderSource
 

@@ -17,9 +17,9 @@ from reclaim.engines import ENGINE_NAMES, engine_for
 from reclaim.errors import UserError
 from reclaim.evidence.acquisition import record_acquisitions
 from reclaim.evidence.casefiles import CaseFiles
-from reclaim.matching_keypoints import Mode
+from reclaim.matching.keypoints import Mode
 from reclaim.models import Match
-from reclaim.scan import scan_source
+from reclaim.scan.scanner import scan_source
 from reclaim.sources import source_for, source_names
 from reclaim.store import open_store
 from reclaim.store.models import Case

@@ -29,6 +29,7 @@ from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
+from reclaim._files import atomic_write, fsync_dir, locked, open_or_fail, remove_dead_temps
 from reclaim.errors import AlreadyExists, ExternalError, IntegrityError, NotFound, UserError
 from reclaim.evidence.chain import (
     GENESIS_HASH,
@@ -43,7 +44,6 @@ from reclaim.evidence.chain import (
     verify_log,
 )
 from reclaim.evidence.signing import SigningKey
-from reclaim.vault.files import atomic_write, fsync_dir, locked, open_or_fail, remove_dead_temps
 
 LOG_FORMAT = "reclaim-custody/1"
 Append = Callable[..., Entry]

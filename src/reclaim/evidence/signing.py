@@ -26,8 +26,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from reclaim._files import atomic_write
 from reclaim.errors import IntegrityError, NotFound, UserError, WrongPassphrase
-from reclaim.vault.files import atomic_write
 from reclaim.vault.keys import KdfParams, check_key, derive_key, key_check, unwrap, wrap
 
 KEY_FORMAT = "reclaim-ed25519-key"

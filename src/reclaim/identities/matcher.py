@@ -18,10 +18,10 @@ import numpy as np
 from sqlalchemy import delete, exists, func, select
 from sqlalchemy.orm import Session
 
-from reclaim.banks.pdq_cache import cache_path
 from reclaim.errors import UserError
 from reclaim.identities import audit
 from reclaim.index.face_vectors import Box, FaceVectorIndex, unpack_face
+from reclaim.matching.pdq_cache import cache_path
 from reclaim.models import SignalValue
 from reclaim.signals.face import AUTO_FLAG, INSTALL_HINT, SAME_PERSON, FaceSignal, faces_available
 from reclaim.store.models import FaceMatchRow, Identity, IdentitySource, Item, ItemSignal

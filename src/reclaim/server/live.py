@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from reclaim.matching import Matcher, MatchResult
+from reclaim.matching.matcher import Matcher, MatchResult
 from reclaim.models import SignalValue
 from reclaim.store import Store
 from reclaim.store.models import Bank, BankContent

@@ -31,6 +31,7 @@ from typing import Any, BinaryIO
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from reclaim._files import atomic_write, fsync_dir, locked, open_or_fail, remove_dead_temps, temp_path
 from reclaim.errors import (
     AlreadyExists,
     ExternalError,
@@ -41,7 +42,6 @@ from reclaim.errors import (
     WrongPassphrase,
 )
 from reclaim.vault import keys
-from reclaim.vault.files import atomic_write, fsync_dir, locked, open_or_fail, remove_dead_temps, temp_path
 from reclaim.vault.stream import DecryptingReader, encrypt_stream
 from reclaim.vault.vault_files import VAULT_FORMAT, dump, passphrase_slot, read_header, read_key_file, slot_key
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from reclaim.synthetic import GLOBAL_EDITS, jpeg_bytes
+from reclaim.synthetic.scenes import GLOBAL_EDITS, jpeg_bytes
 
 
 @pytest.fixture

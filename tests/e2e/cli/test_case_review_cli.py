@@ -4,7 +4,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from reclaim.synthetic import GLOBAL_EDITS, jpeg_bytes
+from reclaim.synthetic.scenes import GLOBAL_EDITS, jpeg_bytes
 
 
 def test_confirmed_item_catches_later_reuploads_and_reversal_withdraws(

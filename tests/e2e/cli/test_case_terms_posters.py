@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from reclaim.synthetic import jpeg_bytes, scene
+from reclaim.synthetic.scenes import jpeg_bytes, scene
 
 T0 = 1_790_000_000  # 2026-09-21 14:13:20 UTC
 

@@ -13,7 +13,7 @@ from PIL import Image
 
 from reclaim.cli.main import main
 from reclaim.evidence.signing import SigningKey
-from reclaim.synthetic import GLOBAL_EDITS, composite, jpeg_bytes, scene
+from reclaim.synthetic.scenes import GLOBAL_EDITS, composite, jpeg_bytes, scene
 
 PASS = "correct horse battery"
 

@@ -115,7 +115,7 @@ def test_attribute_ranks_the_enrolled_photo_first(cli, database_url: str, folder
 def test_provenance_and_triage_commands(cli, database_url: str, folder: Path, face_photos: dict[str, Path]) -> None:
     from PIL import PngImagePlugin
 
-    from reclaim.synthetic import scene
+    from reclaim.synthetic.scenes import scene
 
     info = PngImagePlugin.PngInfo()
     info.add_text("parameters", "x\nSteps: 20, Model: sd15")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from reclaim.synthetic import composite, jpeg_bytes, scene
-from reclaim.synthetic_reposts import collage, crop_area, mirror, screenshot
+from reclaim.synthetic.reposts import collage, crop_area, mirror, screenshot
+from reclaim.synthetic.scenes import composite, jpeg_bytes, scene
 
 pytest.importorskip("cv2")
 pytest.importorskip("faiss")

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from reclaim.synthetic import GLOBAL_EDITS, jpeg_bytes, scene
+from reclaim.synthetic.scenes import GLOBAL_EDITS, jpeg_bytes, scene
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from reclaim.synthetic import jpeg_bytes, scene
+from reclaim.synthetic.scenes import jpeg_bytes, scene
 
 N_FILES = 240
 

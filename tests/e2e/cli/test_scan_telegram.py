@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from reclaim.store import open_store
 from reclaim.store.models import Item
-from reclaim.synthetic import GLOBAL_EDITS, jpeg_bytes
+from reclaim.synthetic.scenes import GLOBAL_EDITS, jpeg_bytes
 
 CHANNEL = "telegram:1292077344"
 

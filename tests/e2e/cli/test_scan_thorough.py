@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from reclaim.synthetic import composite, jpeg_bytes, scene
-from reclaim.synthetic_reposts import banner, crop_area
+from reclaim.synthetic.reposts import banner, crop_area
+from reclaim.synthetic.scenes import composite, jpeg_bytes, scene
 
 pytest.importorskip("cv2")
 pytest.importorskip("faiss")

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from reclaim.synthetic import composite, jpeg_bytes, scene
+from reclaim.synthetic.scenes import composite, jpeg_bytes, scene
 
 pytest.importorskip("av")
-from reclaim.synthetic_video import write_clip  # noqa: E402
+from reclaim.synthetic.video import write_clip  # noqa: E402
 
 
 @pytest.fixture

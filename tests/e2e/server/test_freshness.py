@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from reclaim.banks import pdq_cache
 from reclaim.banks.service import reinstate_content
+from reclaim.matching import pdq_cache
 from reclaim.store import open_store
 from reclaim.store.models import BankContent
 

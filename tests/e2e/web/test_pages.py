@@ -19,7 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from reclaim.synthetic import jpeg_bytes
+from reclaim.synthetic.scenes import jpeg_bytes
 
 pytest.importorskip("fastapi", reason="needs reclaim[server]")
 STATIC = Path(__file__).resolve().parents[3] / "src" / "reclaim" / "server" / "static"
@@ -190,7 +190,7 @@ def test_a_victim_enrols_and_withdraws_their_own_photo(make_client: Callable[...
 
 def test_an_item_from_a_chat_shows_where_and_who(make_client: Callable[..., TestClient], accounts: Any, cli,
                                                  scanned_case: str, known_jpeg: Path, tmp_path: Path) -> None:
-    from reclaim.demo_telegram import write_export
+    from reclaim.demo.telegram import write_export
 
     known = Image.open(known_jpeg).convert("RGB")
     root, _ = write_export(tmp_path / "chat", [known, known])

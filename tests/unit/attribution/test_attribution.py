@@ -15,8 +15,8 @@ pytest.importorskip("dlib", reason="needs reclaim[faces]")
 from reclaim.attribution import draw_overlay, photo_features, rank_sources, suspect_features  # noqa: E402
 from reclaim.attribution.overlay import below_face_blurred  # noqa: E402
 from reclaim.media import decode_image  # noqa: E402
-from reclaim.synthetic import jpeg_bytes  # noqa: E402
-from reclaim.synthetic_faces import Edit, distractors, fake  # noqa: E402
+from reclaim.synthetic.faces import Edit, distractors, fake  # noqa: E402
+from reclaim.synthetic.scenes import jpeg_bytes  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from reclaim.banks import (
     withdraw_content,
 )
 from reclaim.errors import AlreadyExists, InvalidHash, NotFound, UserError
-from reclaim.matching import Matcher
+from reclaim.matching.matcher import Matcher
 from reclaim.models import BankKind, SignalValue
 from reclaim.store import Store
 

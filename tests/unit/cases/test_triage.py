@@ -12,9 +12,9 @@ from reclaim.banks.service import add_content
 from reclaim.cases.triage import Reason, score, triage_case
 from reclaim.hashing import hash_file
 from reclaim.identities import enroll
-from reclaim.scan import scan_folder
+from reclaim.scan.scanner import scan_folder
 from reclaim.store import Store
-from reclaim.synthetic import scene
+from reclaim.synthetic.scenes import scene
 
 
 def test_score_combines_reasons_without_passing_100() -> None:

@@ -10,7 +10,7 @@ from PIL import Image
 
 from reclaim.errors import UserError
 from reclaim.evidence import blurred_thumbnail
-from reclaim.synthetic import scene
+from reclaim.synthetic.scenes import scene
 
 
 def detail(image: Image.Image) -> float:

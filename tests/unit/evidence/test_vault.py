@@ -23,7 +23,7 @@ from reclaim.errors import (
     WrongPassphrase,
 )
 from reclaim.evidence import Access, KdfParams, Vault
-from reclaim.synthetic import jpeg_bytes, scene
+from reclaim.synthetic.scenes import jpeg_bytes, scene
 from reclaim.vault import store as vault_module
 from reclaim.vault.keys import keyring_backend
 from reclaim.vault.stream import SEGMENT_SIZE, DecryptingReader, encrypt_stream

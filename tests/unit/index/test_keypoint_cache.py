@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from skimage import data
 
-from reclaim.synthetic_reposts import crop_area
+from reclaim.synthetic.reposts import crop_area
 
 pytest.importorskip("cv2")
 pytest.importorskip("faiss")

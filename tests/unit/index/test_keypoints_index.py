@@ -10,7 +10,7 @@ from skimage import data
 
 from reclaim.index.geometry import transform_problems, verify
 from reclaim.index.keypoints import KeypointIndex
-from reclaim.synthetic_reposts import collage, crop_area, mirror, rotate, screenshot, sticker
+from reclaim.synthetic.reposts import collage, crop_area, mirror, rotate, screenshot, sticker
 
 pytest.importorskip("cv2")
 pytest.importorskip("faiss")

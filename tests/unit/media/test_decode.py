@@ -30,7 +30,7 @@ from reclaim.errors import DecodeError, MediaError, TooLarge, UnreadableFile, Un
 from reclaim.hashing import FileHashes, HashFailure, hash_file
 from reclaim.media import DecodedImage, Limits, decode_image, read_bytes
 from reclaim.signals.pdq import hamming, pdq_hex
-from reclaim.synthetic import composite, scene
+from reclaim.synthetic.scenes import composite, scene
 
 
 def encode(image: Image.Image, fmt: str, **params: object) -> bytes:

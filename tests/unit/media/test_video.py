@@ -12,7 +12,7 @@ import pytest
 from reclaim.errors import DecodeError, MediaError, TooLarge, UnsupportedFormat
 from reclaim.media import Limits
 from reclaim.media.video import VideoFrame, looks_like_video, sample_video
-from reclaim.synthetic import scene
+from reclaim.synthetic.scenes import scene
 
 av = pytest.importorskip("av")
 

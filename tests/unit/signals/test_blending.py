@@ -8,8 +8,8 @@ import io
 import pytest
 
 from reclaim.signals.provenance import EDITED, provenance_leads
-from reclaim.synthetic import jpeg_bytes
-from reclaim.synthetic_faces import jpeg_paste
+from reclaim.synthetic.faces import jpeg_paste
+from reclaim.synthetic.scenes import jpeg_bytes
 
 pytest.importorskip("dlib", reason="needs reclaim[faces] to find the faces")
 

@@ -18,7 +18,7 @@ from reclaim.signals.keypoints import (
     extract_keypoints,
     sized_grey,
 )
-from reclaim.synthetic import composite, jpeg_bytes
+from reclaim.synthetic.scenes import composite, jpeg_bytes
 
 pytest.importorskip("cv2")
 

@@ -17,7 +17,7 @@ from PIL import Image, ImageOps
 from reclaim.hashing import FileHashes, hash_file
 from reclaim.media import decode_image
 from reclaim.signals.pdq import hamming, pdq_hex
-from reclaim.synthetic import composite
+from reclaim.synthetic.scenes import composite
 
 ASTRONAUT_PDQ = "2d6b1af3a956c529e79ca3d2526fa834d4196c81cedd04de0a26b855fc99b724"
 REFERENCE_DISTANCE = 10  # pdq/README.md: quality >= 80 hashes are within 10 bits of the C++ reference

@@ -13,7 +13,7 @@ from PIL import Image, PngImagePlugin
 
 from reclaim.signals.provenance import EDITED, GENERATED, WATERMARK, provenance_leads
 from reclaim.signals.watermark import SDXL_BITS, decode_bits
-from reclaim.synthetic import jpeg_bytes, scene
+from reclaim.synthetic.scenes import jpeg_bytes, scene
 
 XMP = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
        b'<rdf:Description xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/" '

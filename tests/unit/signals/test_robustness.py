@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from reclaim.signals.pdq import PDQSignal, hamming, pdq_hex
-from reclaim.synthetic import GLOBAL_EDITS, composite, scene
+from reclaim.synthetic.scenes import GLOBAL_EDITS, composite, scene
 
 THRESHOLD = int(PDQSignal.default_threshold)
 

@@ -15,7 +15,7 @@ from reclaim.hashing import FileHashes, HashFailure, hash_file
 from reclaim.signals import get_signal
 from reclaim.signals.pdq import hamming, pdq_hex
 from reclaim.signals.vpdq import VpdqFeature, features_of, from_pytx, to_pytx, vpdq_match
-from reclaim.synthetic import composite, scene
+from reclaim.synthetic.scenes import composite, scene
 
 av = pytest.importorskip("av")
 

@@ -10,7 +10,7 @@ import pytest
 from reclaim.models import MediaItem, Skipped
 from reclaim.sources import UrlListSource, source_for
 from reclaim.sources.urls import FetchLimits
-from reclaim.synthetic import jpeg_bytes, scene
+from reclaim.synthetic.scenes import jpeg_bytes, scene
 
 JPEG = jpeg_bytes(scene(7, (64, 48)))
 PAGE = (b'<html><head><meta property="og:image" content="/img/og.jpg"></head><body>'

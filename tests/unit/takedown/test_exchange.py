@@ -18,7 +18,7 @@ from threatexchange.signal_type.pdq.signal import PdqSignal
 
 from reclaim.cases import Decision, review_item
 from reclaim.errors import UserError
-from reclaim.matching import Matcher
+from reclaim.matching.matcher import Matcher
 from reclaim.signals import get_signal
 from reclaim.store import Store
 from reclaim.takedown.exchange import Format, export_case, import_hashes

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, HTTPException, Request, Response, UploadFile
 
-from reclaim.matching import MatchResult
+from reclaim.matching.matcher import MatchResult
 from reclaim.models import Match, SignalValue
 from reclaim.server.auth import lookup_guard
 from reclaim.server.uploads import hash_upload, read_limited

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reclaim.banks.text_column import TextColumn
+from reclaim.matching.text_column import TextColumn
 
 TEXTS = ["c0", "", "피해자-사진-1", "a" * 300, "x"]
 

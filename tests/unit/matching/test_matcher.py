@@ -3,7 +3,7 @@
 import pytest
 
 from reclaim.banks import add_content, create_bank
-from reclaim.matching import Matcher
+from reclaim.matching.matcher import Matcher
 from reclaim.models import BankKind, SignalValue
 from reclaim.store import Store
 

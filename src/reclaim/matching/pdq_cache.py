@@ -30,9 +30,9 @@ import numpy as np
 from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.orm import Session
 
-from reclaim.banks.text_column import TextColumn
 from reclaim.index.pdq import hex_to_codes
 from reclaim.index.pdq_mih import PDQIndex
+from reclaim.matching.text_column import TextColumn
 from reclaim.models import BankEntry, BankKind
 from reclaim.store.db import reclaim_home
 from reclaim.store.models import Bank, BankContent, ContentSignal

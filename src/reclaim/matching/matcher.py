@@ -18,11 +18,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reclaim.banks.pdq_cache import PdqBanks, cache_path
 from reclaim.banks.service import get_bank
 from reclaim.index.base import Index
-from reclaim.matching_keypoints import KEYPOINTS, KeypointStage, Policy, bank_policy
-from reclaim.matching_video import FRAME_TIME, VIDEO, VideoMatcher, frames_as_photos
+from reclaim.matching.keypoints import KEYPOINTS, KeypointStage, Policy, bank_policy
+from reclaim.matching.pdq_cache import PdqBanks, cache_path
+from reclaim.matching.video import FRAME_TIME, VIDEO, VideoMatcher, frames_as_photos
 from reclaim.models import BankEntry, BankKind, Match, SignalValue
 from reclaim.signals import get_signal
 from reclaim.signals.registry import signal_names

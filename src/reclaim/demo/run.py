@@ -21,22 +21,22 @@ from PIL import Image
 
 from reclaim.banks.service import add_content, create_bank
 from reclaim.cases import Decision, review_item
-from reclaim.demo_faces import FaceDemo, run_face_demo
-from reclaim.demo_telegram import CASE as TELEGRAM_CASE
-from reclaim.demo_telegram import TelegramDemo, run_telegram_demo
+from reclaim.demo.faces import FaceDemo, run_face_demo
+from reclaim.demo.takedown import TakedownDemo, demo_takedown
+from reclaim.demo.telegram import CASE as TELEGRAM_CASE
+from reclaim.demo.telegram import TelegramDemo, run_telegram_demo
 from reclaim.evidence.acquisition import record_acquisitions, record_review
 from reclaim.evidence.bundle import export_bundle
 from reclaim.evidence.casefiles import CaseFiles
 from reclaim.evidence.verify import verify_bundle
 from reclaim.hashing import FileHashes, hash_file
-from reclaim.matching_keypoints import Mode
+from reclaim.matching.keypoints import Mode
 from reclaim.models import BankKind
-from reclaim.scan import Progress, ScanReport, scan_folder
+from reclaim.scan.scanner import Progress, ScanReport, scan_folder
 from reclaim.signals.keypoints import bank_opt_in
 from reclaim.store import Store, open_store
-from reclaim.synthetic import GLOBAL_EDITS, LOCAL_EDITS, composite, jpeg_bytes, sample_faces, scene
-from reclaim.synthetic_reposts import collage, screenshot
-from reclaim.takedown.showcase import TakedownDemo, demo_takedown
+from reclaim.synthetic.reposts import collage, screenshot
+from reclaim.synthetic.scenes import GLOBAL_EDITS, LOCAL_EDITS, composite, jpeg_bytes, sample_faces, scene
 
 CASE = "demo"
 BANK = "demo-known"

@@ -10,13 +10,13 @@ from PIL import Image
 
 from reclaim.banks import add_content, create_bank
 from reclaim.hashing import FileHashes, hash_bytes, hash_file
-from reclaim.matching import Matcher
+from reclaim.matching.matcher import Matcher
 from reclaim.models import SignalValue
 from reclaim.store import Store
-from reclaim.synthetic import composite, jpeg_bytes, scene
+from reclaim.synthetic.scenes import composite, jpeg_bytes, scene
 
 pytest.importorskip("av")
-from reclaim.synthetic_video import write_clip  # noqa: E402
+from reclaim.synthetic.video import write_clip  # noqa: E402
 
 SECONDS = 60
 SHOWN = range(20, 25)  # the seconds of the clip that show the known photo

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session, selectinload
 from reclaim.hashing import FileHashes, HashOutcome
 from reclaim.identities import FaceMatch, FaceMatcher
 from reclaim.identities.matcher import replace_face_matches
-from reclaim.matching import Matcher
-from reclaim.matching_video import query_version
+from reclaim.matching.matcher import Matcher
+from reclaim.matching.video import query_version
 from reclaim.models import Match, MediaItem, SignalValue, Skipped
 from reclaim.store.models import Item, ItemSignal, MatchRow, utcnow
 

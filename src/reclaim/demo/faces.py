@@ -16,10 +16,10 @@ from reclaim.cases.triage import triage_case
 from reclaim.identities import enroll
 from reclaim.identities.photos import open_photos
 from reclaim.media import decode_image
-from reclaim.scan import scan_folder
+from reclaim.scan.scanner import scan_folder
 from reclaim.store import Store
-from reclaim.synthetic import jpeg_bytes, sample_faces, scene
-from reclaim.synthetic_faces import Edit, distractors, fake
+from reclaim.synthetic.faces import Edit, distractors, fake
+from reclaim.synthetic.scenes import jpeg_bytes, sample_faces, scene
 
 OFFICER = "demo-officer"
 PHOTOS_PASSPHRASE = "demo photos passphrase"  # the demo's own; a real one comes from $RECLAIM_IDENTITY_PASSPHRASE

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from PIL import Image, ImageDraw, ImageOps
 
-from reclaim.synthetic import reencode
+from reclaim.synthetic.scenes import reencode
 
 Variant = Callable[[Image.Image, int], Image.Image]
 

@@ -18,10 +18,10 @@ from reclaim.cases.mentions import Term as WatchTerm
 from reclaim.cases.mentions import doxxing, find_mentions, message_text
 from reclaim.cases.service import case_items
 from reclaim.cases.terms import add_terms, case_terms, posters
-from reclaim.scan import scan_source
+from reclaim.scan.scanner import scan_source
 from reclaim.sources import TelegramExportSource
 from reclaim.store import Store
-from reclaim.synthetic import GLOBAL_EDITS, jpeg_bytes, scene
+from reclaim.synthetic.scenes import GLOBAL_EDITS, jpeg_bytes, scene
 
 CASE = "demo-telegram"
 CHAT_ID = 4242

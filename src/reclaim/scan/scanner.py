@@ -24,11 +24,11 @@ from reclaim.engines import Engine
 from reclaim.hashing import HashFailure, HashOutcome, Target, hash_bytes, hash_files
 from reclaim.identities import FaceMatch, FaceMatcher, current_actor, face_opt_in
 from reclaim.identities.matcher import items_missing_faces
-from reclaim.matching import Matcher
-from reclaim.matching_keypoints import Mode, items_missing_keypoints, keypoint_opt_in
+from reclaim.matching.keypoints import Mode, items_missing_keypoints, keypoint_opt_in
+from reclaim.matching.matcher import Matcher
 from reclaim.media import Limits
 from reclaim.models import Match, MediaItem, Skipped
-from reclaim.scan_rows import (
+from reclaim.scan.rows import (
     Found,
     match_rows,
     rows_for,

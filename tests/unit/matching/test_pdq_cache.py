@@ -7,11 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reclaim.banks import add_content, create_bank, pdq_cache, withdraw_content
-from reclaim.banks.pdq_cache import cache_path
+from reclaim.banks import add_content, create_bank, withdraw_content
 from reclaim.banks.service import reinstate_content
 from reclaim.index.pdq_mih import PDQIndex
-from reclaim.matching import Matcher
+from reclaim.matching import pdq_cache
+from reclaim.matching.matcher import Matcher
+from reclaim.matching.pdq_cache import cache_path
 from reclaim.models import SignalValue
 from reclaim.store import Store, open_store
 from reclaim.store.models import Bank, BankContent, ContentSignal

@@ -9,11 +9,11 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from reclaim.models import MediaItem, Skipped
-from reclaim.scan import BATCH_ITEMS, scan_source
+from reclaim.scan.scanner import BATCH_ITEMS, scan_source
 from reclaim.sources import Source
 from reclaim.store import Store
 from reclaim.store.models import Item
-from reclaim.synthetic import jpeg_bytes, scene
+from reclaim.synthetic.scenes import jpeg_bytes, scene
 
 N_ITEMS = 3 * BATCH_ITEMS + 17
 

@@ -1,0 +1,1 @@
+"""Demo: see docs/architecture.md."""

@@ -1,0 +1,1 @@
+"""Matching: see docs/architecture.md."""

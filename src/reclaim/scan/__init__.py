@@ -1,0 +1,1 @@
+"""Scan: see docs/architecture.md."""

@@ -1,0 +1,1 @@
+"""Synthetic: see docs/architecture.md."""
