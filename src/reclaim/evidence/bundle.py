@@ -28,6 +28,7 @@ from typing import Any
 from PIL import Image
 from sqlalchemy.orm import Session
 
+from reclaim._files import atomic_path
 from reclaim.errors import MediaError, UserError
 from reclaim.evidence.acquisition import record_acquisitions
 from reclaim.evidence.attribution_figures import attribution_figures
@@ -166,9 +167,7 @@ def file_sha256(path: Path) -> str:
 
 def _write_zip(out: Path, members: dict[str, bytes]) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
-    temp = out.with_name(f".{out.name}.partial")
-    with zipfile.ZipFile(temp, "w") as zf:
+    with atomic_path(out) as temp, zipfile.ZipFile(temp, "w") as zf:
         for name in list(FIXED_MEMBERS) + sorted(set(members) - set(FIXED_MEMBERS)):
             compress = zipfile.ZIP_STORED if name.endswith((".jpg", ".enc")) else zipfile.ZIP_DEFLATED
             zf.writestr(zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0)), members[name], compress_type=compress)
-    temp.replace(out)

@@ -25,6 +25,7 @@ from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
+from reclaim._files import read_versioned_json
 from reclaim.errors import IntegrityError
 from reclaim.evidence.signing import VerifyKey
 
@@ -107,15 +108,9 @@ class SignedHead:
 
     @classmethod
     def read(cls, path: Path) -> SignedHead:
+        data = read_versioned_json(path, HEAD_FORMAT, 1, what="custody head signature: the log head is unsigned")
         try:
-            data = json.loads(path.read_bytes())
-        except FileNotFoundError as exc:
-            raise IntegrityError(f"{path}: missing; the custody log head is not signed") from exc
-        except (OSError, ValueError) as exc:
-            raise IntegrityError(f"{path}: unreadable head signature ({exc})") from exc
-        try:
-            if data.pop("format") != HEAD_FORMAT or data.pop("version") != 1:
-                raise ValueError("unknown format or version")
+            del data["format"], data["version"]
             head = cls(**data)
             if type(head.seq) is not int or not _HEX64.fullmatch(head.head_hash):
                 raise ValueError("seq or head_hash malformed")

@@ -26,7 +26,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from reclaim._files import atomic_write
+from reclaim._files import atomic_write, read_versioned_json
 from reclaim.errors import IntegrityError, NotFound, UserError, WrongPassphrase
 from reclaim.vault.keys import KdfParams, check_key, derive_key, key_check, unwrap, wrap
 
@@ -143,14 +143,7 @@ class SigningKey:
     @classmethod
     def load(cls, path: Path, passphrase: str | None) -> SigningKey:
         """Read a key file; a wrong passphrase raises WrongPassphrase, a changed file IntegrityError."""
-        try:
-            doc = json.loads(path.read_bytes())
-        except FileNotFoundError as exc:
-            raise NotFound(f"{path}: no key file") from exc
-        except (OSError, ValueError) as exc:
-            raise IntegrityError(f"{path}: key file is unreadable ({exc})") from exc
-        if not isinstance(doc, dict) or doc.get("format") != KEY_FORMAT or doc.get("version") != 1:
-            raise IntegrityError(f"{path}: not a {KEY_FORMAT} version 1 file")
+        doc = read_versioned_json(path, KEY_FORMAT, 1, missing=NotFound, what="key file")
         public = VerifyKey.from_hex(doc.get("public_key", ""), str(path)).raw
         try:
             if doc.get("protection") == "none":

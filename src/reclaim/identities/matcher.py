@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 from reclaim.errors import UserError
 from reclaim.identities import audit
 from reclaim.index.face_vectors import Box, FaceVectorIndex, unpack_face
-from reclaim.matching.pdq_cache import cache_path
 from reclaim.models import SignalValue
 from reclaim.signals.face import AUTO_FLAG, INSTALL_HINT, SAME_PERSON, FaceSignal, faces_available
+from reclaim.store.caches import cache_folder
 from reclaim.store.models import FaceMatchRow, Identity, IdentitySource, Item, ItemSignal
 
 # Logistic map from distance to the probability of "same person", fitted on bench/faces.py's composites
@@ -55,8 +55,8 @@ class FaceMatch:
 
 
 def face_cache_dir(session: Session) -> Path:
-    """Where the face graph is kept: the PDQ cache's folder (beside a SQLite file, or under RECLAIM_HOME)."""
-    return cache_path(session).parent
+    """Where the face graph is kept: the database's cache folder (``store.caches``)."""
+    return cache_folder(session)
 
 
 def face_opt_in(session: Session) -> frozenset[str]:

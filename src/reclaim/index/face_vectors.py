@@ -16,7 +16,6 @@ not outlive their removal on disk.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from reclaim._files import atomic_path
 from reclaim.errors import InvalidHash
 from reclaim.index.base import Index, IndexMatch
 
@@ -134,9 +134,8 @@ class FaceVectorIndex(Index):
         """Written whole under a temporary name, then renamed: a killed process never leaves half a graph."""
         path.parent.mkdir(parents=True, exist_ok=True)
         drop_graph_files(path.parent)
-        partial = path.with_suffix(".partial")
-        _faiss().write_index(graph, str(partial))
-        os.replace(partial, path)
+        with atomic_path(path, sync_dir=False) as partial:
+            _faiss().write_index(graph, str(partial))
 
     def __len__(self) -> int:
         return len(self._refs)

@@ -11,12 +11,12 @@ A missing, foreign or corrupt file is the same as no file: the index is built ag
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
+
+from reclaim._files import atomic_writer
 
 FORMAT = b"reclaim-keypoint-index-1"
 
@@ -33,15 +33,9 @@ def save(path: Path, key: str, faiss_index: object, owners: np.ndarray) -> None:
     import faiss
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            np.savez(out, stamp=np.frombuffer(key.encode(), np.uint8), owners=owners,
-                     index=faiss.serialize_index_binary(faiss_index))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_writer(path, 0o644, durable=False) as out:  # a cache: rebuilt if a crash loses it
+        np.savez(out, stamp=np.frombuffer(key.encode(), np.uint8), owners=owners,
+                 index=faiss.serialize_index_binary(faiss_index))
 
 
 def load(path: Path, key: str) -> tuple[object, np.ndarray] | None:

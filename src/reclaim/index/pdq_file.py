@@ -16,11 +16,11 @@ Only plain integer and bool dtypes are accepted. The file is written to a tempor
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from reclaim._files import atomic_writer
 
 MAGIC = b"RCLPDQ\x00\x01"
 FORMAT, VERSION = "reclaim-pdq-mih", 3  # 3: 2-byte inline next chunk, Elias-Fano rows, 4-byte ids, alive bits
@@ -41,17 +41,11 @@ def write_arrays(path: str | Path, arrays: dict[str, np.ndarray]) -> None:
         offset = _aligned(offset + array.nbytes)
     header = json.dumps({"format": FORMAT, "version": VERSION, "arrays": entries}).encode()
     data_start = _aligned(len(MAGIC) + 8 + len(header))
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(MAGIC + len(header).to_bytes(8, "little") + header)
-            for name, array in arrays.items():
-                f.write(b"\0" * (data_start + entries[name]["offset"] - f.tell()))
-                np.ascontiguousarray(array).tofile(f)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    with atomic_writer(path, 0o644, durable=False) as f:  # a cache: rebuilt if a crash loses it
+        f.write(MAGIC + len(header).to_bytes(8, "little") + header)
+        for name, array in arrays.items():
+            f.write(b"\0" * (data_start + entries[name]["offset"] - f.tell()))
+            np.ascontiguousarray(array).tofile(f)
 
 
 def read_arrays(path: str | Path, *, mmap: bool) -> dict[str, np.ndarray]:

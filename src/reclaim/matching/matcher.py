@@ -26,6 +26,7 @@ from reclaim.matching.video import FRAME_TIME, VIDEO, VideoMatcher, frames_as_ph
 from reclaim.models import BankEntry, BankKind, Match, SignalValue
 from reclaim.signals import get_signal
 from reclaim.signals.registry import signal_names
+from reclaim.store.caches import cache_file
 from reclaim.store.models import Bank, BankContent, ContentSignal
 
 PDQ = "pdq"
@@ -94,9 +95,8 @@ class Matcher:
             )
             if _quality_ok(sig.quality, entry):
                 entries[sig.id] = entry
-        pdq_file = cache_path(session)
-        keypoint_file = pdq_file.with_name(pdq_file.name.replace("pdq-", "keypoints-", 1)).with_suffix(".npz")
-        pdq = PdqBanks.open(session, banks, pdq_file, verify=verify)
+        keypoint_file = cache_file(session, "keypoints", ".npz")
+        pdq = PdqBanks.open(session, banks, cache_path(session), verify=verify)
         return cls(entries, blobs, policies, pdq, keypoint_file)
 
     def in_step(self, session: Session) -> bool:

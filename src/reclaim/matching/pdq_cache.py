@@ -20,21 +20,20 @@ details stays true.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import Engine, Select, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from reclaim.index.pdq import hex_to_codes
 from reclaim.index.pdq_mih import PDQIndex
 from reclaim.matching.text_column import TextColumn
 from reclaim.models import BankEntry, BankKind
-from reclaim.store.db import reclaim_home
+from reclaim.store.caches import cache_file
 from reclaim.store.models import Bank, BankContent, ContentSignal
 
 SIGNAL = "pdq"
@@ -46,19 +45,8 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def cache_path(session: Session) -> Path:
-    """One cache file per database, in ``cache/`` beside a SQLite file or under RECLAIM_HOME: named by the URL
-    (password hidden) and by when the database's first bank was made, so a database deleted and made anew at
-    the same URL (whose ids start over) never meets the old cache."""
-    engine = session.get_bind()
-    assert isinstance(engine, Engine)
-    sqlite_file = engine.url.get_backend_name() == "sqlite" and engine.url.database not in (None, "", ":memory:")
-    database = Path(str(engine.url.database)).resolve() if sqlite_file else None
-    url = f"sqlite:///{database}" if database else engine.url.render_as_string(hide_password=True)
-    first = session.execute(select(Bank.id, Bank.created_at).order_by(Bank.id).limit(1)).first()
-    place = hashlib.sha256(url.encode()).hexdigest()[:16]
-    instance = hashlib.sha256(repr(tuple(first or ())).encode()).hexdigest()[:8]
-    folder = database.parent if database else reclaim_home()
-    return folder / "cache" / f"pdq-{place}-{instance}.pdq"
+    """This database's PDQ index file (``store.caches``)."""
+    return cache_file(session, "pdq", ".pdq")
 
 
 def _active(columns: Select) -> Select:  # type: ignore[type-arg]

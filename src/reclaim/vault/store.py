@@ -31,7 +31,7 @@ from typing import Any, BinaryIO
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from reclaim._files import atomic_write, fsync_dir, locked, open_or_fail, remove_dead_temps, temp_path
+from reclaim._files import atomic_write, atomic_writer, fsync_dir, locked, open_or_fail, remove_dead_temps, temp_path
 from reclaim.errors import (
     AlreadyExists,
     ExternalError,
@@ -153,21 +153,11 @@ class Vault:
             raise AlreadyExists(f"{dest}: already exists; not overwriting it with {sha}")
         with self._reader(sha, Access(actor, "media.extract", sha, str(dest))) as reader:
             try:
-                temp = temp_path(dest.parent)
-            except OSError as exc:
-                raise ExternalError(f"{dest}: cannot write there: {exc.strerror or exc}") from exc
-            try:
-                with open(temp, "wb") as out:
+                with atomic_writer(dest) as out:
                     while block := reader.read(_CHUNK):
                         out.write(block)
-                    out.flush()
-                    os.fsync(out.fileno())
-                os.replace(temp, dest)
-                fsync_dir(dest.parent)
             except OSError as exc:
                 raise ExternalError(f"{dest}: cannot write: {exc.strerror or exc}") from exc
-            finally:
-                temp.unlink(missing_ok=True)
         return dest
 
     @staticmethod

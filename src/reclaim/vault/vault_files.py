@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from reclaim._files import read_versioned_json
 from reclaim.errors import IntegrityError, NotFound
 from reclaim.vault import keys
 
@@ -36,14 +37,7 @@ def slot_key(slot: dict[str, Any], passphrase: str | None, root: Path, context: 
 
 def read_header(root: Path) -> dict[str, Any]:
     path = root / "vault.json"
-    try:
-        header = json.loads(path.read_bytes())
-    except FileNotFoundError as exc:
-        raise NotFound(f"{root}: no vault here (vault.json missing)") from exc
-    except (OSError, ValueError) as exc:
-        raise IntegrityError(f"{path}: unreadable vault header ({exc})") from exc
-    if not (isinstance(header, dict) and header.get("format") == VAULT_FORMAT and header.get("version") == 1):
-        raise IntegrityError(f"{path}: not a {VAULT_FORMAT} version 1 header")
+    header = read_versioned_json(path, VAULT_FORMAT, 1, missing=NotFound, what="vault header")
     slots = [header.get("key"), *([header["next_key"]] if "next_key" in header else [])]
     if not _is_hex(header.get("vault_id"), 32) or not all(_valid_slot(slot) for slot in slots):
         raise IntegrityError(f"{path}: damaged vault header (vault_id or key slots)")
