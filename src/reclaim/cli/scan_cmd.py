@@ -8,22 +8,14 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from reclaim.cases.review import case_bank_name
 from reclaim.cli.output import emit_json, err, match_json, match_text, out, progress_bar
 from reclaim.engines import ENGINE_NAMES, engine_for
 from reclaim.errors import UserError
-from reclaim.evidence.acquisition import record_acquisitions
-from reclaim.evidence.casefiles import CaseFiles
 from reclaim.matching.keypoints import Mode
-from reclaim.models import Match
 from reclaim.scan.scanner import scan_source
 from reclaim.sources import source_for, source_names
 from reclaim.store import open_store
-from reclaim.store.models import Case
-from reclaim.takedown.reuploads import ReuploadReport, find_reuploads
 
 
 def scan_command(
@@ -49,13 +41,9 @@ def scan_command(
     if address and engine != "ray":
         raise UserError("--address is for --engine ray")
     runner = engine_for(engine, workers=workers, address=address) if engine else None
-    with open_store() as store, runner or nullcontext():
-        with progress_bar(f"scanning {path}") as update:
-            report = scan_source(store, case, reader, workers=workers, on_progress=update, engine=runner,
-                                 mode=mode)
-        with store.session() as session:  # every stored item gets its custody entry, also after a resume
-            record_acquisitions(session, CaseFiles.for_case(case), getpass.getuser())
-            reuploads = _follow_reuploads(session, report.matches)
+    with open_store() as store, runner or nullcontext(), progress_bar(f"scanning {path}") as update:
+        report = scan_source(store, case, reader, workers=workers, on_progress=update, engine=runner,
+                             mode=mode, actor=getpass.getuser())
     if json:
         emit_json({
             "case": report.case, "target": report.target, "items": report.items, "hashed": report.hashed,
@@ -67,7 +55,7 @@ def scan_command(
                 for loc in sorted(report.matches.keys() | report.face_matches.keys())
             ],
             "reuploads": [{"case": name, "found": r.found, "follow_up_drafts": r.drafts}
-                          for name, r in reuploads.items()],
+                          for name, r in report.reuploads.items()],
         })
     else:
         out.print(f"scanned {report.items} items in {escape(report.target)} into case [bold]{escape(case)}[/]: "
@@ -82,7 +70,7 @@ def scan_command(
         for loc, faces in sorted(report.face_matches.items()):
             out.print(f"[bold red]FACE[/] {escape(loc)}  ->  {escape(faces[0].identity)} "
                       f"(distance {faces[0].distance:.3f}, confidence {faces[0].confidence:.2f})")
-        for name, found in reuploads.items():
+        for name, found in report.reuploads.items():
             drafts = ", ".join(f"#{d}" for d in found.drafts) or "none (the originals were never reported)"
             out.print(f"[bold red]RE-UPLOAD[/] {len(found.found)} new copies of case {escape(name)}'s confirmed "
                       f"material; follow-up drafts: {drafts} (see 'reclaim takedown status')")
@@ -90,10 +78,3 @@ def scan_command(
             err.print(f"[yellow]not read:[/] {escape(skipped.reason)}")
     return 1 if report.failed else 0
 
-
-def _follow_reuploads(session: Session, matches: dict[str, list[Match]]) -> dict[str, ReuploadReport]:
-    """Copies of a case's confirmed material found by this scan: recorded, and drafted as follow-up notices."""
-    cases = {row.name for row in session.scalars(select(Case))}
-    owners = sorted({c for ms in matches.values() for m in ms for c in cases if m.bank == case_bank_name(c)})
-    reports = {name: find_reuploads(session, name) for name in owners}
-    return {name: r for name, r in reports.items() if r.found}

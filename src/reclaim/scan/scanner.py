@@ -28,6 +28,7 @@ from reclaim.matching.keypoints import Mode, items_missing_keypoints, keypoint_o
 from reclaim.matching.matcher import Matcher
 from reclaim.media import Limits
 from reclaim.models import Match, MediaItem, Skipped
+from reclaim.scan.finish import finish_scan
 from reclaim.scan.rows import (
     Found,
     match_rows,
@@ -42,6 +43,7 @@ from reclaim.scan.rows import (
 from reclaim.sources import FolderSource, Source
 from reclaim.store import Store
 from reclaim.store.models import Case, Scan, utcnow
+from reclaim.takedown.reuploads import ReuploadReport
 
 Progress = Callable[[int, int | None], None]  # (items done, items in all; None until the source is read)
 BATCH_ITEMS = 256
@@ -61,6 +63,7 @@ class ScanReport:
     failed: list[Skipped] = field(default_factory=list)
     matches: dict[str, list[Match]] = field(default_factory=dict)
     face_matches: dict[str, list[FaceMatch]] = field(default_factory=dict)  # only for enrolled identities
+    reuploads: dict[str, ReuploadReport] = field(default_factory=dict)  # confirmed material of cases, found again
 
 
 def scan_folder(
@@ -116,6 +119,8 @@ def scan_source(
         on_progress(run.done, run.done)
     with store.session() as session:
         session.get(Scan, run.report.scan_id).finished_at = utcnow()  # type: ignore[union-attr]
+    with store.session() as session:  # every stored item gets its custody entry, also after a resume
+        run.report.reuploads = finish_scan(session, case_name, run.report.matches, actor or current_actor())
     run.report.failed.sort(key=lambda s: s.locator)
     return run.report
 

@@ -1,5 +1,5 @@
-"""Encrypted storage of media at rest (case originals, enrolled people's own photos) and the key handling and
-crash-safe file writing it rests on. Below the stages that use it: evidence and identities."""
+"""Encrypted storage of media at rest (case originals, enrolled people's own photos) and its keys (Argon2id
+key derivation, AES-GCM key wrapping). Below the stages that use it: evidence and identities."""
 
 from reclaim.vault.keys import KdfParams
 from reclaim.vault.store import Access, Vault
