@@ -83,14 +83,24 @@ def read_versioned_json(
 ) -> dict[str, Any]:
     """The JSON object in ``path`` if it says it is ``fmt`` version ``version``; otherwise IntegrityError (or
     ``missing`` when there is no file), each naming the path."""
+    doc = read_json_object(path, missing=missing, what=what)
+    if doc.get("format") != fmt or doc.get("version") != version:
+        raise IntegrityError(f"{path}: not a {fmt} version {version} {what}")
+    return doc
+
+
+def read_json_object(
+    path: Path, *, missing: type[ReclaimError] = IntegrityError, what: str = "file"
+) -> dict[str, Any]:
+    """The JSON object in ``path``; IntegrityError if it is unreadable or not an object, ``missing`` if absent."""
     try:
         doc = json.loads(path.read_bytes())
     except FileNotFoundError as exc:
         raise missing(f"{path}: missing (no {what})") from exc
     except (OSError, ValueError) as exc:
         raise IntegrityError(f"{path}: {what} is unreadable ({exc})") from exc
-    if not (isinstance(doc, dict) and doc.get("format") == fmt and doc.get("version") == version):
-        raise IntegrityError(f"{path}: not a {fmt} version {version} {what}")
+    if not isinstance(doc, dict):
+        raise IntegrityError(f"{path}: not a {what} (not a JSON object)")
     return doc
 
 

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from reclaim._files import read_versioned_json
+from reclaim._files import read_json_object, read_versioned_json
 from reclaim.errors import IntegrityError, NotFound
 from reclaim.vault import keys
 
@@ -45,13 +45,8 @@ def read_header(root: Path) -> dict[str, Any]:
 
 
 def read_key_file(path: Path) -> dict[str, str]:
-    try:
-        doc = json.loads(path.read_bytes())
-    except FileNotFoundError as exc:
-        raise IntegrityError(f"{path}: the object's key file is missing") from exc
-    except (OSError, ValueError) as exc:
-        raise IntegrityError(f"{path}: unreadable key file ({exc})") from exc
-    if not (isinstance(doc, dict) and _is_hex(doc.get("kek"), 16) and _is_hex(doc.get("wrapped"), 120)):
+    doc = read_json_object(path, what="vault object key file")
+    if not (_is_hex(doc.get("kek"), 16) and _is_hex(doc.get("wrapped"), 120)):
         raise IntegrityError(f"{path}: not a vault key file")
     return doc
 
