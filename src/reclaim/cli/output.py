@@ -10,11 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from reclaim.matching_keypoints import KeypointMatch
 from reclaim.models import Match, MediaItem, Skipped
-from reclaim.sources import FolderSource
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -27,6 +24,8 @@ def emit_json(obj: Any) -> None:
 
 def match_json(match: Match) -> dict[str, Any]:
     """One match as commands print it; a video match adds where (``frame_time``) or how much (``match_percent``)."""
+    from reclaim.matching_keypoints import KeypointMatch  # loaded already wherever matches exist
+
     row: dict[str, Any] = {"bank": match.bank, "bank_kind": match.bank_kind.value, "content_id": match.content_id,
                            "signal_type": match.signal, "distance": match.distance}
     if match.frame_time is not None:
@@ -55,6 +54,8 @@ def match_text(row: dict[str, Any]) -> str:
 @contextmanager
 def progress_bar(label: str, total: int | None = None) -> Iterator[Any]:
     """A Rich progress bar on stderr (stdout stays clean for --json); yields ``update(done, total)``."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     progress = Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
         console=err, transient=True, disable=not err.is_terminal,
@@ -72,6 +73,8 @@ def expand_paths(paths: list[Path]) -> Iterator[Path | Skipped]:
     """Files as given; folders walked (sorted, recursive, never following symlinks out of them)."""
     for path in paths:
         if path.is_dir():
+            from reclaim.sources.folder import FolderSource
+
             for item in FolderSource(str(path)).iter_items():
                 yield item.path if isinstance(item, MediaItem) and item.path else item  # type: ignore[misc]
         else:
