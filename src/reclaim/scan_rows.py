@@ -17,6 +17,7 @@ from reclaim.hashing import FileHashes, HashOutcome
 from reclaim.identities import FaceMatch, FaceMatcher
 from reclaim.identities.matcher import replace_face_matches
 from reclaim.matching import Matcher
+from reclaim.matching_keypoints import KeypointMatch
 from reclaim.matching_video import query_version
 from reclaim.models import Match, MediaItem, SignalValue, Skipped
 from reclaim.store.models import Item, ItemSignal, MatchRow, utcnow
@@ -137,6 +138,7 @@ def match_rows(session: Session, rows: Iterable[Item], matcher: Matcher, faces: 
                 bank_kind=match.bank_kind.value, content_id=match.content_id, signal=match.signal,
                 signal_version=query_version(versions, match.signal), distance=match.distance,
                 frame_time=match.frame_time, suppressed=suppressed,
+                details=match.details() if isinstance(match, KeypointMatch) else None,
             ))
         if result.matches:
             found.matches[item.locator] = result.matches

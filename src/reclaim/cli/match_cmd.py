@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+from itertools import islice
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
+from sqlalchemy.orm import Session
 
 from reclaim.cli.explain import draw_explanation
 from reclaim.cli.hash_cmd import JsonOpt, PathsArg, WorkersOpt, hash_in_order, report_failure
@@ -15,10 +18,24 @@ from reclaim.errors import NotFound, UserError
 from reclaim.hashing import FileHashes, HashFailure
 from reclaim.identities import FaceMatcher, current_actor, face_opt_in
 from reclaim.matching import Matcher
-from reclaim.matching_keypoints import KEYPOINTS, KeypointMatch, Mode, keypoint_opt_in
+from reclaim.matching_keypoints import (
+    AUTO_FILES,
+    AUTO_KNOWN,
+    KEYPOINTS,
+    KeypointMatch,
+    Mode,
+    auto_mode,
+    keypoint_opt_in,
+)
 from reclaim.media import decode_image, read_bytes
 from reclaim.models import Match
 from reclaim.store import Store, open_store
+
+
+class MatchMode(StrEnum):
+    AUTO = "auto"
+    FAST = Mode.FAST.value
+    THOROUGH = Mode.THOROUGH.value
 
 
 def match_command(
@@ -26,9 +43,11 @@ def match_command(
     bank: Annotated[list[str] | None, typer.Option("--bank", help="Bank to search (repeatable; default: all).")] = None,
     json: JsonOpt = False,
     workers: WorkersOpt = None,
-    mode: Annotated[Mode, typer.Option(
+    mode: Annotated[MatchMode, typer.Option(
         "--mode", help="fast: hashes (and keypoints for banks that always want them); thorough: also find crops, "
-                       "banners, screenshots, mirrors and collages by keypoints where no hash matched.")] = Mode.FAST,
+                       "banners, screenshots, mirrors and collages by keypoints where no hash matched; auto: "
+                       f"thorough for up to {AUTO_FILES} files while the banks hold up to {AUTO_KNOWN:,} images "
+                       "with keypoints, else fast.")] = MatchMode.AUTO,
     explain: Annotated[Path | None, typer.Option(
         "--explain", help="Draw the keypoint matches of the one image given into this PNG.")] = None,
     unblur: Annotated[bool, typer.Option("--unblur", help="With --explain: show the query unblurred.")] = False,
@@ -42,12 +61,25 @@ def match_command(
             matcher = Matcher.from_store(session, bank or [])
             opt_in = frozenset() if bank else face_opt_in(session)
             faces = FaceMatcher.from_store(session, current_actor()) if opt_in else None
-            keypoints = keypoint_opt_in(session, Mode.THOROUGH if explain else mode)
+            chosen = Mode.THOROUGH if explain else _resolve(session, mode, paths, json)
+            keypoints = keypoint_opt_in(session, chosen)
         if not len(matcher) and faces is None:
             raise NotFound("no active hashes in " + (f"bank(s) {', '.join(bank)}" if bank else "any bank") +
                            "; add some with 'reclaim bank add'")
         return _match_files(store, matcher, faces, paths, json, workers, opt_in | keypoints,
                             (explain, not unblur) if explain else None)
+
+
+def _resolve(session: Session, mode: MatchMode, paths: list[Path], json: bool) -> Mode:
+    """``auto`` as ``auto_mode`` decides for this many files; when that is fast, say how to find crops."""
+    if mode is not MatchMode.AUTO:
+        return Mode(mode.value)
+    files = sum(1 for _ in islice(expand_paths(paths), AUTO_FILES + 1))  # a big folder is not walked twice
+    chosen = auto_mode(session, files)
+    if chosen is Mode.FAST and files > AUTO_FILES and not json:
+        err.print(f"--mode auto: more than {AUTO_FILES} files, so hashes only; --mode thorough also finds crops, "
+                  "screenshots and collages by keypoints")
+    return chosen
 
 
 def _match_files(store: Store, matcher: Matcher, faces: FaceMatcher | None, paths: list[Path], json: bool,

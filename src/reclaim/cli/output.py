@@ -32,22 +32,19 @@ def match_json(match: Match) -> dict[str, Any]:
         row["frame_time"] = match.frame_time
     if match.match_percent is not None:
         row["match_percent"] = match.match_percent
-    if isinstance(match, KeypointMatch) and match.verification:
-        row["inliers"] = match.inliers
-        row["transform"] = {**match.verification.transform.as_json(),
-                            "confidence": round(match.verification.confidence, 3)}
+    if isinstance(match, KeypointMatch):
+        row.update(match.details() or {})
     return row
 
 
 def match_text(row: dict[str, Any]) -> str:
-    """The human line of a ``match_json`` row, after the bank and content id."""
-    where = f" at {row['frame_time']:g} s" if "frame_time" in row else ""
-    share = f", {row['match_percent']:g} % of frames" if "match_percent" in row else ""
+    """The human line of a ``match_json`` row (or a stored match's), after the bank and content id."""
     if "transform" in row:
-        t = row["transform"]
-        return (f"keypoints: {row['inliers']} inliers, confidence {t['confidence']:.2f}, scale {t['scale']:g}, "
-                f"rotation {t['rotation']:g} deg{', mirrored' if t['mirrored'] else ''}, "
-                f"seen at {t['query_region']} of the query")
+        from reclaim.matching_keypoints import describe_keypoints
+
+        return describe_keypoints(row)
+    where = f" at {row['frame_time']:g} s" if row.get("frame_time") is not None else ""
+    share = f", {row['match_percent']:g} % of frames" if row.get("match_percent") is not None else ""
     return f"{row['signal_type']} distance {row['distance']:g}{where}{share}"
 
 
