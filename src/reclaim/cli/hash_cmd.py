@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from reclaim.cli.output import emit_json, err, expand_paths, out, progress_bar
-from reclaim.hashing import FileHashes, HashFailure, HashOutcome, hash_files
+from reclaim.hashing import FileHashes, HashFailure, HashOutcome, Target, hash_files
 from reclaim.models import Skipped
 from reclaim.signals.vpdq import features_of
 
@@ -48,7 +48,7 @@ def hash_in_order(paths: list[Path], workers: int | None, full: bool,
     """Hash on all cores but yield in input order, so output is stable and diffable."""
     entries = list(dict.fromkeys(expand_paths(paths)))  # a file named twice is hashed and shown once
     files = [e for e in entries if isinstance(e, Path)]
-    ready: dict[Path, HashOutcome] = {}
+    ready: dict[Target, HashOutcome] = {}
     with progress_bar("hashing", len(files)) as update:
         outcomes = hash_files(files, workers=workers, fast=not full, opt_in=opt_in)
         finished = 0

@@ -29,6 +29,7 @@ class Lazy:
     def load(self, name: str) -> Command:
         module, attr = self.target.split(":")
         found: Any = getattr(importlib.import_module(module), attr)
+        command: Command
         if isinstance(found, typer.Typer):
             command = typer.main.get_group(found)  # as add_typer would: without completion options
         else:

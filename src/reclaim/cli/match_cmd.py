@@ -15,7 +15,7 @@ from reclaim.cli.explain import draw_explanation
 from reclaim.cli.hash_cmd import JsonOpt, PathsArg, WorkersOpt, hash_in_order, report_failure
 from reclaim.cli.output import emit_json, err, expand_paths, match_json, match_text, out
 from reclaim.errors import NotFound, UserError
-from reclaim.hashing import FileHashes, HashFailure
+from reclaim.hashing import FileHashes
 from reclaim.identities import FaceMatcher, current_actor, face_opt_in
 from reclaim.matching import Matcher
 from reclaim.matching_keypoints import (
@@ -86,7 +86,7 @@ def _match_files(store: Store, matcher: Matcher, faces: FaceMatcher | None, path
                  workers: int | None, opt_in: frozenset[str], explain: tuple[Path, bool] | None = None) -> int:
     failed = 0
     for outcome in hash_in_order(paths, workers, False, opt_in):
-        if isinstance(outcome, HashFailure):
+        if not isinstance(outcome, FileHashes):  # a failure, or an entry a folder walk skipped
             failed += 1
             report_failure(outcome, json)
             continue
@@ -95,7 +95,7 @@ def _match_files(store: Store, matcher: Matcher, faces: FaceMatcher | None, path
         if faces is not None:
             with store.session() as session:  # each face query is audit-logged as it happens
                 rows += [m.as_json() for m in faces.match(session, outcome.values, query=str(outcome.path))]
-        if explain and isinstance(outcome, FileHashes):
+        if explain:
             _explain(outcome, result.matches, *explain)
         stage = {} if result.keypoint_features is None else {"keypoints": {"features": result.keypoint_features}}
         if json:
@@ -122,6 +122,6 @@ def _explain(outcome: FileHashes, matches: list[Match], path: Path, blur: bool) 
         err.print(f"nothing to explain: no keypoint match for {escape(str(outcome.path))}; {path} not written")
         return
     kset = next(v for v in outcome.values if v.signal == KEYPOINTS)
-    image = decode_image(read_bytes(outcome.path), str(outcome.path))
+    image = decode_image(read_bytes(Path(str(outcome.path))), str(outcome.path))  # match reads local files only
     draw_explanation(image.rgb, tuple(kset.extras["size"]), found, path, blur=blur)
     err.print(f"explanation written to {escape(str(path))}")
