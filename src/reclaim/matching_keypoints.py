@@ -29,8 +29,11 @@ from reclaim.signals.keypoints import KeypointsSignal
 from reclaim.store.models import Bank, BankContent, ContentSignal, Item, ItemSignal
 
 KEYPOINTS = KeypointsSignal.name
-AUTO_FILES = 64  # ``--mode auto`` finds crops in this many files at most (keypoints cost each file a search)
-AUTO_KNOWN = 10_000  # ... and only while the banks hold at most this many images with keypoints
+# ``--mode auto`` finds crops where that adds seconds, not minutes (bench/keypoints.py at 1,000 bank images: the
+# index builds in ~4 s after a bank changes, then ~44 searches/s, plus ~22 ms a file for its features; at
+# 10,000 the build alone takes a minute)
+AUTO_FILES = 64
+AUTO_KNOWN = 1_000
 
 
 class Mode(StrEnum):
@@ -94,15 +97,19 @@ class KeypointOutcome:
     features: int | None  # keypoints in the query; None when the stage did not run for it
 
 
-def auto_mode(session: Session, files: int) -> Mode:
+def auto_mode(session: Session, files: int) -> tuple[Mode, str | None]:
     """``thorough`` where finding crops costs little: at most ``AUTO_FILES`` files asked and at most
-    ``AUTO_KNOWN`` bank images with keypoints to search (each query adds ORB features and a search); else
-    ``fast``."""
-    if files > AUTO_FILES:
-        return Mode.FAST
+    ``AUTO_KNOWN`` bank images with keypoints to search; else ``fast``, with why when keypoints could have
+    found something (None when no bank image has keypoints: thorough would find nothing more)."""
     known = session.scalar(select(func.count()).select_from(ContentSignal).join(BankContent)
-                           .where(ContentSignal.signal == KEYPOINTS, BankContent.withdrawn_at.is_(None)))
-    return Mode.THOROUGH if 0 < (known or 0) <= AUTO_KNOWN else Mode.FAST
+                           .where(ContentSignal.signal == KEYPOINTS, BankContent.withdrawn_at.is_(None))) or 0
+    if not known:
+        return Mode.FAST, None
+    if files > AUTO_FILES:
+        return Mode.FAST, f"more than {AUTO_FILES} files"
+    if known > AUTO_KNOWN:
+        return Mode.FAST, f"{known:,} bank images with keypoints, over {AUTO_KNOWN:,}"
+    return Mode.THOROUGH, None
 
 
 def keypoint_opt_in(session: Session, mode: Mode) -> frozenset[str]:

@@ -75,10 +75,10 @@ def _resolve(session: Session, mode: MatchMode, paths: list[Path], json: bool) -
     if mode is not MatchMode.AUTO:
         return Mode(mode.value)
     files = sum(1 for _ in islice(expand_paths(paths), AUTO_FILES + 1))  # a big folder is not walked twice
-    chosen = auto_mode(session, files)
-    if chosen is Mode.FAST and files > AUTO_FILES and not json:
-        err.print(f"--mode auto: more than {AUTO_FILES} files, so hashes only; --mode thorough also finds crops, "
-                  "screenshots and collages by keypoints")
+    chosen, why = auto_mode(session, files)
+    if why and not json:
+        err.print(f"--mode auto: hashes only ({why}); --mode thorough also finds crops, screenshots and "
+                  "collages by keypoints")
     return chosen
 
 

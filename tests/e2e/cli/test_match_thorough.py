@@ -129,10 +129,15 @@ def test_auto_mode_stays_fast_for_many_files_and_says_so(cli, tmp_path: Path, kn
     bank(cli, tmp_path, known)
     for module in (reclaim.cli.match_cmd, reclaim.matching_keypoints):
         monkeypatch.setattr(module, "AUTO_FILES", 1)
-    result = cli("match", reposts["crop"], reposts["shot"])
+    result = cli("match", reposts["crop"], reposts["shot"])  # two files: too many
     assert result.code == 0 and "no match" in result.out and "MATCH" not in result.out
-    assert "--mode auto: more than 1 files, so hashes only; --mode thorough" in result.err
+    assert "--mode auto: hashes only (more than 1 files); --mode thorough" in result.err
     assert "known0.jpg" in cli("match", reposts["crop"], reposts["shot"], "--mode", "thorough").out
+    for module in (reclaim.cli.match_cmd, reclaim.matching_keypoints):
+        monkeypatch.setattr(module, "AUTO_FILES", 64)
+    monkeypatch.setattr(reclaim.matching_keypoints, "AUTO_KNOWN", 1)  # two bank images: a bank too big
+    big = cli("match", reposts["crop"])
+    assert "MATCH" not in big.out and "hashes only (2 bank images with keypoints, over 1)" in big.err
 
 
 def test_a_case_and_its_triage_show_what_keypoint_matches_rest_on(cli, tmp_path: Path, known: list,
