@@ -43,6 +43,8 @@ def match_text(row: dict[str, Any]) -> str:
         from reclaim.matching_keypoints import describe_keypoints
 
         return describe_keypoints(row)
+    if row["signal_type"] in ("sha256", "md5"):
+        return f"exact copy ({row['signal_type']})"
     where = f" at {row['frame_time']:g} s" if row.get("frame_time") is not None else ""
     share = f", {row['match_percent']:g} % of frames" if row.get("match_percent") is not None else ""
     return f"{row['signal_type']} distance {row['distance']:g}{where}{share}"
