@@ -25,7 +25,6 @@ from reclaim.media import Limits, decode_image, read_bytes
 from reclaim.media.video import check_video_size, file_size, looks_like_video
 from reclaim.models import RemoteObject, SignalValue, Skipped
 from reclaim.signals import Media, Signal, all_signals
-from reclaim.sources.s3 import fetch
 
 Target = Path | RemoteObject  # a local file, or an object the worker fetches (sources.s3)
 
@@ -100,6 +99,8 @@ def hash_file(path: Target, limits: Limits = Limits(), *, fast: bool = True, opt
     """Hash one file (or object in storage, fetched here); failures are returned, not raised, so callers can
     report and go on."""
     if isinstance(path, RemoteObject):
+        from reclaim.sources.s3 import fetch  # only for objects in storage; the sources package is not light
+
         try:
             data = fetch(path, limits)
         except ItemError as exc:

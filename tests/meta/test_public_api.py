@@ -16,3 +16,8 @@ def test_no_public_name_is_left_out() -> None:
     public = {n for n in vars(reclaim) if not n.startswith("_")}
     modules = {n for n, v in vars(reclaim).items() if type(v).__name__ == "module"}
     assert public - modules - set(reclaim.__all__) == set()
+
+
+def test_every_exported_name_has_one_home() -> None:
+    """``import reclaim`` is lazy: each public name is looked up in the module ``_EXPORTS`` names for it."""
+    assert sorted(reclaim._HOME) == reclaim.__all__

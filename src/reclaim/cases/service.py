@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -29,6 +30,7 @@ class MatchView:
     distance: float
     suppressed: bool
     frame_time: float | None = None  # seconds into a video
+    details: dict[str, Any] | None = None  # a keypoint match's inliers and transform (``KeypointMatch.details``)
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ def case_items(session: Session, name: str, *, matched_only: bool = False,
     views = []
     for item in items:
         matches = [
-            MatchView(m.bank, m.bank_kind, m.content_id, m.signal, m.distance, m.suppressed, m.frame_time)
+            MatchView(m.bank, m.bank_kind, m.content_id, m.signal, m.distance, m.suppressed, m.frame_time, m.details)
             for m in sorted(item.matches, key=lambda m: (m.suppressed, m.distance, m.bank, m.content_id))
         ]
         if matched_only and not any(not m.suppressed for m in matches):

@@ -4,7 +4,8 @@ Each piece of evidence is a probability that the item is abuse aimed at someone 
 pieces combine as independent reasons (noisy-OR: 1 - prod(1 - p)), so the score stays within 0-100, one
 strong reason is enough, and weak ones add up without ever outweighing a strong one:
 
-    known-bank match     exact 0.97; PDQ 0.70 + 0.25 x (1 - distance/31)
+    known-bank match     exact 0.97; PDQ 0.70 + 0.25 x (1 - distance/31); keypoints likewise (distance:
+                         1 - confidence); several found by one bank are one reason, said once
     enrolled face        0.85 x confidence (0.5 at distance 0.6)
     message names them   0.30 (an enrolled name or a case term in the caption or text, however spaced)
     doxxing beside media 0.25 (a phone number, ID number or address posted with the media)
@@ -25,7 +26,7 @@ from reclaim.cases.service import get_case
 from reclaim.cases.terms import case_terms
 from reclaim.models import BankKind
 from reclaim.signals.provenance import EDITED, GENERATED, WATERMARK, Lead, provenance_leads
-from reclaim.store.models import FaceMatchRow, Identity, Item
+from reclaim.store.models import FaceMatchRow, Identity, Item, MatchRow
 
 _LEAD_WEIGHT = {GENERATED: 0.20, WATERMARK: 0.20, EDITED: 0.05}
 
@@ -45,19 +46,52 @@ class Triage:
 
 
 def score(reasons: Sequence[Reason]) -> tuple[int, str]:
-    """Combine reasons (noisy-OR) and say the strongest ones in one line."""
+    """Combine reasons (noisy-OR) and say the strongest ones in one line, each once."""
     remaining = 1.0
     for reason in reasons:
         remaining *= 1.0 - min(max(reason.weight, 0.0), 1.0)
-    ordered = sorted(reasons, key=lambda r: -r.weight)
-    line = "; ".join(r.text for r in ordered[:3]) + (f"; +{len(ordered) - 3} more" if len(ordered) > 3 else "")
+    ordered = list(dict.fromkeys(r.text for r in sorted(reasons, key=lambda r: -r.weight)))
+    line = "; ".join(ordered[:3]) + (f"; +{len(ordered) - 3} more" if len(ordered) > 3 else "")
     return round(100 * (1.0 - remaining)), line or "no signal"
 
 
-def bank_reason(bank: str, signal: str, distance: float) -> Reason:
-    if signal in ("sha256", "md5"):
-        return Reason(0.97, f"exact copy of a known image ({bank})")
-    return Reason(0.70 + 0.25 * max(0.0, 1.0 - distance / 31), f"known image ({bank}, {signal} distance {distance:g})")
+def _noisy_or(weights: Iterable[float]) -> float:
+    remaining = 1.0
+    for weight in weights:
+        remaining *= 1.0 - weight
+    return 1.0 - remaining
+
+
+def bank_reasons(matches: Iterable[MatchRow]) -> list[Reason]:
+    """One reason per bank and kind of match, however many known images it found (a collage holds several,
+    and sha256 and md5 find the same copy twice); its weight is their noisy-OR, so the score is the same as
+    if each counted alone."""
+    groups: dict[tuple[str, str], dict[str, MatchRow]] = {}
+    for m in matches:
+        kind = "exact" if m.signal in ("sha256", "md5") else m.signal
+        groups.setdefault((m.bank, kind), {}).setdefault(m.content_id, m)
+    reasons = []
+    for (bank, kind), found in groups.items():
+        rows = sorted(found.values(), key=lambda m: m.distance)
+        weight = _noisy_or(_bank_weight(m) for m in rows)
+        images = "a known image" if len(rows) == 1 else f"{len(rows)} known images"
+        if kind == "exact":
+            text = f"exact copy of {images} ({bank})"
+        elif kind == "keypoints":
+            inliers = ", ".join(str((m.details or {}).get("inliers", "?")) for m in rows)
+            text = f"{images} inside it ({bank}, keypoints: {inliers} inliers)"
+        else:
+            spread = f"{rows[0].distance:g}" + (f"-{rows[-1].distance:g}" if rows[-1].distance != rows[0].distance
+                                                 else "")
+            text = f"{images} ({bank}, {kind} distance {spread})"
+        reasons.append(Reason(weight, text))
+    return reasons
+
+
+def _bank_weight(m: MatchRow) -> float:
+    if m.signal in ("sha256", "md5"):
+        return 0.97
+    return 0.70 + 0.25 * max(0.0, 1.0 - m.distance / 31)
 
 
 def face_reason(identity: str, distance: float, confidence: float) -> Reason:
@@ -90,8 +124,7 @@ def triage_case(session: Session, case_name: str, *, read_files: bool = True,
     out = []
     items = session.scalars(select(Item).where(chosen).options(selectinload(Item.matches)))
     for item in items:
-        reasons = [bank_reason(m.bank, m.signal, m.distance) for m in item.matches
-                   if not m.suppressed and m.bank_kind == BankKind.KNOWN.value]
+        reasons = bank_reasons(m for m in item.matches if not m.suppressed and m.bank_kind == BankKind.KNOWN.value)
         reasons += [face_reason(f.identity, f.distance, f.confidence) for f in faces.get(item.id, [])]
         reasons += text_reasons(item.context or {}, terms, item.sha256 is not None)
         path = Path(item.locator)

@@ -11,10 +11,10 @@ from rich.table import Table
 
 from reclaim.cases import Decision, case_bank_name, case_items, create_case, list_cases, review_item
 from reclaim.cases.mentions import Term, doxxing, find_mentions, message_text
-from reclaim.cases.service import ItemView
+from reclaim.cases.service import ItemView, MatchView
 from reclaim.cases.terms import add_terms, case_terms, posters
 from reclaim.cases.victims import add_victim, case_victims
-from reclaim.cli.output import emit_json, out
+from reclaim.cli.output import emit_json, match_text, out
 from reclaim.evidence.acquisition import record_review
 from reclaim.evidence.casefiles import CaseFiles
 from reclaim.store import open_store
@@ -106,6 +106,14 @@ def items_command(
     out.print(table)
 
 
+def match_row(m: MatchView) -> dict[str, Any]:
+    """A stored match as the case commands print it; a video's adds ``frame_time``, a keypoint match's its
+    ``inliers`` and ``transform``."""
+    return {"bank": m.bank, "bank_kind": m.bank_kind, "content_id": m.content_id, "signal_type": m.signal_type,
+            "distance": m.distance, "suppressed": m.suppressed,
+            **({"frame_time": m.frame_time} if m.frame_time is not None else {}), **(m.details or {})}
+
+
 def item_record(item: ItemView, terms: list[Term]) -> dict[str, Any]:
     """The fields an investigator hands on for one item; source context the source did not give is null.
     ``mentions`` are the case's terms the message names; ``doxxing`` the kinds of personal data it posts
@@ -122,10 +130,7 @@ def item_record(item: ItemView, terms: list[Term]) -> dict[str, Any]:
         "link": context.get("link"), "status": item.status, "sha256": item.sha256, "pdq": item.pdq,
         "mentions": [{"kind": m.kind, "term": m.term} for m in find_mentions(text, terms)],
         "doxxing": doxxing(text) if has_media else [],
-        "matches": [{"bank": m.bank, "bank_kind": m.bank_kind, "content_id": m.content_id,
-                     "signal_type": m.signal_type, "distance": m.distance, "suppressed": m.suppressed,
-                     **({"frame_time": m.frame_time} if m.frame_time is not None else {})}
-                    for m in item.matches],
+        "matches": [match_row(m) for m in item.matches],
     }
 
 
@@ -188,9 +193,7 @@ def show(
             emit_json({
                 "path": item.locator, "status": item.status, "sha256": item.sha256, "pdq": item.pdq,
                 "error": item.error, "decision": item.decision, "reviewer": item.reviewer, "context": item.context,
-                "matches": [{"bank": m.bank, "bank_kind": m.bank_kind, "content_id": m.content_id,
-                             "signal_type": m.signal_type, "distance": m.distance, "suppressed": m.suppressed}
-                            for m in item.matches],
+                "matches": [match_row(m) for m in item.matches],
             })
         return
     matched = [i for i in items if any(not m.suppressed for m in i.matches)]
@@ -203,8 +206,7 @@ def show(
         decided = f"({item.decision} by {item.reviewer})" if item.decision else "(not reviewed)"
         more = f" (+{len(item.matches) - 1} more)" if len(item.matches) > 1 else ""
         out.print(f"[bold red]MATCH[/] {escape(item.locator)} {escape(decided)}")
-        out.print(f"  {escape(best.bank)} / {escape(best.content_id)}: {best.signal_type} "
-                  f"distance {best.distance:g}{more}")
+        out.print(f"  {escape(best.bank)} / {escape(best.content_id)}: {escape(match_text(match_row(best)))}{more}")
     for item in failed:
         out.print(f"[yellow]not read[/] {escape(item.error or '')}")
     if all_items:

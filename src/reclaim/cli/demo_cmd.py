@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from reclaim.cli.extras import require_extra
-from reclaim.cli.output import out, progress_bar
+from reclaim.cli.output import match_json, match_text, out, progress_bar
 from reclaim.cli.serve_cmd import run_server
 from reclaim.demo.accounts import demo_logins
 from reclaim.identities.photos import PASSPHRASE_ENV
@@ -45,7 +45,7 @@ def demo_command(
     for loc, matches in sorted(report.matches.items()):
         best = matches[0]
         out.print(f"  [red]MATCH[/] {escape(Path(loc).relative_to(result.out).as_posix())} -> "
-                  f"{escape(best.content_id)} ({best.signal} distance {best.distance:g})")
+                  f"{escape(best.content_id)} ({escape(match_text(match_json(best)))})")
     for skipped in report.failed:
         out.print(f"  [yellow]not read[/] {escape(skipped.reason)}")
     ev = result.evidence

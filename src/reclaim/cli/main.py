@@ -1,4 +1,8 @@
-"""The ``reclaim`` app and the one place where errors become messages and exit codes."""
+"""The ``reclaim`` app and the one place where errors become messages and exit codes.
+
+Commands are listed here by name and one-line help and imported only when they run (``cli.lazy``), so
+``reclaim --help`` and ``reclaim hash`` do not pay for SQLAlchemy, numba or OpenCV.
+"""
 
 from __future__ import annotations
 
@@ -8,47 +12,63 @@ import typer
 from rich.markup import escape
 from typer.exceptions import TyperException
 
-from reclaim.cli import (
-    account_cmd,
-    attribute_cmd,
-    bank_cmd,
-    case_cmd,
-    demo_cmd,
-    evidence_cmd,
-    hash_cmd,
-    identity_cmd,
-    scan_cmd,
-    serve_cmd,
-    takedown_cmd,
-    triage_cmd,
-)
+from reclaim.cli.lazy import Lazy, lazy_root
 from reclaim.cli.output import err
 from reclaim.errors import ReclaimError
 
+# name -> where the command lives and the line `reclaim --help` shows for it (the command's own first line);
+# in the order `reclaim --help` lists them: commands, then groups
+COMMANDS = {
+    "hash": Lazy("reclaim.cli.hash_cmd:hash_command",
+                 "Print sha256, md5 and PDQ (with quality) of every image; for a video, its vPDQ frames."),
+    "match": Lazy("reclaim.cli.match_cmd:match_command",
+                  "Look every image or video up in the banks, and for the faces of enrolled identities (unless "
+                  "--bank narrows the search to banks); matches are listed best first with their distance."),
+    "scan": Lazy("reclaim.cli.scan_cmd:scan_command",
+                 "Scan a folder or export into a case; an interrupted scan resumes where it stopped when run again."),
+    "demo": Lazy("reclaim.cli.demo_cmd:demo_command",
+                 "Build a synthetic case from benign images, scan it, and show what Reclaim finds."),
+    "attribute": Lazy("reclaim.cli.attribute_cmd:attribute_command",
+                      "Rank source photos by how likely IMAGE's face was cut from them (keypoints + RANSAC, "
+                      "aligned-crop PDQ, face distance for enrolled identities); the best one is the lead to show."),
+    "provenance": Lazy("reclaim.cli.triage_cmd:provenance_command",
+                       "Signs of AI generation or editing (C2PA, IPTC/XMP, software tags, SD text chunks, SD "
+                       "watermark): leads for a reviewer, never verdicts."),
+    "triage": Lazy("reclaim.cli.triage_cmd:triage_command",
+                   "The case's items, most certain and most harmful first, each with a one-line explanation."),
+    "stats": Lazy("reclaim.cli.takedown_cmd:stats_command",
+                  "Items found, reported and removed, and the median time to removal per platform."),
+    "serve": Lazy("reclaim.cli.serve_cmd:serve_command",
+                  "Serve the web UI and the HMA-compatible matching API (OpenAPI docs at /docs). Needs the "
+                  "server extra."),
+    "audit": Lazy("reclaim.cli.account_cmd:audit_command",
+                  "The server's access log: sign-ins, refusals, and every read of media or faces."),
+    "bank": Lazy("reclaim.cli.bank_cmd:app",
+                 "Named sets of known hashes: abusive content, a victim's own photos, false positives."),
+    "case": Lazy("reclaim.cli.case_cmd:app", "Cases: the items scans found and what they matched."),
+    "evidence": Lazy("reclaim.cli.evidence_cmd:app",
+                     "Evidence: signed bundles with a custody log, and their independent verification."),
+    "identity": Lazy("reclaim.cli.identity_cmd:app",
+                     "People enrolled for face search, with their consent; face search answers only for them."),
+    "takedown": Lazy("reclaim.cli.takedown_cmd:app",
+                     "Removal requests: draft notices, send them, track them until the content is gone."),
+    "user": Lazy("reclaim.cli.account_cmd:users", "People who sign in to the web UI: admins, case officers, victims."),
+    "apikey": Lazy("reclaim.cli.account_cmd:apikeys", "Platforms' API keys for /m/lookup and bank changes."),
+}
+
 app = typer.Typer(
     name="reclaim",
+    cls=lazy_root(COMMANDS),
     help="Find, prove and remove non-consensual intimate imagery: hash, bank, match and scan media.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.command("hash")(hash_cmd.hash_command)
-app.command("match")(hash_cmd.match_command)
-app.command("scan")(scan_cmd.scan_command)
-app.command("demo")(demo_cmd.demo_command)
-app.command("attribute")(attribute_cmd.attribute_command)
-app.command("provenance")(triage_cmd.provenance_command)
-app.command("triage")(triage_cmd.triage_command)
-app.add_typer(bank_cmd.app, name="bank")
-app.add_typer(case_cmd.app, name="case")
-app.add_typer(evidence_cmd.app, name="evidence")
-app.add_typer(identity_cmd.app, name="identity")
-app.add_typer(takedown_cmd.app, name="takedown")
-app.command("stats")(takedown_cmd.stats_command)
-app.command("serve")(serve_cmd.serve_command)
-app.add_typer(account_cmd.users, name="user")
-app.add_typer(account_cmd.apikeys, name="apikey")
-app.command("audit")(account_cmd.audit_command)
+
+
+@app.callback()
+def _root() -> None:
+    """Every command is in ``COMMANDS``; this callback only makes ``reclaim`` a group."""
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,11 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from reclaim.matching.keypoints import KeypointMatch
 from reclaim.models import Match, MediaItem, Skipped
-from reclaim.sources import FolderSource
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -27,34 +24,37 @@ def emit_json(obj: Any) -> None:
 
 def match_json(match: Match) -> dict[str, Any]:
     """One match as commands print it; a video match adds where (``frame_time``) or how much (``match_percent``)."""
+    from reclaim.matching.keypoints import KeypointMatch  # loaded already wherever matches exist
+
     row: dict[str, Any] = {"bank": match.bank, "bank_kind": match.bank_kind.value, "content_id": match.content_id,
                            "signal_type": match.signal, "distance": match.distance}
     if match.frame_time is not None:
         row["frame_time"] = match.frame_time
     if match.match_percent is not None:
         row["match_percent"] = match.match_percent
-    if isinstance(match, KeypointMatch) and match.verification:
-        row["inliers"] = match.inliers
-        row["transform"] = {**match.verification.transform.as_json(),
-                            "confidence": round(match.verification.confidence, 3)}
+    if isinstance(match, KeypointMatch):
+        row.update(match.details() or {})
     return row
 
 
 def match_text(row: dict[str, Any]) -> str:
-    """The human line of a ``match_json`` row, after the bank and content id."""
-    where = f" at {row['frame_time']:g} s" if "frame_time" in row else ""
-    share = f", {row['match_percent']:g} % of frames" if "match_percent" in row else ""
+    """The human line of a ``match_json`` row (or a stored match's), after the bank and content id."""
     if "transform" in row:
-        t = row["transform"]
-        return (f"keypoints: {row['inliers']} inliers, confidence {t['confidence']:.2f}, scale {t['scale']:g}, "
-                f"rotation {t['rotation']:g} deg{', mirrored' if t['mirrored'] else ''}, "
-                f"seen at {t['query_region']} of the query")
+        from reclaim.matching.keypoints import describe_keypoints
+
+        return describe_keypoints(row)
+    if row["signal_type"] in ("sha256", "md5"):
+        return f"exact copy ({row['signal_type']})"
+    where = f" at {row['frame_time']:g} s" if row.get("frame_time") is not None else ""
+    share = f", {row['match_percent']:g} % of frames" if row.get("match_percent") is not None else ""
     return f"{row['signal_type']} distance {row['distance']:g}{where}{share}"
 
 
 @contextmanager
 def progress_bar(label: str, total: int | None = None) -> Iterator[Any]:
     """A Rich progress bar on stderr (stdout stays clean for --json); yields ``update(done, total)``."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     progress = Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
         console=err, transient=True, disable=not err.is_terminal,
@@ -72,6 +72,8 @@ def expand_paths(paths: list[Path]) -> Iterator[Path | Skipped]:
     """Files as given; folders walked (sorted, recursive, never following symlinks out of them)."""
     for path in paths:
         if path.is_dir():
+            from reclaim.sources.folder import FolderSource
+
             for item in FolderSource(str(path)).iter_items():
                 yield item.path if isinstance(item, MediaItem) and item.path else item  # type: ignore[misc]
         else:

@@ -17,7 +17,7 @@ def serve_command(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes; each holds the index in memory.")] = 1,
 ) -> None:
-    """Serve the web UI and the HMA-compatible matching API (OpenAPI docs at /docs). Needs reclaim[server]."""
+    """Serve the web UI and the HMA-compatible matching API (OpenAPI docs at /docs). Needs the server extra."""
     run_server(host, port, workers)
 
 

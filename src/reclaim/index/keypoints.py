@@ -31,12 +31,12 @@ MIN_VOTES = 8
 MAX_CANDIDATES = 24  # a collage's cells can rank below chance look-alikes
 RATIO = 0.8
 FLAT_LIMIT = 50_000  # descriptors (~100 images); exact search is fast enough below this
-NPROBE = 6  # at least; with EF_SEARCH 16 and 200 mirror voters: 10 k images 9.9 -> 20.8 queries/s, same recall
+NPROBE = 6  # at least; probing more found no more matches in bench/keypoints.py, it only cost query time
 PROBED_POINTS = 450  # ... and as many lists as hold about this many descriptors, so the short lists of a
 # small bank (1 k images: 40 a list, 11 lists) are searched as deeply as a big one's (10 k: 76 a list, 6 lists)
-EF_SEARCH = 16  # of the HNSW graph over list centres (the search of 2,200 query rows was 90 % of a query)
+EF_SEARCH = 16  # of the HNSW graph over list centres: small, as this search is most of a query's time
 FLAT_LISTS = 4096  # up to here a query descriptor is compared with every list centre
-MAX_LISTS = 65_536  # beyond, an HNSW graph finds the nearest centres (10 k images: 6.0 -> 10.2 queries/s)
+MAX_LISTS = 65_536  # at most; past FLAT_LISTS an HNSW graph finds a descriptor's nearest centres (fewer compared)
 POINTS_PER_LIST = 40
 
 

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 import numpy as np
 
 from reclaim.index.base import Index, IndexMatch
-from reclaim.index.pdq_mih import PDQIndex
 
 
 def hex_to_codes(values: Sequence[str]) -> np.ndarray:
@@ -17,6 +16,8 @@ def hex_to_codes(values: Sequence[str]) -> np.ndarray:
 
 class PDQHashIndex(Index):
     def __init__(self) -> None:
+        from reclaim.index.pdq_mih import PDQIndex  # numba: loaded by whoever searches, not by whoever hashes
+
         self._codes = PDQIndex()
 
     def add(self, refs: Sequence[int], values: Sequence[str]) -> None:

@@ -4,7 +4,8 @@ Order (issue 5): PDQ and the exact digests first, because they are cheap and exc
 keypoint stage, per bank by its policy: ``always`` (default for ``reference`` banks, a victim's own photos,
 to find composites built from them), ``unmatched`` (default for other banks: only items no hash matched),
 or ``never``. Keypoints are an opt-in signal: ``--mode thorough`` computes them for every item; ``fast``
-only when some bank wants them ``always``. A bank entry or item without a keypoint set is simply not
+only when some bank wants them ``always``; ``reclaim match``'s default ``auto`` is thorough where that costs
+little (``auto_mode``). A bank entry or item without a keypoint set is simply not
 compared; a query without features (a flat image) is reported as such, not as an error.
 """
 
@@ -14,8 +15,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from reclaim.errors import UserError
@@ -27,6 +29,11 @@ from reclaim.signals.keypoints import KeypointsSignal
 from reclaim.store.models import Bank, BankContent, ContentSignal, Item, ItemSignal
 
 KEYPOINTS = KeypointsSignal.name
+# ``--mode auto`` finds crops where that adds seconds, not minutes (bench/keypoints.py at 1,000 bank images: the
+# index builds in ~4 s after a bank changes, then ~44 searches/s, plus ~22 ms a file for its features; at
+# 10,000 the build alone takes a minute)
+AUTO_FILES = 64
+AUTO_KNOWN = 1_000
 
 
 class Mode(StrEnum):
@@ -66,11 +73,43 @@ class KeypointMatch(Match):
     def transform(self) -> Transform | None:
         return self.verification.transform if self.verification else None
 
+    def details(self) -> dict[str, Any] | None:
+        """What a person needs to judge the match, as stored with it and printed: inliers and the transform
+        (scale, rotation, mirrored, where in the known image and in the query), with the confidence."""
+        v = self.verification
+        return None if v is None else {"inliers": v.inliers,
+                                       "transform": {**v.transform.as_json(), "confidence": round(v.confidence, 3)}}
+
+
+def describe_keypoints(details: Mapping[str, Any]) -> str:
+    """One line for a keypoint match's ``details``: how many points agree, and how the known image was
+    scaled, turned and placed in the query (its distance, 1 - confidence, says little to a reader)."""
+    t = details["transform"]
+    x0, y0, x1, y1 = (round(100 * v) for v in t["query_region"])
+    return (f"keypoints: {details['inliers']} inliers, confidence {t['confidence']:.2f}, scale {t['scale']:g}, "
+            f"rotation {t['rotation']:g} deg{', mirrored' if t['mirrored'] else ''}, "
+            f"seen at {x0}-{x1} % across and {y0}-{y1} % down the query")
+
 
 @dataclass(frozen=True)
 class KeypointOutcome:
     matches: list[KeypointMatch]
     features: int | None  # keypoints in the query; None when the stage did not run for it
+
+
+def auto_mode(session: Session, files: int) -> tuple[Mode, str | None]:
+    """``thorough`` where finding crops costs little: at most ``AUTO_FILES`` files asked and at most
+    ``AUTO_KNOWN`` bank images with keypoints to search; else ``fast``, with why when keypoints could have
+    found something (None when no bank image has keypoints: thorough would find nothing more)."""
+    known = session.scalar(select(func.count()).select_from(ContentSignal).join(BankContent)
+                           .where(ContentSignal.signal == KEYPOINTS, BankContent.withdrawn_at.is_(None))) or 0
+    if not known:
+        return Mode.FAST, None
+    if files > AUTO_FILES:
+        return Mode.FAST, f"more than {AUTO_FILES} files"
+    if known > AUTO_KNOWN:
+        return Mode.FAST, f"{known:,} bank images with keypoints, over {AUTO_KNOWN:,}"
+    return Mode.THOROUGH, None
 
 
 def keypoint_opt_in(session: Session, mode: Mode) -> frozenset[str]:

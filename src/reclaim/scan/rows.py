@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from reclaim.hashing import FileHashes, HashOutcome
 from reclaim.identities import FaceMatch, FaceMatcher
 from reclaim.identities.matcher import replace_face_matches
+from reclaim.matching.keypoints import KeypointMatch
 from reclaim.matching.matcher import Matcher
 from reclaim.matching.video import query_version
 from reclaim.models import Match, MediaItem, SignalValue, Skipped
@@ -137,6 +138,7 @@ def match_rows(session: Session, rows: Iterable[Item], matcher: Matcher, faces: 
                 bank_kind=match.bank_kind.value, content_id=match.content_id, signal=match.signal,
                 signal_version=query_version(versions, match.signal), distance=match.distance,
                 frame_time=match.frame_time, suppressed=suppressed,
+                details=match.details() if isinstance(match, KeypointMatch) else None,
             ))
         if result.matches:
             found.matches[item.locator] = result.matches

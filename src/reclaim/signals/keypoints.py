@@ -38,7 +38,7 @@ MAX_SIDE = 1024
 MAX_ENLARGE = 2.0
 N_FEATURES = 2000  # a collage shares them among its images; the index keeps a bank entry's strongest 500
 GRID, OVERDETECT = 6, 5  # features are spread over a 6 x 6 grid, chosen from 5 x N_FEATURES detected
-FAST_THRESHOLD = 7  # OpenCV's default 20 (and our former 12) leaves smooth photos and quiet cells bare
+FAST_THRESHOLD = 7  # OpenCV's default (20) leaves smooth photos and quiet cells without corners
 _HEX = frozenset("0123456789abcdef")
 
 
@@ -69,11 +69,10 @@ def _orb_features(grey: np.ndarray, n_features: int) -> Features:
     ORB alone keeps the image's strongest corners, so a busy region takes them all and a quiet one (a
     collage cell with a smooth picture, the known image inside a screenshot) keeps too few to be verified.
     ``OVERDETECT`` times as many are detected, then taken round-robin from the grid cells, strongest first in
-    each (bench/keypoints.py: collages 93.3 -> 95.0 %, screenshots 96.7 %, no false match added). A low FAST
-    threshold gives smooth images (a clock face, a cell micrograph) and quiet regions corners to choose from
-    at all: at 12 a 1024 px clock had ~200 keypoints; at 7 the recall run found 478/480 instead of 472/480
-    (screenshots 96.7 -> 100 %, collages 95.0 -> 96.7 %, crops, banners and rotations all 100 %), still
-    with no false match.
+    each, so every region keeps its share. ``FAST_THRESHOLD`` is low for the same reason: a smooth picture (a
+    clock face, a cell micrograph) or a quiet cell must have corners to choose from at all, and a higher one
+    left a 1024 px clock face with ~200. Neither lets a false match through: verification, not the number of
+    features, decides a match (bench/keypoints.py measures recall and false matches).
     """
     cv2 = opencv()
     orb = cv2.ORB_create(nfeatures=OVERDETECT * n_features, scaleFactor=1.2, nlevels=8, fastThreshold=FAST_THRESHOLD)

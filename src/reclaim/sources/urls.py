@@ -14,14 +14,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
-
-import httpx
 
 from reclaim.errors import SourceError
 from reclaim.media import Limits
 from reclaim.models import MediaItem, Skipped
 from reclaim.sources.base import Source
+
+if TYPE_CHECKING:
+    import httpx
 
 _KEPT_HEADERS = ("content-type", "content-length", "last-modified", "etag", "server", "date")
 _SNIFF_BYTES = 64 * 1024
@@ -55,6 +57,8 @@ class UrlListSource(Source):
 
     def __init__(self, target: str, *, limits: Limits = Limits(), client: httpx.Client | None = None,
                  fetch: FetchLimits = FetchLimits()) -> None:
+        import httpx  # here, not at import: every command that loads ``reclaim.sources`` would pay for it
+
         super().__init__(target, limits=limits)
         path = Path(target).expanduser()
         try:
@@ -88,6 +92,8 @@ class UrlListSource(Source):
             yield from self._fetch(url, page=None)
 
     def _fetch(self, url: str, page: str | None) -> Iterator[MediaItem | Skipped]:
+        import httpx
+
         if urlsplit(url).scheme not in ("http", "https"):
             yield Skipped(url, f"{url}: not an http(s) URL", "bad_url")
             return

@@ -194,6 +194,7 @@ class MatchRow(Base):
     signal_version: Mapped[str] = mapped_column(String(50))
     distance: Mapped[float] = mapped_column(Float)
     frame_time: Mapped[float | None] = mapped_column(Float, nullable=True)  # seconds into the video that matched
+    details: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # a keypoint match's inliers and transform
     suppressed: Mapped[bool] = mapped_column(Boolean, default=False)
     matched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     item: Mapped[Item] = relationship(back_populates="matches")

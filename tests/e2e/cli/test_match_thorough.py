@@ -1,5 +1,7 @@
 """``reclaim match --mode thorough`` and ``--explain`` from the outside: crops, screenshots, mirrors and
-collages that PDQ misses are found by keypoints, reported with inliers and transform; flat images say so."""
+collages that PDQ misses are found by keypoints, reported with inliers and transform; flat images say so.
+The default ``--mode auto`` is thorough for a few files, fast for many; a case remembers how a keypoint match
+was found, and triage says a collage's finding once."""
 
 from __future__ import annotations
 
@@ -42,7 +44,7 @@ def bank(cli, tmp_path: Path, known: list[Image.Image], kind: str = "known") -> 
 
 def test_thorough_finds_what_pdq_misses(cli, tmp_path: Path, known: list, reposts: dict) -> None:
     bank(cli, tmp_path, known)
-    fast = {line["path"]: line for line in cli("match", *reposts.values(), "--json").json_lines()}
+    fast = {line["path"]: line for line in cli("match", *reposts.values(), "--mode", "fast", "--json").json_lines()}
     assert all(line["matches"] == [] and "keypoints" not in line for line in fast.values())
 
     result = cli("match", *reposts.values(), "--mode", "thorough", "--json")
@@ -68,7 +70,7 @@ def test_thorough_finds_what_pdq_misses(cli, tmp_path: Path, known: list, repost
 
 def test_reference_banks_are_searched_by_keypoints_even_in_fast_mode(cli, tmp_path, known, reposts) -> None:
     bank(cli, tmp_path, known, kind="reference")
-    (line,) = cli("match", reposts["crop"], "--json").json_lines()
+    (line,) = cli("match", reposts["crop"], "--mode", "fast", "--json").json_lines()
     assert [(m["content_id"], m["signal_type"]) for m in line["matches"]] == [("known0.jpg", "keypoints")]
 
 
@@ -107,3 +109,54 @@ def test_scan_mode_thorough_finds_crops_and_collages_into_the_case(cli, tmp_path
              for m in result.json_lines()[0]["matches"]}
     assert found["crop"] == ["known0.jpg"] and found["collage"] == ["known0.jpg", "known1.jpg"]
     assert found["shot"] == ["known1.jpg"] and found["mirror"] == ["known1.jpg"] and "flat" not in found
+
+
+def test_auto_mode_finds_a_crop_by_default_and_says_how_it_sits(cli, tmp_path: Path, known: list,
+                                                                 reposts: dict) -> None:
+    bank(cli, tmp_path, known)
+    result = cli("match", reposts["crop"], reposts["shot"])
+    assert result.code == 0, result.err
+    assert "known0.jpg: keypoints:" in result.out and "known1.jpg: keypoints:" in result.out
+    assert "inliers" in result.out and "% across" in result.out and "% down the query" in result.out
+    assert "distance" not in result.out
+
+
+def test_auto_mode_stays_fast_for_many_files_and_says_so(cli, tmp_path: Path, known: list, reposts: dict,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import reclaim.cli.match_cmd
+    import reclaim.matching.keypoints
+
+    bank(cli, tmp_path, known)
+    for module in (reclaim.cli.match_cmd, reclaim.matching.keypoints):
+        monkeypatch.setattr(module, "AUTO_FILES", 1)
+    result = cli("match", reposts["crop"], reposts["shot"])  # two files: too many
+    assert result.code == 0 and "no match" in result.out and "MATCH" not in result.out
+    assert "--mode auto: hashes only (more than 1 files); --mode thorough" in result.err
+    assert "known0.jpg" in cli("match", reposts["crop"], reposts["shot"], "--mode", "thorough").out
+    for module in (reclaim.cli.match_cmd, reclaim.matching.keypoints):
+        monkeypatch.setattr(module, "AUTO_FILES", 64)
+    monkeypatch.setattr(reclaim.matching.keypoints, "AUTO_KNOWN", 1)  # two bank images: a bank too big
+    big = cli("match", reposts["crop"])
+    assert "MATCH" not in big.out and "hashes only (2 bank images with keypoints, over 1)" in big.err
+
+
+def test_a_case_and_its_triage_show_what_keypoint_matches_rest_on(cli, tmp_path: Path, known: list,
+                                                                  reposts: dict) -> None:
+    bank(cli, tmp_path, known)
+    folder = tmp_path / "found"
+    folder.mkdir()
+    for name in ("crop", "collage"):
+        (folder / reposts[name].name).write_bytes(reposts[name].read_bytes())
+    assert cli("scan", folder, "--case", "c", "--mode", "thorough", "--workers", "1").code == 0
+
+    shown = cli("case", "show", "c")
+    assert shown.code == 0 and "keypoints distance" not in shown.out
+    assert shown.out.count("keypoints:") == 2 and "inliers" in shown.out and "% across" in shown.out
+    items = {Path(line["path"]).stem: line for line in cli("case", "show", "c", "--json").json_lines()}
+    for match in items["collage"]["matches"]:
+        assert match["inliers"] >= 15 and 0 < match["transform"]["scale"] < 1
+
+    ranked = {Path(row["path"]).stem: row["explanation"] for row in cli("triage", "c", "--json").json_lines()[0]}
+    assert ranked["collage"].count("known image") == 1
+    assert ranked["collage"].startswith("2 known images inside it (b, keypoints: ")
+    assert ranked["crop"].startswith("a known image inside it (b, keypoints: ")

@@ -1,0 +1,55 @@
+"""``reclaim`` starts without the heavy libraries: a command's modules are imported only when it runs, and the
+one-line help ``reclaim --help`` shows without importing a command is the command's own."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from reclaim.cli.main import COMMANDS
+
+HEAVY = ("numba", "sqlalchemy", "argon2", "cv2", "faiss", "httpx", "alembic")
+LOADED = ("import sys, json; {run}; print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}})))")
+
+
+def modules_after(run: str) -> set[str]:
+    """Top-level packages imported in a fresh interpreter after ``run``."""
+    done = subprocess.run([sys.executable, "-c", LOADED.format(run=run)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+def test_importing_the_cli_loads_no_heavy_library() -> None:
+    assert modules_after("import reclaim.cli.main") & set(HEAVY) == set()
+
+
+def test_help_and_hash_load_no_database_index_or_password_library(tmp_path: Path) -> None:
+    picture = tmp_path / "p.png"
+    Image.fromarray(np.random.default_rng(1).integers(0, 256, (64, 64, 3), dtype=np.uint8)).save(picture)
+    run = "from reclaim.cli.main import main; code = main({args!r}); assert code == 0, code"
+    assert modules_after(run.format(args=["--help"])) & set(HEAVY) == set()
+    assert modules_after(run.format(args=["hash", str(picture)])) & set(HEAVY) == set()
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_the_listed_help_is_the_commands_own(name: str) -> None:
+    command = COMMANDS[name].load(name)
+    own = " ".join((command.help or "").split("\n\n")[0].split())
+    assert COMMANDS[name].help == own
+
+
+def test_a_command_still_runs_and_helps_through_the_lazy_root(cli) -> None:
+    listed = cli("--help")
+    assert listed.code == 0 and all(name in listed.out for name in COMMANDS)
+    assert "--kind" in cli("bank", "create", "--help").out
+    assert cli("bank", "create", "b").code == 0
+    assert "b" in cli("bank", "list").out
+    typo = cli("bnak", "list")
+    assert typo.code == 2 and "bank" in typo.err
