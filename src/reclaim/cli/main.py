@@ -20,6 +20,7 @@ from reclaim.cli import (
     scan_cmd,
     serve_cmd,
     takedown_cmd,
+    telegram_cmd,
     triage_cmd,
 )
 from reclaim.cli.output import err
@@ -44,6 +45,7 @@ app.add_typer(case_cmd.app, name="case")
 app.add_typer(evidence_cmd.app, name="evidence")
 app.add_typer(identity_cmd.app, name="identity")
 app.add_typer(takedown_cmd.app, name="takedown")
+app.add_typer(telegram_cmd.app, name="telegram")
 app.command("stats")(takedown_cmd.stats_command)
 app.command("serve")(serve_cmd.serve_command)
 app.add_typer(account_cmd.users, name="user")
