@@ -13,6 +13,7 @@ import io
 import json
 import os
 import signal
+from functools import cache
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ class Room:
     known: bytes  # the banked original the room re-posts (re-encoded and resized)
 
 
+@cache
 def photo_bytes(seed: int, *, face: str | None = None, size: int = 480, quality: int = 88) -> bytes:
     image = composite(sample_faces()[face], seed=seed) if face else scene(seed=seed)
     image = image.resize((size, size * image.height // image.width))
@@ -80,7 +82,7 @@ def message(mid: int, sender: types.User | None, text: str = "", *, media: Any =
 
 def build_room(*, left: bool = False, count: int = 12) -> Room:
     """A room of ``count`` (>= 10) messages; media ids are 900000 + message id."""
-    known = photo_bytes(1, face="astronaut", size=640, quality=95)
+    known = photo_bytes(1, face="astronaut", size=640, quality=95)  # cached: rooms are rebuilt per test
     repost = jpeg_bytes(Image.open(io.BytesIO(known)).resize((400, 400 * 480 // 640)), 70)
     files: dict[int, bytes] = {}
     messages: list[Any] = []
@@ -192,8 +194,12 @@ class FakeTelegram:
                             offset_date: datetime | None = None) -> AsyncIterator[Any]:
         assert reverse, "capture reads oldest first"
         self._maybe_flood("iter_messages")
+        served = 0
         for item in sorted(self.room.messages, key=lambda m: m.id):
             if item.id > min_id and (offset_date is None or item.date > offset_date):
+                if served == 3 and self.flood.get("iter_messages_mid"):  # a wait between two pages
+                    raise errors.FloodWaitError(request=None, capture=self.flood["iter_messages_mid"].pop(0))
+                served += 1
                 yield item
 
     async def download_media(self, message: Any, file: Any = None) -> bytes:
