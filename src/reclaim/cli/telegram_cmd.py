@@ -196,11 +196,11 @@ def blurred_blocks(jpeg: bytes, width: int = 24) -> Text:
     image = Image.open(io.BytesIO(jpeg)).convert("RGB")
     height = max(2, round(image.height * width / image.width / 2) * 2)
     small = image.resize((width, height))
-    pixels = small.load()
     text = Text()
     for y in range(0, height, 2):
         for x in range(width):
-            top, bottom = pixels[x, y], pixels[x, y + 1]  # type: ignore[index]
+            top, bottom = small.getpixel((x, y)), small.getpixel((x, y + 1))
+            assert isinstance(top, tuple) and isinstance(bottom, tuple)  # RGB
             text.append("▀", style=f"rgb({top[0]},{top[1]},{top[2]}) on rgb({bottom[0]},{bottom[1]},{bottom[2]})")
         text.append("\n")
     return text

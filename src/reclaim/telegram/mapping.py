@@ -50,7 +50,7 @@ class People:
 
 
 def peer_id(peer: Any) -> str | None:
-    """Desktop's ``user123`` / ``channel123`` / ``chat123`` for a Telethon peer."""
+    """Desktop's ``user123`` / ``channel123`` / ``chat123`` for a Telethon peer (None for None)."""
     for attr, prefix in (("user_id", "user"), ("channel_id", "channel"), ("chat_id", "chat")):
         value = getattr(peer, attr, None)
         if value is not None:
@@ -93,7 +93,7 @@ def to_message(message: Any, chat: Chat, people: People) -> TelegramMessage:
         forwarded_from=fwd_name if fwd is not None else None,
         forwarded_from_id=peer_id(fwd.from_id) if fwd is not None and fwd.from_id is not None else None,
         reply_to_message_id=getattr(reply, "reply_to_msg_id", None),
-        reply_to_peer_id=peer_id(reply.reply_to_peer_id) if getattr(reply, "reply_to_peer_id", None) else None,
+        reply_to_peer_id=peer_id(getattr(reply, "reply_to_peer_id", None)),
         edited_at=utc_iso(message.edit_date) if getattr(message, "edit_date", None) else None,
         caption="" if service else (message.message or ""),
         media_type=media.type if media else None,

@@ -8,9 +8,9 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from conftest import VAULT_PASSPHRASE
 from fake_telegram import CHAT_ID, FakeTelegram, build_room
 
+from conftest import VAULT_PASSPHRASE
 from reclaim.evidence.casefiles import CaseFiles
 from reclaim.evidence.originals import open_vault
 from reclaim.store import open_store

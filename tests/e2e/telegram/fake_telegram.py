@@ -13,11 +13,11 @@ import io
 import json
 import os
 import signal
-from functools import cache
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 

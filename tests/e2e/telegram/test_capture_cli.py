@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import VAULT_PASSPHRASE
 from fake_telegram import CHAT_ID, FakeTelegram
 
+from conftest import VAULT_PASSPHRASE
 from reclaim.evidence.casefiles import CaseFiles
 from reclaim.store import open_store
 from reclaim.store.models import Item

@@ -8,10 +8,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import CHEAP, SIGN_IN_PASSPHRASE, VAULT_PASSPHRASE
 from fake_telegram import CHAT_ID, POSTERS, START, FakeTelegram, message, photo_bytes, photo_media
 from telethon.tl import types
 
+from conftest import CHEAP, SIGN_IN_PASSPHRASE, VAULT_PASSPHRASE
 from reclaim.cli.telegram_cmd import run_capture
 from reclaim.errors import NotFound, WrongPassphrase
 from reclaim.evidence.casefiles import CaseFiles
@@ -55,9 +55,11 @@ def test_follow_captures_new_edited_and_deleted_messages(fake: FakeTelegram, rec
             await fake.push(types.UpdateEditChannelMessage(message=edited_text, pts=101, pts_count=1))
             fake.room.files[900099] = photo_bytes(999)
             swapped = message(6, POSTERS[1], "picture swapped", media=photo_media(900099, photo_bytes(999), START),
-                              edit_date=START + timedelta(hours=2), reply_to=types.MessageReplyHeader(reply_to_msg_id=2))
+                              edit_date=START + timedelta(hours=2),
+                              reply_to=types.MessageReplyHeader(reply_to_msg_id=2))
             await fake.push(types.UpdateEditChannelMessage(message=swapped, pts=102, pts_count=1))
-            await fake.push(types.UpdateDeleteChannelMessages(channel_id=CHAT_ID, messages=[2, 4], pts=103, pts_count=2))
+            gone = types.UpdateDeleteChannelMessages(channel_id=CHAT_ID, messages=[2, 4], pts=103, pts_count=2)
+            await fake.push(gone)
             await fake.push(types.UpdateDeleteChannelMessages(channel_id=42, messages=[3], pts=1, pts_count=1))
             while not any(k == "deleted" for k, _, _ in seen):
                 await asyncio.sleep(0.05)
