@@ -189,18 +189,19 @@ def show(event: Any) -> None:
         out.print(f"[magenta]deleted[/] {where} [dim](captured copy kept)[/]")
 
 
-def blurred_blocks(jpeg: bytes, width: int = 24) -> Text:
-    """A blurred thumbnail (already pixelated and blurred by evidence.blur) drawn with half-block characters."""
+def blurred_blocks(jpeg: bytes, width: int = 12) -> Text:
+    """A blurred thumbnail (already pixelated and blurred by evidence.blur) as coloured cells: two spaces per
+    pixel, so no glyph is needed and the result is at least as coarse as the thumbnail itself."""
     from PIL import Image
 
     image = Image.open(io.BytesIO(jpeg)).convert("RGB")
-    height = max(2, round(image.height * width / image.width / 2) * 2)
-    small = image.resize((width, height))
+    small = image.resize((width, max(1, round(image.height * width / image.width))))
     text = Text()
-    for y in range(0, height, 2):
-        for x in range(width):
-            top, bottom = small.getpixel((x, y)), small.getpixel((x, y + 1))
-            assert isinstance(top, tuple) and isinstance(bottom, tuple)  # RGB
-            text.append("▀", style=f"rgb({top[0]},{top[1]},{top[2]}) on rgb({bottom[0]},{bottom[1]},{bottom[2]})")
-        text.append("\n")
+    for y in range(small.height):
+        if y:
+            text.append("\n")
+        for x in range(small.width):
+            pixel = small.getpixel((x, y))
+            assert isinstance(pixel, tuple)  # RGB
+            text.append("  ", style=f"on rgb({pixel[0]},{pixel[1]},{pixel[2]})")
     return text

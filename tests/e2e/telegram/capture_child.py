@@ -19,7 +19,7 @@ from reclaim.telegram.client import Adapter
 
 
 async def main(kill_at: int) -> None:
-    fake = FakeTelegram(build_room(count=40), kill_at=kill_at or None)
+    fake = FakeTelegram(build_room(count=24), kill_at=kill_at or None)
     files = CaseFiles.for_case("room3")
     vault = open_vault(files, VAULT_PASSPHRASE, "child")
     with open_store() as store:

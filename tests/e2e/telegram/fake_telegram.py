@@ -80,7 +80,7 @@ def message(mid: int, sender: types.User | None, text: str = "", *, media: Any =
                          from_id=types.PeerUser(sender.id) if sender else None, **extra)
 
 
-def build_room(*, left: bool = False, count: int = 12) -> Room:
+def build_room(*, left: bool = False, count: int = 12, title: str = "캠퍼스 room 3") -> Room:
     """A room of ``count`` (>= 10) messages; media ids are 900000 + message id."""
     known = photo_bytes(1, face="astronaut", size=640, quality=95)  # cached: rooms are rebuilt per test
     repost = jpeg_bytes(Image.open(io.BytesIO(known)).resize((400, 400 * 480 // 640)), 70)
@@ -111,7 +111,7 @@ def build_room(*, left: bool = False, count: int = 12) -> Room:
                                 date=START - timedelta(days=1), from_name="Hidden Sender")))
     for mid in range(11, count + 1):
         messages.append(message(mid, POSTERS[mid % 3], f"more {mid}", media=photo(mid, photo_bytes(100 + mid))))
-    return Room(room(left=left), messages, files, known)
+    return Room(room(left=left, title=title), messages, files, known)
 
 
 class FakeSession:
