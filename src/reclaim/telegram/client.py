@@ -155,7 +155,7 @@ class Adapter:
         return self._entities[key]
 
     async def messages(self, chat: Chat, after_id: int, since: datetime | None = None) -> AsyncIterator[Any]:
-        """Every message after ``after_id`` (and after ``since``), oldest first; a flood wait mid-stream is
+        """Every message after ``after_id`` posted after ``since``, oldest first; a flood wait mid-stream is
         waited out and the stream restarted after the last message already yielded."""
         from telethon.errors import FloodWaitError
 
@@ -163,10 +163,10 @@ class Adapter:
         while True:
             try:
                 kwargs: dict[str, Any] = {"min_id": last, "reverse": True}
-                if since is not None and last == after_id:
+                if since is not None and last == 0:  # Telethon lets an id offset override a date offset
                     kwargs["offset_date"] = since
                 async for message in self.client.iter_messages(chat.entity, **kwargs):
-                    if message.id <= last:
+                    if message.id <= last or (since is not None and message.date <= since):
                         continue
                     last, attempt = message.id, 0
                     yield message

@@ -76,14 +76,18 @@ def test_capture_stores_every_message_with_custody_and_matches(cli, tmp_path: Pa
     verified = cli("evidence", "verify", bundle, "--json")
     assert verified.code == 0 and verified.json_lines()[0]["ok"] is True
 
-    originals = [signed_in.room.files[k] for k in sorted(signed_in.room.files)]
-    on_disk = [p for p in reclaim_home.rglob("*") if p.is_file()]
-    assert len(on_disk) > 5
+    assert_no_plaintext(reclaim_home, list(signed_in.room.files.values()))
+
+
+def assert_no_plaintext(home: Path, originals: list[bytes]) -> None:
+    """No file under ``home`` holds any 64-byte run of any original (every offset of both is tried)."""
+    runs = {original[i:i + 64] for original in originals for i in range(len(original) - 63)}
+    on_disk = [p for p in home.rglob("*") if p.is_file()]
+    assert len(on_disk) > 5 and len(runs) > 100_000
     for path in on_disk:
         data = path.read_bytes()
-        for original in originals:
-            for start in range(0, len(original) - 64, max(64, len(original) // 16)):
-                assert original[start:start + 64] not in data, f"{path} holds media in the clear"
+        leaked = next((i for i in range(len(data) - 63) if data[i:i + 64] in runs), None)
+        assert leaked is None, f"{path} holds captured media in the clear at byte {leaked}"
 
 
 def test_a_chat_not_joined_is_refused(cli, signed_in: FakeTelegram) -> None:
@@ -99,3 +103,14 @@ def test_a_chat_not_joined_is_refused(cli, signed_in: FakeTelegram) -> None:
 def test_unknown_chat_is_refused(cli, signed_in: FakeTelegram) -> None:
     result = cli("telegram", "capture", "@some_room_we_are_not_in", "--case", "room3")
     assert result.code == 2 and "Cannot find any entity" in result.err
+
+
+def test_the_plaintext_check_finds_a_leak(tmp_path: Path, fake: FakeTelegram) -> None:
+    import pytest
+
+    original = fake.room.files[900002]
+    for n in range(6):
+        (tmp_path / f"f{n}").write_bytes(b"x" * 100)
+    (tmp_path / "f3").write_bytes(b"header" + original[5000:5064] + b"trailer")
+    with pytest.raises(AssertionError, match="f3 holds captured media in the clear at byte 6"):
+        assert_no_plaintext(tmp_path, list(fake.room.files.values()))
