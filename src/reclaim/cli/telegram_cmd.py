@@ -134,11 +134,11 @@ def capture(
     files = CaseFiles.for_case(case)
     vault_new = not (files.vault_path / "vault.json").exists()
     who = actor or getpass.getuser()
-    vault = open_vault(files, passphrase(VAULT_PASSPHRASE_ENV, f"case {case}'s vault", confirm=vault_new), who)
+    secret = passphrase(VAULT_PASSPHRASE_ENV, f"case {case}'s vault", confirm=vault_new)
     with open_store() as store:
         client = make_client(stored.api_id, stored.api_hash, stored.session)
-        totals = asyncio.run(run_capture(client, store, files, vault, chat, actor=who, follow=follow,
-                                         since=_since(since), previews=previews,
+        totals = asyncio.run(run_capture(client, store, files, lambda: open_vault(files, secret, who), chat,
+                                         actor=who, follow=follow, since=_since(since), previews=previews,
                                          mode=Mode.THOROUGH if thorough else Mode.FAST))
     out.print(f"captured {totals.messages} messages ({totals.media} with media) into case {escape(case)}: "
               f"{totals.matches} matches, {totals.edits} edits, {totals.deletions} deletions seen")
@@ -150,7 +150,8 @@ def capture(
 async def run_capture(client: Any, store: Any, files: Any, vault: Any, chat: str, *, actor: str, follow: bool,
                       since: datetime | None, previews: bool, mode: Any, poll_seconds: float = 30.0,
                       stop: asyncio.Event | None = None) -> Any:
-    """Connect, capture (and follow), disconnect; events are printed as they happen."""
+    """Connect, capture (and follow), disconnect; events are printed as they happen. ``vault`` is the case
+    vault or a function opening it (called only once the chat is known to be joined)."""
     from reclaim.telegram.capture import Capture
     from reclaim.telegram.client import Adapter
     from reclaim.telegram.follow import follow as follow_chat

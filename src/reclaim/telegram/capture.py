@@ -96,15 +96,23 @@ class _Batch(Source):
 class Capture:
     """One chat being captured into one case by one account."""
 
-    def __init__(self, adapter: Adapter, store: Store, files: CaseFiles, vault: Vault, *, actor: str,
+    def __init__(self, adapter: Adapter, store: Store, files: CaseFiles, vault: Vault | Callable[[], Vault], *,
+                 actor: str,
                  limits: Limits = Limits(), mode: Mode = Mode.FAST, previews: bool = False,
                  on_event: Callable[[Event], None] | None = None) -> None:
-        self.adapter, self.store, self.files, self.vault = adapter, store, files, vault
+        self.adapter, self.store, self.files, self._vault = adapter, store, files, vault
         self.actor, self.limits, self.mode, self.previews, self.on_event = actor, limits, mode, previews, on_event
         self.totals = Totals()
         self.chat: Chat | None = None
         self.me: Any = None
         self.last_id = 0
+
+    @property
+    def vault(self) -> Vault:
+        """The case vault, opened (or made) on first use: a refused chat leaves no vault and no log behind."""
+        if not isinstance(self._vault, Vault):
+            self._vault = self._vault()
+        return self._vault
 
     async def start(self, ref: str) -> Chat:
         """Resolve the chat (refused unless joined), find where an earlier capture stopped, log the start."""

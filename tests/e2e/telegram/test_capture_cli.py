@@ -35,7 +35,11 @@ def test_capture_stores_every_message_with_custody_and_matches(cli, tmp_path: Pa
     bank_known(cli, tmp_path, signed_in)
     result = cli("telegram", "capture", LINK, "--case", "room3")
     assert result.code == 0, result.err
-    assert "MATCH" in result.out and f"telegram:{CHAT_ID}/2" in result.out
+    assert "MATCH" in result.out and f"MATCH telegram:{CHAT_ID}/2: known/known.jpg (pdq" in result.out
+    assert [line.split()[1] for line in result.out.splitlines() if line.startswith("captured telegram:")] == [
+        f"telegram:{CHAT_ID}/{m.id}" for m in signed_in.room.messages]  # progress: a line per message
+    triage = cli("triage", "room3")
+    assert triage.code == 0 and f"telegram:{CHAT_ID}/2" in triage.out
     found = items("room3")
     media_ids = [m.id for m in signed_in.room.messages if getattr(m, "media", None)]
     assert sorted(int(loc.rsplit("/", 1)[1]) for loc in found) == media_ids
@@ -98,6 +102,7 @@ def test_a_chat_not_joined_is_refused(cli, signed_in: FakeTelegram) -> None:
     assert result.code == 2
     assert "has not joined" in result.err and "never joins" in result.err
     assert signed_in.calls["iter_messages"] == 0 and not items("room3")
+    assert not CaseFiles.for_case("room3").root.exists()  # no vault, no custody log for a refused chat
 
 
 def test_unknown_chat_is_refused(cli, signed_in: FakeTelegram) -> None:

@@ -98,11 +98,14 @@ def test_flood_waits_are_obeyed_with_backoff_never_a_tight_loop(fake: FakeTelegr
 
     async def scenario() -> int:
         with open_store() as store:
-            job = Capture(Adapter(fake, sleep=sleep), store, files, vault, actor="t")
+            shown = lambda what, delay: waits.append(f"{what}: {delay:g}")  # noqa: E731
+            job = Capture(Adapter(fake, sleep=sleep, on_wait=shown), store, files, vault, actor="t")
             await job.start(str(CHAT_ID))
             return await job.backfill()
 
+    waits: list[str] = []
     assert asyncio.run(scenario()) == len(fake.room.messages)
+    assert waits[:2] == [f"resolve {CHAT_ID}: 4", "read 캠퍼스 room 3: 8"]  # each wait is shown
     # Each wait is what Telegram asked plus a backoff that doubles while the same call keeps failing.
     assert sleeps == [3 + 1, 7 + 1, 7 + 2, 30 + 4, 12 + 1, 5 + 1]  # the backoff restarts once a call succeeds
     media = sum(1 for m in fake.room.messages if getattr(m, "media", None))
