@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import io
+import unicodedata
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -162,7 +163,7 @@ async def run_capture(client: Any, store: Any, files: Any, vault: Any, chat: str
             f"[yellow]waiting {delay:.0f} s:[/] Telegram asked to slow down ({escape(what)})"))
         job = Capture(adapter, store, files, vault, actor=actor, previews=previews, mode=mode, on_event=show)
         joined = await job.start(chat)
-        out.print(f"capturing [bold]{escape(joined.name)}[/] ({joined.type}, id {joined.id}) into case "
+        out.print(f"capturing [bold]{shown(joined.name)}[/] ({joined.type}, id {joined.id}) into case "
                   f"{escape(files.case_name)}" + (f", after message {job.last_id}" if job.last_id else ""))
         if follow:
             out.print("following: new, edited and deleted messages are captured as they come (Ctrl-C stops; "
@@ -185,9 +186,16 @@ def show(event: Any) -> None:
     elif event.kind == "match":
         out.print(f"[bold red]MATCH[/] {where}: {escape(event.detail)}")
     elif event.kind == "edited":
-        out.print(f"[yellow]edited[/] {where}: {escape(event.detail)} [dim](original kept)[/]")
+        out.print(f"[yellow]edited[/] {where}: {shown(event.detail)} [dim](original kept)[/]")
     elif event.kind == "deleted":
         out.print(f"[magenta]deleted[/] {where} [dim](captured copy kept)[/]")
+
+
+def shown(text: str, limit: int = 80) -> str:
+    """Text from a room, safe to print: control and format characters (terminal escapes, bidi overrides)
+    become spaces, Rich markup is escaped, and the length is bounded."""
+    clean = "".join(" " if unicodedata.category(ch).startswith("C") else ch for ch in text[:limit])
+    return escape(clean)
 
 
 def blurred_blocks(jpeg: bytes, width: int = 12) -> Text:

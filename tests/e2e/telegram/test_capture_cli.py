@@ -119,3 +119,13 @@ def test_the_plaintext_check_finds_a_leak(tmp_path: Path, fake: FakeTelegram) ->
     (tmp_path / "f3").write_bytes(b"header" + original[5000:5064] + b"trailer")
     with pytest.raises(AssertionError, match="f3 holds captured media in the clear at byte 6"):
         assert_no_plaintext(tmp_path, list(fake.room.files.values()))
+
+
+def test_hostile_names_and_captions_cannot_drive_the_terminal(cli, signed_in: FakeTelegram) -> None:
+    from fake_telegram import room
+
+    signed_in.room.chat = room(title="\x1b[2J\x1b]0;pwned\x07[bold red]FAKE MATCH[/] \u202eroom")
+    result = cli("telegram", "capture", LINK, "--case", "room3")
+    assert result.code == 0, result.err
+    assert "\x1b" not in result.out and "\u202e" not in result.out and "\x07" not in result.out
+    assert "[bold red]FAKE MATCH[/]" in result.out  # shown as text, not interpreted
