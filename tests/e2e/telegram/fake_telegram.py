@@ -58,6 +58,25 @@ def photo_bytes(seed: int, *, face: str | None = None, size: int = 480, quality:
     return jpeg_bytes(image, quality)
 
 
+@cache
+def video_bytes() -> bytes:
+    """A 3-second benign clip (generated scenes), MP4."""
+    import tempfile
+
+    from reclaim.synthetic_video import write_clip
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return write_clip(Path(tmp) / "clip.mp4", [scene(seed=s) for s in (501, 502, 503)]).read_bytes()
+
+
+def video_media(media_id: int, data: bytes, when: datetime) -> types.MessageMediaDocument:
+    doc = types.Document(id=media_id, access_hash=1, file_reference=b"ref", date=when, mime_type="video/mp4",
+                         size=len(data), dc_id=5, attributes=[
+                             types.DocumentAttributeVideo(duration=3.0, w=160, h=120, supports_streaming=True),
+                             types.DocumentAttributeFilename(file_name="clip.mp4")])
+    return types.MessageMediaDocument(document=doc, video=True)
+
+
 def photo_media(media_id: int, data: bytes, when: datetime) -> types.MessageMediaPhoto:
     width, height = Image.open(io.BytesIO(data)).size
     sizes: list[Any] = [types.PhotoStrippedSize(type="i", bytes=b"\x01\x08\x08"),
@@ -109,7 +128,9 @@ def build_room(*, left: bool = False, count: int = 12, title: str = "캠퍼스 r
     messages.append(message(10, one, "hidden forward", media=photo(10, photo_bytes(81)),
                             fwd_from=types.MessageFwdHeader(
                                 date=START - timedelta(days=1), from_name="Hidden Sender")))
-    for mid in range(11, count + 1):
+    files[900011] = video_bytes()
+    messages.append(message(11, three, "a clip", media=video_media(900011, files[900011], START)))
+    for mid in range(12, count + 1):
         messages.append(message(mid, POSTERS[mid % 3], f"more {mid}", media=photo(mid, photo_bytes(100 + mid))))
     return Room(room(left=left, title=title), messages, files, known)
 
@@ -270,9 +291,16 @@ def write_desktop_json(room: Room, out: Path) -> Path:
         elif isinstance(m.media, types.MessageMediaDocument):
             doc = m.media.document
             data = room.files[doc.id]
-            rel = f"voice_messages/audio_{m.id}@{stamp}.ogg"
-            row.update(file=rel, file_size=len(data), media_type="voice_message", mime_type=doc.mime_type,
-                       duration_seconds=doc.attributes[0].duration)
+            video = next((a for a in doc.attributes if isinstance(a, types.DocumentAttributeVideo)), None)
+            if video is not None:
+                rel = f"video_files/clip_{m.id}.mp4"
+                row.update(file=rel, file_name="clip.mp4", file_size=len(data), media_type="video_file",
+                           mime_type=doc.mime_type, duration_seconds=int(video.duration), width=video.w,
+                           height=video.h)
+            else:
+                rel = f"voice_messages/audio_{m.id}@{stamp}.ogg"
+                row.update(file=rel, file_size=len(data), media_type="voice_message", mime_type=doc.mime_type,
+                           duration_seconds=doc.attributes[0].duration)
         else:
             rel, data = None, b""
         if rel:

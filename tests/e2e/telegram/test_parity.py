@@ -60,3 +60,5 @@ def test_live_capture_and_desktop_exports_give_identical_items(cli, tmp_path: Pa
         assert without(item, html_masked) == without(from_html[mid], html_masked), mid
     assert live["2"]["matches"] and live["2"]["matches"] == exported["2"]["matches"] == from_html["2"]["matches"]
     assert sum(1 for i in live.values() if i["matches"]) == 1
+    clip = live["11"]  # a video: hashed with vPDQ from the downloaded bytes as from the exported file
+    assert clip["context"]["media_type"] == "video_file" and any(s[0] == "vpdq" for s in clip["signals"])
