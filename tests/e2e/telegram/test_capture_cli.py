@@ -129,3 +129,14 @@ def test_hostile_names_and_captions_cannot_drive_the_terminal(cli, signed_in: Fa
     assert result.code == 0, result.err
     assert "\x1b" not in result.out and "\u202e" not in result.out and "\x07" not in result.out
     assert "[bold red]FAKE MATCH[/]" in result.out  # shown as text, not interpreted
+
+
+def test_without_the_extra_the_command_names_it() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['telethon'] = None; sys.argv = ['reclaim', 'telegram', 'capture', '@x', "
+            "'--case', 'c']; from reclaim.cli.main import main; sys.exit(main())")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "reclaim telegram needs telethon: pip install 'reclaim[telegram]'" in done.stderr
