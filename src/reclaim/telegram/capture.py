@@ -174,8 +174,11 @@ class Capture:
         note = {"edited_at": tm.edited_at, "caption": tm.caption, "sha256": sha, "media_locator": new_locator,
                 "seen_at": seen}
         self._annotate(tm.locator, lambda ctx: ctx.setdefault("edits", []).append(note))
-        self.files.record(self.actor, EDITED, sha, {**self._ids(), "locator": tm.locator, "message_id": message.id,
-                                                    **note})
+        entries = [(EDITED, sha, {**self._ids(), "locator": tm.locator, "message_id": message.id, **note})]
+        if new_locator is not None:  # the replacing media is an item of its own, acquired now
+            entries.append((ACQUIRED, sha, {**self._ids(), "locator": new_locator, "message_id": message.id,
+                                            "edit_of": tm.locator, "captured_at": seen}))
+        self.files.record_many(self.actor, entries)
         self.totals.edits += 1
         self._emit(Event("edited", message.id, tm.locator, tm.caption[:60]))
 

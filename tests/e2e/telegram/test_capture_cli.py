@@ -79,6 +79,8 @@ def test_capture_stores_every_message_with_custody_and_matches(cli, tmp_path: Pa
     assert cli("evidence", "export", "room3", "--out", bundle).code == 0
     verified = cli("evidence", "verify", bundle, "--json")
     assert verified.code == 0 and verified.json_lines()[0]["ok"] is True
+    acquired = [e for e in files.custody("t").entries() if e.action == "item.acquired"]
+    assert len(acquired) == len(found)  # the export found every item already acquired at capture time
 
     assert_no_plaintext(reclaim_home, list(signed_in.room.files.values()))
 

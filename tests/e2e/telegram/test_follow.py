@@ -83,6 +83,8 @@ def test_follow_captures_new_edited_and_deleted_messages(fake: FakeTelegram, rec
         (4, "text rewritten"), (6, "picture swapped")]
     assert [(e.details["message_id"], e.details["was_captured"]) for e in log if e.action == DELETED] == [
         (2, True), (4, True)]
+    acquired = [e.details["locator"] for e in log if e.action == "item.acquired"]
+    assert acquired.count(edit["media_locator"]) == 1 and len(acquired) == len(set(acquired))
     assert Path(files.vault_path).is_dir() and edit["sha256"] in open_vault(files, VAULT_PASSPHRASE, "t").list()
 
 
