@@ -234,16 +234,13 @@ class Capture:
             log.warning("%s: %s bytes, over the in-memory limit; recorded without its file", tm.locator,
                         tm.declared_size)
             return None
+        from telethon.errors import RPCError
+
         try:
             return await self.adapter.download(message)
-        except ExternalError as exc:
+        except (ExternalError, RPCError) as exc:  # this message only (expired reference, media gone, ...)
             log.warning("%s: media not downloaded: %s", tm.locator, exc)
             return None
-        except Exception as exc:  # Telethon's RPC errors (expired file reference, ...), one message only
-            if type(exc).__module__.startswith("telethon"):
-                log.warning("%s: media not downloaded: %s", tm.locator, exc)
-                return None
-            raise
 
     def _item(self, tm: TelegramMessage, data: bytes) -> MediaItem:
         context = {**tm.context(), "media_path": None, "missing_media": False, "size": len(data),
