@@ -17,6 +17,7 @@ captured first is never overwritten.
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -160,9 +161,11 @@ class Capture:
             data = await self._download(message, tm)
             if data is not None:
                 sha = sha256(data).hexdigest()
-                if sha != self._stored_sha(tm.locator):  # the media itself was replaced: keep both
-                    stamp = int(message.edit_date.timestamp()) if message.edit_date else 0
-                    new_locator = f"{tm.locator}#edit-{stamp}"
+                stamp = int(message.edit_date.timestamp()) if message.edit_date else 0
+                replaced = f"{tm.locator}#edit-{stamp}"
+                # The media itself was replaced (and this edit not seen before): keep both.
+                if sha not in (self._stored_sha(tm.locator), self._stored_sha(replaced)):
+                    new_locator = replaced
                     self.vault.put_bytes(data)
                     item = self._item(tm, data)
                     item = replace(item, locator=new_locator, context={**item.context, "edit_of": tm.locator})
@@ -273,9 +276,9 @@ class Capture:
             case = get_case(session, self.files.case_name)
             item = session.scalar(select(Item).where(Item.case_id == case.id, Item.locator == locator))
             if item is not None:
-                context = dict(item.context or {})
+                context = copy.deepcopy(item.context or {})  # nested lists too: the column compares old and new
                 change(context)
-                item.context = context  # a new dict, so the JSON column is written
+                item.context = context
 
     def _report(self, message_id: int, item: MediaItem | None, details: dict[str, Any], matches: list[Match]
                 ) -> None:

@@ -58,6 +58,7 @@ def test_follow_captures_new_edited_and_deleted_messages(fake: FakeTelegram, rec
                               edit_date=START + timedelta(hours=2),
                               reply_to=types.MessageReplyHeader(reply_to_msg_id=2))
             await fake.push(types.UpdateEditChannelMessage(message=swapped, pts=102, pts_count=1))
+            await fake.push(types.UpdateEditChannelMessage(message=swapped, pts=102, pts_count=1))  # sent twice
             gone = types.UpdateDeleteChannelMessages(channel_id=CHAT_ID, messages=[2, 4], pts=103, pts_count=2)
             await fake.push(gone)
             await fake.push(types.UpdateDeleteChannelMessages(channel_id=42, messages=[3], pts=1, pts_count=1))
@@ -70,7 +71,8 @@ def test_follow_captures_new_edited_and_deleted_messages(fake: FakeTelegram, rec
     assert item(f"telegram:{CHAT_ID}/13").context["caption"] == "new post"  # type: ignore[union-attr]
     original = item(f"telegram:{CHAT_ID}/6")
     assert original is not None and original.context["caption"] == "reply with a picture"  # not overwritten
-    (edit,) = original.context["edits"]
+    edit, again = original.context["edits"]  # the same edit delivered twice: seen twice, media kept once
+    assert again["media_locator"] is None and again["sha256"] == edit["sha256"]
     assert edit["caption"] == "picture swapped" and edit["edited_at"] == "2026-11-30T20:00:00Z"
     swapped_item = item(edit["media_locator"])
     assert swapped_item is not None and swapped_item.sha256 == edit["sha256"] != original.sha256
@@ -80,7 +82,7 @@ def test_follow_captures_new_edited_and_deleted_messages(fake: FakeTelegram, rec
     assert item(f"telegram:{CHAT_ID}/3").context.get("deleted_seen_at") is None  # type: ignore[union-attr]
     log = files.custody("t").entries()
     assert [(e.details["message_id"], e.details["caption"]) for e in log if e.action == EDITED] == [
-        (4, "text rewritten"), (6, "picture swapped")]
+        (4, "text rewritten"), (6, "picture swapped"), (6, "picture swapped")]
     assert [(e.details["message_id"], e.details["was_captured"]) for e in log if e.action == DELETED] == [
         (2, True), (4, True)]
     acquired = [e.details["locator"] for e in log if e.action == "item.acquired"]
