@@ -61,10 +61,13 @@ HashOutcome = FileHashes | HashFailure
 
 
 def hash_bytes(data: bytes, path: Target, limits: Limits = Limits(), *, fast: bool = True,
-               opt_in: frozenset[str] = frozenset()) -> HashOutcome:
-    """Compute every default signal, and the opt-in ones named, for the file ``path`` whose contents are ``data``."""
+               opt_in: frozenset[str] = frozenset(), bytes_only: bool = False) -> HashOutcome:
+    """Compute every default signal, and the opt-in ones named, for the file ``path`` whose contents are ``data``;
+    ``bytes_only`` (audio, documents) computes the byte signals without decoding, as ``hash_file`` does."""
     signals = all_signals(opt_in)
     media = Media(str(path), data, limits=limits)
+    if bytes_only:
+        return FileHashes(path, tuple(_byte_values(media, signals)), "bytes", 0, 0, 0, bytes_only=True)
     if looks_like_video(data[:16]):
         return _hash_video(media, path, signals)
     values = _byte_values(media, signals)

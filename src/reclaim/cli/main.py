@@ -52,6 +52,9 @@ COMMANDS = {
                      "People enrolled for face search, with their consent; face search answers only for them."),
     "takedown": Lazy("reclaim.cli.takedown_cmd:app",
                      "Removal requests: draft notices, send them, track them until the content is gone."),
+    "telegram": Lazy("reclaim.cli.telegram_cmd:app",
+                     "Capture Telegram chats your own account has joined, with custody from the first second "
+                     "(pip install 'reclaim[telegram]')."),
     "user": Lazy("reclaim.cli.account_cmd:users", "People who sign in to the web UI: admins, case officers, victims."),
     "apikey": Lazy("reclaim.cli.account_cmd:apikeys", "Platforms' API keys for /m/lookup and bank changes."),
 }

@@ -184,7 +184,8 @@ class _Run:
                         report.missing_media += 1
             self._found(match_rows(session, list(rows.values()), self.matcher, self.faces))
         for blob in blobs:  # bytes a source already holds (a download): hashed here, never written to disk
-            outcome = hash_bytes(blob.data or b"", Path(blob.locator), self.limits, opt_in=self.opt_in)
+            outcome = hash_bytes(blob.data or b"", Path(blob.locator), self.limits, opt_in=self.opt_in,
+                                 bytes_only=blob.bytes_only)
             self._add(replace(blob, data=None), outcome, stamp(blob))
         self._progress(None)
         return todo
