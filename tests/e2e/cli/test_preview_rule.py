@@ -5,7 +5,6 @@ import zipfile
 from pathlib import Path
 
 from hostile_corpus import jpeg
-
 from reclaim.synthetic import scene
 
 
