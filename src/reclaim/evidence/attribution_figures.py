@@ -6,6 +6,7 @@ Needs the faces extra; without it, or without victims, the bundle simply has no 
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,8 @@ from reclaim.errors import ItemError, UserError
 from reclaim.vault import Vault
 
 MIN_CONFIDENCE = 0.5
+FACES_EXTRA_MODULES = frozenset({"cv2", "dlib", "face_recognition_models"})  # reclaim[faces]
+log = logging.getLogger(__name__)
 
 
 def attribution_figures(session: Session, flagged: list[dict[str, Any]], victims: list[str], *, actor: str,
@@ -31,7 +34,10 @@ def attribution_figures(session: Session, flagged: list[dict[str, Any]], victims
     try:
         from reclaim.attribution.overlay import draw_overlay
         from reclaim.attribution.service import attribute
-    except ImportError:  # the faces extra (dlib, OpenCV) is not installed
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] not in FACES_EXTRA_MODULES:
+            raise  # a bug (a module of ours or a dependency missing), not an extra left out
+        log.info("no attribution figures: the faces extra is not installed (%s missing)", exc.name)
         return {}, {}
     found: dict[str, dict[str, Any]] = {}
     figures: dict[str, bytes] = {}

@@ -89,3 +89,26 @@ def test_vault_copy_counts_when_the_file_is_gone(scanned, tmp_path: Path) -> Non
     file.write_bytes(b"replaced")
     got = verified_original(sha(data), str(file), {}, str(root), vault=vault)
     assert isinstance(got, Original) and got.source == "vault" and got.data == data
+
+
+def test_attribution_figures_skip_only_a_missing_faces_extra(monkeypatch) -> None:
+    """A missing cv2 means "extra not installed"; any other import failure is a bug and is raised."""
+    import builtins
+
+    from reclaim.evidence.attribution_figures import attribution_figures
+
+    real_import = builtins.__import__
+    record = [{"sha256": "ab" * 32, "locator": "x", "context": {}}]
+
+    def missing(module: str):  # type: ignore[no-untyped-def]
+        def fake(name, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if name == "reclaim.attribution.overlay":
+                raise ModuleNotFoundError(f"No module named {module!r}", name=module)
+            return real_import(name, *args, **kwargs)
+        return fake
+
+    monkeypatch.setattr(builtins, "__import__", missing("cv2"))
+    assert attribution_figures(None, record, ["v"], actor="a", original=lambda r: None) == ({}, {})  # type: ignore[arg-type]
+    monkeypatch.setattr(builtins, "__import__", missing("reclaim.attribution.typo"))
+    with pytest.raises(ModuleNotFoundError):
+        attribution_figures(None, record, ["v"], actor="a", original=lambda r: None)  # type: ignore[arg-type]

@@ -112,3 +112,12 @@ def test_a_scan_names_a_broken_archive_member_not_its_spool_copy(cli, tmp_path: 
     broken = failed[f"archive:{archive}!broken.jpg"]
     assert f"archive:{archive}!broken.jpg" in broken and "reclaim-archive-" not in broken
     assert not any("reclaim-archive-" in error for error in failed.values())
+
+
+def test_verbose_shows_why_each_message_was_skipped_in_uvicorns_format(cli, tmp_path: Path) -> None:
+    export = hostile_export(tmp_path / "export")
+    quiet = cli("scan", export, "--case", "c1", "--workers", "1")
+    assert "INFO:" not in quiet.err
+    loud = cli("scan", export, "--case", "c2", "--workers", "1", "--verbose")
+    assert loud.code in (0, 1)
+    assert any(line.startswith("INFO:     reclaim.") for line in loud.err.splitlines()), loud.err
