@@ -16,6 +16,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
+import contextlib
+
 from targets import archive_inputs, html_inputs, json_inputs, run_archive, run_html, run_json  # noqa: E402
 
 
@@ -45,10 +47,8 @@ def fuzz(name: str, strategy: st.SearchStrategy, target: Callable, seconds: floa
                 print(f"{name}: crash kept in {kept}\n{traceback.format_exc()}", file=sys.stderr)
 
     started = time.monotonic()
-    try:
+    with contextlib.suppress(TimeoutError):
         run()
-    except TimeoutError:
-        pass
     return {"target": name, **counts, "seconds": round(time.monotonic() - started, 1)}
 
 
