@@ -19,7 +19,12 @@ class BankKind(StrEnum):
 
     KNOWN = "known"  # abusive content to find
     REFERENCE = "reference"  # a victim's own photos (provenance)
-    NEGATIVE = "negative"  # known false positives: a match here suppresses the others
+    NEGATIVE = "negative"  # known false positives: a match here suppresses others of its signal (matching.py)
+
+    def threshold(self, configured: float, signal_default: float) -> float:
+        """The distance a bank of this kind matches within: a negative bank's is capped at the signal's
+        default, so a wide "false positive" entry (say PDQ 128) cannot silence everything near it."""
+        return min(configured, signal_default) if self is BankKind.NEGATIVE else configured
 
 
 @dataclass(frozen=True)

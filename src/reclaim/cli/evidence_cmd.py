@@ -16,7 +16,8 @@ from reclaim.errors import UserError
 from reclaim.evidence.bundle import export_bundle
 from reclaim.evidence.casefiles import CaseFiles
 from reclaim.evidence.originals import acquire_originals, preview
-from reclaim.evidence.verify import verify_bundle
+from reclaim.evidence.signing import VerifyKey
+from reclaim.evidence.verify import normalise_fingerprint, verify_bundle
 from reclaim.store import open_store
 
 app = typer.Typer(help="Evidence: signed bundles with a custody log, and their independent verification.",
@@ -55,24 +56,42 @@ def verify(
     bundle: Annotated[Path, typer.Argument(help="Bundle (.zip) to check.")],
     check_originals: Annotated[bool, typer.Option(help="Decrypt and check the originals too "
                                                        f"(passphrase asked, or ${PASSPHRASE_ENV}).")] = False,
+    expect_key: Annotated[str | None, typer.Option(
+        "--expect-key", help="The exporter's key: its fingerprint (64 hex digits) or its public key file (.pem). "
+                             "Any other key fails.")] = None,
     json: Annotated[bool, typer.Option("--json")] = False,
 ) -> int:
     """Recompute every hash, check the signatures and the custody chain; say exactly what is wrong."""
-    result = verify_bundle(bundle, _passphrase(confirm=False) if check_originals else None)
+    expected = _expected_fingerprint(expect_key) if expect_key else None
+    result = verify_bundle(bundle, _passphrase(confirm=False) if check_originals else None, expect_key=expected)
     if json:
         emit_json({"bundle": str(bundle), "ok": result.ok, "problems": result.problems,
-                   "key_fingerprint": result.key_fingerprint, "items": result.items,
-                   "files_checked": result.files_checked, "custody_entries": result.custody_entries,
-                   "originals_checked": result.originals_checked})
+                   "key_fingerprint": result.key_fingerprint, "key_expected": result.key_expected,
+                   "items": result.items, "files_checked": result.files_checked,
+                   "custody_entries": result.custody_entries, "originals_checked": result.originals_checked})
     elif result.ok:
-        out.print(f"[green]OK[/] {escape(str(bundle))}: signature valid (key {result.key_fingerprint[:16]}…), "
+        out.print(f"[green]OK[/] {escape(str(bundle))}: signature valid, "
                   f"{result.files_checked} files match, {result.custody_entries} custody entries chained and signed, "
                   f"{result.items} items" + (f", {result.originals_checked} originals decrypted and match"
                                              if check_originals else ""))
+        out.print(f"signed by key {result.key_fingerprint}")
+        if result.key_expected:
+            out.print("[green]the key is the one you expected[/]")
+        else:
+            out.print("[yellow]a valid signature only proves some key signed this bundle:[/] confirm this "
+                      "fingerprint with the exporter out of band (phone, in person), or verify with --expect-key")
     else:
         for problem in result.problems:
             err.print(f"[red]FAIL[/] {escape(problem)}")
     return 0 if result.ok else 4
+
+
+def _expected_fingerprint(given: str) -> str:
+    """``--expect-key``: a fingerprint as printed, or a public key file."""
+    path = Path(given).expanduser()
+    if path.is_file():
+        return VerifyKey.from_pem(path.read_bytes(), str(path)).fingerprint
+    return normalise_fingerprint(given)
 
 
 @app.command("acquire")

@@ -6,6 +6,7 @@ Commands are listed here by name and one-line help and imported only when they r
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import typer
@@ -78,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code (0 ok, 1 some items failed, 2 usage, 3 external, 4 integrity)."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
-    args = [a for a in args if a != "--debug"]
+    verbose = debug or "--verbose" in args
+    args = [a for a in args if a not in ("--debug", "--verbose")]
+    handler = _log_to_stderr(logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING)
     try:
         result = app(args=args, prog_name="reclaim", standalone_mode=False)
     except ReclaimError as exc:
@@ -95,4 +98,27 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("interrupted; run the same command again to resume")
         return 130
+    finally:
+        logging.getLogger("reclaim").removeHandler(handler)
     return result if isinstance(result, int) else 0
+
+
+class _UvicornStyle(logging.Formatter):
+    """``INFO:     reclaim.x: message``, as uvicorn prints its own lines, so a server's log reads as one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = f"{record.levelname + ':':<9} {record.name}: {record.getMessage()}"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def _log_to_stderr(level: int) -> logging.Handler:
+    """The library's log on stderr for this run: warnings and errors always, more with --verbose/--debug."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_UvicornStyle())
+    handler.setLevel(level)
+    logger = logging.getLogger("reclaim")
+    logger.setLevel(min(level, logger.level or logging.WARNING))
+    logger.addHandler(handler)
+    return handler

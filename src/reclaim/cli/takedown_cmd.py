@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from reclaim.cli.output import emit_json, err, out
-from reclaim.evidence.casefiles import CaseFiles
+from reclaim.evidence.casefiles import CaseFiles, case_slug
 from reclaim.store import open_store
 from reclaim.store.models import TakedownRequest
 from reclaim.takedown.exchange import Format, export_case, import_hashes
@@ -72,10 +73,11 @@ def draft(
         sys.stdout.write(text)
     else:
         out_dir.mkdir(parents=True, exist_ok=True)
-        stem = out_dir / f"{case}-{request.id}-{platform}-{lang}"
-        stem.with_suffix(".txt").write_text(text, encoding="utf-8")
+        plain = re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._-]*", case)  # else it may hold '/', '..', control chars
+        stem = f"{case if plain else case_slug(case)}-{request.id}-{platform}-{lang}"
+        (out_dir / f"{stem}.txt").write_text(text, encoding="utf-8")
         if request.channel == Channel.EMAIL.value and request.recipient:
-            stem.with_suffix(".eml").write_bytes(to_email(request).as_bytes())
+            (out_dir / f"{stem}.eml").write_bytes(to_email(request).as_bytes())
     err.print(f"drafted request #{request.id} ({len(request.items)} items) for {_where(request)}")
 
 

@@ -6,37 +6,48 @@ Needs the faces extra; without it, or without victims, the bundle simply has no 
 
 from __future__ import annotations
 
+import logging
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from reclaim.cases.originals import Original, Unavailable
 from reclaim.errors import ItemError, UserError
 from reclaim.vault import Vault
 
 MIN_CONFIDENCE = 0.5
+FACES_EXTRA_MODULES = frozenset({"cv2", "dlib", "face_recognition_models"})  # reclaim[faces]
+log = logging.getLogger(__name__)
 
 
 def attribution_figures(session: Session, flagged: list[dict[str, Any]], victims: list[str], *, actor: str,
-                        media_path: Any, photos: Vault | None = None
+                        original: Callable[[dict[str, Any]], Original | Unavailable], photos: Vault | None = None
                         ) -> tuple[dict[str, dict[str, Any]], dict[str, bytes]]:
     """(per item sha256: the best attribution, per item sha256: overlay PNG) for items attributed confidently;
-    needs the enrolled photos' vault (``photos``), without which there are none."""
+    needs the enrolled photos' vault (``photos``), without which there are none. ``original`` gives an item's
+    verified bytes: a figure is drawn only from the evidence itself."""
     if not victims or not flagged:
         return {}, {}
     try:
         from reclaim.attribution.overlay import draw_overlay
         from reclaim.attribution.service import attribute
-    except ImportError:  # the faces extra (dlib, OpenCV) is not installed
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] not in FACES_EXTRA_MODULES:
+            raise  # a bug (a module of ours or a dependency missing), not an extra left out
+        log.info("no attribution figures: the faces extra is not installed (%s missing)", exc.name)
         return {}, {}
     found: dict[str, dict[str, Any]] = {}
     figures: dict[str, bytes] = {}
     with tempfile.TemporaryDirectory(prefix="reclaim-attribution-") as tmp:
         for record in flagged:
-            path, sha = media_path(record), record["sha256"]
-            if path is None or not sha:
+            found_original, sha = original(record), record["sha256"]
+            if isinstance(found_original, Unavailable) or not sha:
                 continue
+            path = Path(tmp) / f"{sha}.item"
+            path.write_bytes(found_original.data)
             for victim in victims:
                 try:
                     result = attribute(session, path, actor=actor, identity=victim, vault=photos)

@@ -16,7 +16,7 @@ from typing import Any
 
 from reclaim.evidence.custody import CustodyLog
 from reclaim.evidence.signing import SigningKey, VerifyKey
-from reclaim.store.db import reclaim_home
+from reclaim.store.db import private_dir, reclaim_home
 
 
 def case_slug(case_name: str) -> str:
@@ -49,7 +49,7 @@ class CaseFiles:
     def signing_key(self) -> SigningKey:
         """The case key, made on first use."""
         if not self.key_path.exists():
-            self.root.mkdir(parents=True, exist_ok=True)
+            private_dir(self.root)
             SigningKey.generate().save(self.key_path, None, allow_unencrypted=True)
         return SigningKey.load(self.key_path, None)
 

@@ -44,6 +44,7 @@ from reclaim.evidence.chain import (
     verify_log,
 )
 from reclaim.evidence.signing import SigningKey
+from reclaim.store.db import private_dir
 
 LOG_FORMAT = "reclaim-custody/1"
 Append = Callable[..., Entry]
@@ -66,11 +67,11 @@ class CustodyLog:
     @classmethod
     def create(cls, path: Path, key: SigningKey, *, actor: str) -> CustodyLog:
         """A new log whose first entry records the format and the signing key's fingerprint."""
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         log = cls(path, key)
         with locked(log._lock):
             try:
-                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # who did what: private
             except FileExistsError as exc:
                 raise AlreadyExists(f"{path}: a custody log is already there") from exc
             fsync_dir(path.parent)
@@ -205,7 +206,7 @@ class CustodyLog:
     def _sign(self, seq: int, head: str) -> None:
         unsigned = SignedHead(seq, head, utc_now(), self.key.public_key.hex, "")
         signature = self.key.sign(unsigned.message()).hex()
-        atomic_write(sig_path(self.path), replace(unsigned, signature=signature).to_json(), mode=0o644)
+        atomic_write(sig_path(self.path), replace(unsigned, signature=signature).to_json(), mode=0o600)
 
 
 def _new_entry(seq: int, prev: str, actor: str, action: str, object_sha256: str | None,

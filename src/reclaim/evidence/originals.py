@@ -41,8 +41,9 @@ def open_vault(files: CaseFiles, passphrase: str, actor: str) -> Vault:
 
     if (files.vault_path / "vault.json").exists():
         return Vault.open(files.vault_path, passphrase, on_read=audit)
-    files.record(actor, "vault.created", None, {"path": files.vault_path.name})
-    return Vault.create(files.vault_path, passphrase, on_read=audit)
+    vault = Vault.create(files.vault_path, passphrase, on_read=audit)
+    files.record(actor, "vault.created", None, {"path": files.vault_path.name})  # once it exists
+    return vault
 
 
 def acquire_originals(session: Session, files: CaseFiles, passphrase: str, actor: str) -> Acquired:

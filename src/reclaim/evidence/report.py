@@ -11,11 +11,25 @@ import importlib.util
 import io
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader
 
 from reclaim.errors import UserError
 
+SAFE_LINK_SCHEMES = ("http", "https", "tg")
+
+
+def safe_link(url: object) -> str:
+    """A link from the source, only if it is http(s) or tg:; else "" (no ``javascript:`` in a signed report)."""
+    text = str(url or "").strip()
+    return text if urlsplit(text).scheme.lower() in SAFE_LINK_SCHEMES and not any(c < " " for c in text) else ""
+
+
+# Autoescape for every template whatever its name: chat names, posters, captions, file names, case and bank
+# names and content ids are all untrusted.
+ENV = Environment(loader=PackageLoader("reclaim.evidence", "templates"), autoescape=True)
+ENV.filters["safe_link"] = safe_link
 FONT_NAME = "NanumGothic"
 _FONT_CANDIDATES = ("/usr/share/fonts/truetype/nanum/NanumGothic.ttf",)
 
@@ -36,9 +50,8 @@ def _is_flagged(record: dict[str, Any]) -> bool:
 
 def render_html(manifest: dict[str, Any], thumbnails: dict[str, str]) -> str:
     """``thumbnails`` maps an item's sha256 to the relative path of its blurred preview."""
-    env = Environment(loader=PackageLoader("reclaim.evidence", "templates"), autoescape=select_autoescape())
     flagged, unreadable = split_items(manifest)
-    return env.get_template("report.html.j2").render(
+    return ENV.get_template("report.html.j2").render(
         m=manifest, s=manifest["summary"], flagged=flagged, unreadable=unreadable, thumbs=thumbnails
     )
 

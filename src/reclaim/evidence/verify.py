@@ -4,6 +4,11 @@ Everything is recomputed from the zip alone: the manifest's signature against th
 listed file's sha256, the custody chain and its signed head, the link from the custody log's export entry
 to this manifest, and (with the export passphrase) every encrypted original. Each problem is reported as
 one precise line; nothing stops at the first.
+
+A valid signature proves only that *some* key signed: anyone can re-sign a forged bundle with a key of their
+own. So the key's full fingerprint is reported for the reader to confirm out of band (with whoever exported
+it), or checked against ``expect_key``. The zip itself is checked too: a name that appears twice (``unzip``
+shows the first copy, Python reads the last), a folder entry or any member the manifest does not list fails.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from reclaim.errors import IntegrityError, ReclaimError, UnreadableFile
+from reclaim.errors import IntegrityError, ReclaimError, UnreadableFile, UserError
 from reclaim.evidence.bundle import EXPORTED, FIXED_MEMBERS, SIGNATURE_FORMAT
 from reclaim.evidence.chain import read_entries, verify_log
 from reclaim.evidence.signing import VerifyKey
@@ -28,6 +33,7 @@ class Verification:
     bundle: Path
     problems: list[str] = field(default_factory=list)
     key_fingerprint: str | None = None
+    key_expected: bool = False  # the key was checked against the one the reader expected
     items: int = 0
     files_checked: int = 0
     custody_entries: int = 0
@@ -39,7 +45,10 @@ class Verification:
         return not self.problems
 
 
-def verify_bundle(path: Path, originals_passphrase: str | None = None) -> Verification:
+def verify_bundle(path: Path, originals_passphrase: str | None = None, *, expect_key: str | None = None
+                  ) -> Verification:
+    """Check the bundle at ``path``; ``expect_key`` (a fingerprint, as ``evidence verify`` prints it) fails it
+    unless the bundle is signed by that key."""
     result = Verification(path)
     try:
         zf = zipfile.ZipFile(path)
@@ -54,6 +63,8 @@ def verify_bundle(path: Path, originals_passphrase: str | None = None) -> Verifi
             result.problems.append(f"{path}: missing {', '.join(missing)}; cannot verify further")
             return result
         key = _public_key(members, result)
+        if expect_key is not None:
+            _check_expected(key, expect_key, result)
         manifest = _manifest(members, key, result)
         if manifest is None:
             return result
@@ -67,15 +78,42 @@ def verify_bundle(path: Path, originals_passphrase: str | None = None) -> Verifi
 
 
 def _members(zf: zipfile.ZipFile, result: Verification) -> dict[str, bytes]:
-    members = {}
+    members: dict[str, bytes] = {}
     for info in zf.infolist():
         name = PurePosixPath(info.filename)
         if name.is_absolute() or ".." in name.parts:
-            result.problems.append(f"{info.filename}: member path escapes the bundle; not read")
+            result.problems.append(f"{info.filename!r}: member path escapes the bundle; not read")
             continue
-        if not info.is_dir():
+        if info.is_dir() or "\\" in info.filename or name.as_posix() != info.filename:
+            result.problems.append(f"{info.filename!r}: unexpected entry (an export writes only plain file names)")
+            continue
+        if info.filename in members:
+            result.problems.append(f"{info.filename}: appears twice in the zip (unzip and other tools may show "
+                                   "the other copy); a bundle never holds duplicates")
+            continue
+        try:
             members[info.filename] = zf.read(info)
+        except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, EOFError) as exc:
+            result.problems.append(f"{info.filename}: cannot be read from the zip ({exc})")
     return members
+
+
+def normalise_fingerprint(text: str) -> str:
+    """A fingerprint as typed (any case, with spaces or colons) -> 64 lowercase hex digits, or UserError."""
+    cleaned = "".join(c for c in text.lower() if c not in " :-")
+    if len(cleaned) != 64 or any(c not in "0123456789abcdef" for c in cleaned):
+        raise UserError(f"--expect-key: {text!r} is not a key fingerprint (64 hex digits) nor a public key file")
+    return cleaned
+
+
+def _check_expected(key: VerifyKey | None, expected: str, result: Verification) -> None:
+    if key is None:
+        return  # already a problem: no readable key
+    if key.fingerprint != normalise_fingerprint(expected):
+        result.problems.append(f"public_key.pem: the bundle is signed by key {key.fingerprint}, not the expected "
+                               f"key {normalise_fingerprint(expected)}; it was not exported by that key's holder")
+    else:
+        result.key_expected = True
 
 
 def _public_key(members: dict[str, bytes], result: Verification) -> VerifyKey | None:

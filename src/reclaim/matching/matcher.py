@@ -3,8 +3,12 @@
 One index per signal holds every active (not withdrawn) bank hash; a query asks it for the widest
 threshold in use and then keeps, per bank, only what is within that bank's own threshold. PDQ hashes, the
 ones banks hold by the million, live in an index cached on disk (``banks.pdq_cache``) that all banks share.
-A match in a
-``negative`` bank (a known false positive) suppresses the item's other matches of that signal. Videos
+
+The negative-bank rule (README "Negative banks" says the same): a match in a ``negative`` bank (a known false
+positive) suppresses only the item's matches *of the same signal type* (a PDQ negative silences PDQ matches,
+a sha256 negative sha256 matches), so an exact digest found in a known bank is never silenced by a perceptual
+negative match; and a negative bank matches only within its signal's default threshold (``BankKind.threshold``),
+whatever threshold it was given. Suppressed matches are kept (``MatchResult.suppressed``), never dropped. Videos
 follow their own rules (``matching_video``): frame sets against banked videos, frames against banked photos.
 Keypoint sets go to their own stage (``matching_keypoints``), after the hashes; its matches come last.
 """
@@ -88,7 +92,8 @@ class Matcher:
             if sig.blob is not None:
                 blobs[sig.id] = sig.blob
             signal = get_signal(sig.signal)
-            threshold = bank.pdq_threshold if signal.name == "pdq" else signal.default_threshold
+            configured = bank.pdq_threshold if signal.name == "pdq" else signal.default_threshold
+            threshold = BankKind(bank.kind).threshold(configured, signal.default_threshold)
             entry = BankEntry(
                 bank.name, BankKind(bank.kind), content_id, sig.signal, sig.version, sig.value,
                 float(threshold), bank.pdq_min_quality,
@@ -126,10 +131,10 @@ class Matcher:
         hash_matched = any(m.bank_kind is not BankKind.NEGATIVE for m in ordered)
         stage = self._keypoints.match(values, hash_matched=hash_matched, already=found)
         ordered += stage.matches
-        if any(m.bank_kind is BankKind.NEGATIVE for m in ordered):
-            kept = [m for m in ordered if m.bank_kind is BankKind.NEGATIVE]
-            return MatchResult(kept, [m for m in ordered if m.bank_kind is not BankKind.NEGATIVE], stage.features)
-        return MatchResult(ordered, [], stage.features)
+        silenced = {m.signal for m in ordered if m.bank_kind is BankKind.NEGATIVE}
+        suppressed = [m for m in ordered if m.bank_kind is not BankKind.NEGATIVE and m.signal in silenced]
+        kept = [m for m in ordered if m.bank_kind is BankKind.NEGATIVE or m.signal not in silenced]
+        return MatchResult(kept, suppressed, stage.features)
 
 
     def _hits(self, value: SignalValue) -> list[tuple[int, float, BankEntry]]:

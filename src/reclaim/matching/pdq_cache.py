@@ -33,6 +33,7 @@ from reclaim.index.pdq import hex_to_codes
 from reclaim.index.pdq_mih import PDQIndex
 from reclaim.matching.text_column import TextColumn
 from reclaim.models import BankEntry, BankKind
+from reclaim.signals import get_signal
 from reclaim.store.caches import cache_file
 from reclaim.store.models import Bank, BankContent, ContentSignal
 
@@ -275,7 +276,9 @@ class BankRules:
 
     @classmethod
     def of(cls, bank: Bank) -> BankRules:
-        return cls(bank.name, BankKind(bank.kind), bank.pdq_threshold, bank.pdq_min_quality)
+        kind = BankKind(bank.kind)
+        threshold = int(kind.threshold(bank.pdq_threshold, get_signal("pdq").default_threshold))
+        return cls(bank.name, kind, threshold, bank.pdq_min_quality)
 
 
 class PdqBanks:

@@ -29,7 +29,7 @@ class Limits:
     max_video_decode_seconds: float = 600.0
     max_archive_bytes: int = 64 * 1024**3  # all members of one archive, unpacked
     max_compression_ratio: int = 200  # a member (over 1 MiB) inflating more than this is taken for a bomb
-    max_archive_members: int = 1_000_000  # entries in one archive (each costs a header parse and a file)
+    max_archive_members: int = 100_000  # entries in one archive (each costs a header parse, a file, a hash)
 
 
 class _Deadline(Exception):

@@ -11,6 +11,7 @@ picks up bank changes (new hashes, withdrawals) without rehashing anything.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -197,6 +198,7 @@ class _Run:
         self._progress(None)
 
     def _add(self, item: MediaItem, outcome: HashOutcome, size_mtime: tuple[int | None, int | None]) -> None:
+        outcome = _named_by_locator(item, outcome)
         self.pending.append((item, outcome, size_mtime))
         self.report.hashed += 1
         self.done += 1
@@ -231,3 +233,13 @@ def _case(session: Session, name: str) -> Case:
         session.add(case)
         session.flush()
     return case
+
+
+def _named_by_locator(item: MediaItem, outcome: HashOutcome) -> HashOutcome:
+    """A failure names the item as the source does (an archive member, a chat message), not the private copy
+    the workers read (a spool path means nothing to a reviewer and says where our temp files are)."""
+    if not isinstance(outcome, HashFailure) or item.path is None or str(item.path) == item.locator:
+        return outcome
+    error = copy.copy(outcome.error)
+    error.args = (error.message.replace(str(item.path), item.locator),)
+    return replace(outcome, error=error)

@@ -13,7 +13,9 @@ worker (``invalidate``) the next lookup checks the stamp itself, so a client see
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -27,6 +29,8 @@ from reclaim.store import Store
 from reclaim.store.models import Bank, BankContent
 
 Stamp = tuple[object, ...]
+log = logging.getLogger(__name__)
+FAILURE_LOG_EVERY = 60.0  # seconds between log lines while polls keep failing
 
 
 def bank_stamp(session: Session) -> Stamp:
@@ -61,6 +65,10 @@ class LiveMatcher:
         self._stamp: Stamp | None = None
         self._dirty = False
         self._checks = ThreadPoolExecutor(1, thread_name_prefix="reclaim-bank-check")  # see _refresh
+        self.last_refresh: float | None = None  # time.time() of the last poll that reached the database
+        self.last_error: str | None = None  # why the polls fail, while they do
+        self.failures = 0  # polls failed in a row
+        self._logged_failure = 0.0
 
     def match(self, values: Iterable[SignalValue]) -> MatchResult:
         if self._matcher is None or self._dirty:
@@ -87,6 +95,7 @@ class LiveMatcher:
             self._dirty = False
             with self._store.sessions() as probe:
                 stamp = bank_stamp(probe)
+            self.last_refresh = time.time()
             if self._matcher is None:
                 self._build(stamp, verify=True)
             elif stamp != self._stamp:
@@ -125,8 +134,30 @@ class LiveMatcher:
         while not self._stop.wait(self._poll):
             try:
                 self._refresh()
-            except Exception:  # noqa: BLE001 - a failed poll (database busy, restarting) is retried next time
-                continue
+            except Exception as exc:  # noqa: BLE001 - a failed poll (database busy, restarting) is retried
+                self._failed(exc)
+            else:
+                if self.failures:
+                    log.warning("bank index refresh works again after %d failed polls", self.failures)
+                self.failures, self.last_error = 0, None
+
+    def _failed(self, exc: Exception) -> None:
+        """Log a failed poll (the first with its traceback, then one line a minute): the index may be stale."""
+        self.failures += 1
+        self.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        now = time.monotonic()
+        if self.failures == 1:
+            log.error("bank index refresh failed; lookups use the index as of the last refresh", exc_info=exc)
+            self._logged_failure = now
+        elif now - self._logged_failure >= FAILURE_LOG_EVERY:
+            log.error("bank index refresh still failing (%d polls): %s", self.failures, self.last_error)
+            self._logged_failure = now
+
+    def health(self) -> dict[str, object]:
+        """For staff: when the index last reached the database, and why it does not now, if so."""
+        age = None if self.last_refresh is None else round(time.time() - self.last_refresh, 3)
+        return {"last_refresh_unix": self.last_refresh, "seconds_since_refresh": age,
+                "failed_polls": self.failures, "last_error": self.last_error}
 
     def close(self) -> None:
         self._stop.set()

@@ -8,8 +8,11 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
 
-templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+# Autoescape whatever a template's name (select_autoescape would leave a ``.j2`` or ``.txt`` page raw).
+templates = Jinja2Templates(env=Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
+                                            autoescape=True))
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200,

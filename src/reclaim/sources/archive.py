@@ -87,10 +87,11 @@ class ArchiveSource(Source):
     def iter_items(self, resume_after: str | None = None) -> Iterator[MediaItem | Skipped]:
         try:
             with _open(self.path) as archive:
-                members = archive.members()
-                if len(members) > self.limits.max_archive_members:
-                    raise SourceError(f"{self.path}: {len(members):,} members, over the limit of "
-                                      f"{self.limits.max_archive_members:,}; not read")
+                cap = self.limits.max_archive_members
+                members = archive.members(cap + 1)
+                if len(members) > cap:
+                    count = f"{len(members):,}" if archive.counted_all else f"over {cap:,}"
+                    raise SourceError(f"{self.path}: {count} members, over the limit of {cap:,}; not read")
                 export = _telegram_root(members)
                 if export is not None:
                     yield from self._telegram(archive, members, export, resume_after)
@@ -199,7 +200,10 @@ def _is_tar(path: Path) -> bool:
 
 
 class _Archive:
-    def members(self) -> list[Member]:
+    counted_all = True  # whether members() saw every entry (a tar is read only up to the limit)
+
+    def members(self, limit: int) -> list[Member]:
+        """The entries, or (for a tar, read sequentially) the first ``limit`` of them."""
         raise NotImplementedError
 
     def open(self, member: Member) -> IO[bytes]:
@@ -219,9 +223,9 @@ class _Zip(_Archive):
     def __init__(self, path: Path) -> None:
         self.zip = zipfile.ZipFile(path)
 
-    def members(self) -> list[Member]:
+    def members(self, limit: int) -> list[Member]:
         out = []
-        for info in self.zip.infolist():
+        for info in self.zip.infolist():  # the central directory is already read: count all of it
             kind = "dir" if info.is_dir() else "encrypted" if info.flag_bits & 0x1 else "file"
             mode = info.external_attr >> 16
             if kind == "file" and mode and (mode & 0o170000) == 0o120000:
@@ -242,9 +246,12 @@ class _Tar(_Archive):
         self.tar = tarfile.open(path)  # noqa: SIM115 (closed by close(), as the zip is)
         self._infos: dict[str, tarfile.TarInfo] = {}
 
-    def members(self) -> list[Member]:
-        out = []
-        for info in self.tar.getmembers():
+    def members(self, limit: int) -> list[Member]:
+        out: list[Member] = []
+        for info in self.tar:  # headers are read one by one: stop at the limit instead of reading millions
+            if len(out) >= limit:
+                self.counted_all = False
+                break
             kind = ("dir" if info.isdir() else "file" if info.isfile() else "link" if info.issym() or info.islnk()
                     else "special")
             self._infos[info.name] = info

@@ -8,6 +8,7 @@ way Desktop's ``export_output_html.cpp`` writes it.
 
 from __future__ import annotations
 
+import logging
 import posixpath
 import re
 from collections.abc import Callable, Iterator
@@ -19,6 +20,9 @@ from reclaim.errors import SourceError
 from reclaim.models import Skipped
 from reclaim.sources.telegram_common import TelegramMessage, html_times, missing_reason
 
+log = logging.getLogger(__name__)
+
+MAX_DEPTH = 256  # open elements kept as a tree; Desktop's pages nest about 12 deep
 _VOID = frozenset({"br", "img", "meta", "link", "input", "hr", "source", "wbr"})
 _MESSAGE_ID = re.compile(r"^message(-?\d+)$")
 _GO_TO = re.compile(r"go_?to_?message(\d+)", re.IGNORECASE)
@@ -44,13 +48,28 @@ class Node:
 
     def find_all(self, cls: str, *, deep: bool = True) -> Iterator[Node]:
         """Descendants with class ``cls`` in document order; ``deep=False`` stops at each match."""
-        for child in self.children:
-            if isinstance(child, Node):
+        stack = [iter(self.children)]  # iterative: a hostile page may nest thousands deep
+        while stack:
+            child = next(stack[-1], None)
+            if child is None:
+                stack.pop()
+            elif isinstance(child, Node):
                 if cls in child.classes:
                     yield child
                     if not deep:
                         continue
-                yield from child.find_all(cls, deep=deep)
+                stack.append(iter(child.children))
+
+    def descendants(self) -> Iterator[Node]:
+        """Every element below this one, in document order."""
+        stack = [iter(self.children)]
+        while stack:
+            child = next(stack[-1], None)
+            if child is None:
+                stack.pop()
+            elif isinstance(child, Node):
+                yield child
+                stack.append(iter(child.children))
 
     def find(self, cls: str) -> Node | None:
         return next(self.find_all(cls), None)
@@ -60,13 +79,17 @@ class Node:
 
     def text(self) -> str:
         parts: list[str] = []
-        for child in self.children:
-            if isinstance(child, str):
+        stack = [iter(self.children)]
+        while stack:
+            child = next(stack[-1], None)
+            if child is None:
+                stack.pop()
+            elif isinstance(child, str):
                 parts.append(child)
             elif child.tag == "br":
                 parts.append(_LINE_BREAK)
             else:
-                parts.append(child.text())
+                stack.append(iter(child.children))
         return "".join(parts)
 
 
@@ -79,7 +102,7 @@ class _TreeBuilder(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         node = Node(tag, {k: v or "" for k, v in attrs})
         self.stack[-1].children.append(node)
-        if tag not in _VOID:
+        if tag not in _VOID and len(self.stack) < MAX_DEPTH:  # deeper tags stay flat: no page nests so
             self.stack.append(node)
 
     def handle_endtag(self, tag: str) -> None:
@@ -118,6 +141,7 @@ def iter_html_messages(
     """
     state: dict[str, str | None] = {"poster": None, "via_bot": None, "forwarded_from": None}
     name = key = None
+    position = 0  # messages met so far: names one whose id cannot be used
     for path in files:
         page = parse_html(path)
         name = name or chat_name(page)
@@ -126,14 +150,20 @@ def iter_html_messages(
         key = key or chat_key(name)
         for node in page.find_all("message", deep=False):
             if not node.attrs.get("id", "").startswith("message-"):  # message-1, -2…: date separators
-                yield _message(node, key, name, path, root, state)
+                position += 1
+                try:
+                    yield _message(node, key, name, path, root, state, position)
+                except (ValueError, TypeError, OverflowError, UnicodeError) as exc:  # hostile markup
+                    log.info("%s: message %d skipped: %s", path, position, exc)
+                    yield Skipped(f"telegram:{key}/?{position}", f"{path}: message {position} cannot be read "
+                                  f"({type(exc).__name__}: {str(exc)[:120]})", "bad_message")
 
 
 def _message(node: Node, chat_key: str, name: str, path: Path, root: Path,
-             state: dict[str, str | None]) -> TelegramMessage | Skipped:
+             state: dict[str, str | None], position: int) -> TelegramMessage | Skipped:
     match = _MESSAGE_ID.match(node.attrs.get("id", ""))
-    if match is None:
-        return Skipped(f"telegram:{chat_key}/?", f"{path}: a message block has no usable id "
+    if match is None or not -(1 << 63) <= int(match.group(1)) < (1 << 63):
+        return Skipped(f"telegram:{chat_key}/?{position}", f"{path}: message {position} has no usable id "
                        f"({node.attrs.get('id', '')[:40]!r})", "bad_message")
     service = "service" in node.classes
     body = node.child("body")
@@ -184,10 +214,10 @@ def _media(node: Node, service: bool) -> tuple[str | None, str | None, str | Non
     wrap = node.find("media_wrap")
     if wrap is None:
         return None, None, None
-    for cls, kind in _WRAPS.items():
+    for cls, wrapped in _WRAPS.items():
         anchor = wrap.find(cls)
         if anchor is not None:
-            return kind, anchor.attrs.get("href") or None, None if anchor.attrs.get("href") else "not_included"
+            return wrapped, anchor.attrs.get("href") or None, None if anchor.attrs.get("href") else "not_included"
     block = wrap.find("media")
     if block is None:
         return None, None, None
@@ -216,18 +246,11 @@ def _reply_to(node: Node) -> int | None:
     reply = node.find("reply_to")
     if reply is None:
         return None
-    for anchor in (c for c in _walk(reply) if c.tag == "a"):
+    for anchor in (c for c in reply.descendants() if c.tag == "a"):
         found = _GO_TO.search(anchor.attrs.get("onclick", "") + " " + anchor.attrs.get("href", ""))
         if found:
             return int(found.group(1))
     return None
-
-
-def _walk(node: Node) -> Iterator[Node]:
-    for child in node.children:
-        if isinstance(child, Node):
-            yield child
-            yield from _walk(child)
 
 
 def _caption(node: Node) -> str:

@@ -5,6 +5,7 @@ Opening runs the Alembic migrations to head, so every command and test sees the 
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,11 +19,40 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from reclaim.errors import ExternalError
 
+log = logging.getLogger(__name__)
+
 
 def reclaim_home() -> Path:
     """The data folder: RECLAIM_HOME, else the platform's user data dir."""
     home = os.environ.get("RECLAIM_HOME") or platformdirs.user_data_dir("reclaim", appauthor=False)
     return Path(home).expanduser()
+
+
+def private_dir(folder: Path) -> Path:
+    """``folder``, created mode 0700 with any missing parents: RECLAIM_HOME holds face descriptors, captions,
+    case keys and the audit log. A folder that already exists is left as it is, with a warning if others can
+    read it."""
+    missing = []
+    probe = folder
+    while not probe.exists():
+        missing.append(probe)
+        probe = probe.parent
+    for path in reversed(missing):
+        path.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(path, 0o700)  # whatever the umask
+    if not missing and folder == reclaim_home() and folder.stat().st_mode & 0o077:
+        log.warning("%s can be read by other users (mode %o); Reclaim keeps evidence there: chmod 700 it",
+                    folder, folder.stat().st_mode & 0o777)
+    return folder
+
+
+def private_file(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 if missing, or take away others' access to the one there."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        if path.stat().st_mode & 0o077 and path.stat().st_uid == os.getuid():
+            os.chmod(path, 0o600)
 
 
 def database_url() -> str:
@@ -62,8 +92,10 @@ class Store:
 
 def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
     url = url or database_url()
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        database = Path(url.removeprefix("sqlite:///"))
+        private_dir(database.parent)
+        private_file(database)  # SQLite gives its -wal and -shm files the database's mode
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -3,10 +3,16 @@
 A notice names every item by its location, the time Reclaim found it and its sha256 (and PDQ, so a platform can
 hash-match copies); it never carries the media. After rendering, :func:`missing_fields` looks for every field the
 platform's law or form asks for (platforms.py) and a notice missing one is refused, not drafted.
+
+Every value that comes from a source or a person (chat names, posters, links, locators, the case reference,
+the requester's details, recipients) goes through :func:`one_line` first: control characters removed and
+line breaks made spaces, so a poster named "x\\nX-Priority: 1" cannot add a line to a notice or a header to
+an e-mail.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -57,6 +63,8 @@ class Requester:
     capacity: Capacity = Capacity.REPRESENTATIVE
 
     def __post_init__(self) -> None:
+        for name in ("name", "email", "organisation", "phone"):
+            object.__setattr__(self, name, one_line(getattr(self, name)))
         if not self.name.strip() or "@" not in self.email:
             raise UserError(f"a notice needs the requester's name and e-mail (got {self.name!r}, {self.email!r})")
 
@@ -133,14 +141,15 @@ def draft_request(session: Session, case_name: str, spec: DraftSpec, *, kind: Ki
                         "already reported)")
     hours = spec.deadline_hours or platform.deadline_hours
     context = {
-        "kind": kind.value, "reference": spec.reference or case_name, "requester": spec.requester, "items": fresh,
+        "kind": kind.value, "reference": one_line(spec.reference or case_name), "requester": spec.requester,
+        "items": fresh,
         "laws": platform.laws, "deadline_hours": hours, "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "parent": _parent(parent), "prior": _prior(session, case.id, lang),
     }
     subject, body = render_notice(platform, lang, context)
     request = TakedownRequest(
         kind=kind.value, platform=platform.name, lang=lang, channel=platform.channel.value,
-        recipient=spec.recipient or _default_recipient(platform, fresh), subject=subject, body=body,
+        recipient=one_line(spec.recipient) or _default_recipient(platform, fresh), subject=subject, body=body,
         body_sha256=sha256(notice_text(subject, body).encode()).hexdigest(), spec=spec.to_json(),
         deadline_hours=hours, parent_id=parent.id if parent else None,
     )
@@ -200,9 +209,9 @@ def to_email(request: TakedownRequest) -> EmailMessage:
                         "draft it again with --to ADDRESS")
     requester = DraftSpec.from_json(request.spec).requester
     message = EmailMessage(policy=SMTP)
-    message["From"] = formataddr((requester.name, requester.email))
-    message["To"] = request.recipient
-    message["Subject"] = request.subject
+    message["From"] = formataddr((one_line(requester.name), one_line(requester.email)))
+    message["To"] = one_line(request.recipient)
+    message["Subject"] = one_line(request.subject)
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = make_msgid(f"takedown-{request.id}", requester.email.rpartition("@")[2])
     message.set_content(request.body, charset="utf-8")
@@ -238,10 +247,11 @@ def _notice_item(item: Item, locations: Mapping[str, str]) -> NoticeItem:
     ctx = item.context or {}
     location = location_of(item, locations)
     found = item.scanned_at.replace(tzinfo=item.scanned_at.tzinfo or UTC).astimezone(UTC)
-    return NoticeItem(item.id, item.locator, location, item.sha256,
+    return NoticeItem(item.id, one_line(item.locator), one_line(location), item.sha256,
                       next((s.value for s in item.signals if s.signal == "pdq"), None),
-                      found.strftime("%Y-%m-%dT%H:%M:%SZ"), ctx.get("posted_at"), ctx.get("chat_name"),
-                      ctx.get("poster"), _reference(item.locator, location))
+                      found.strftime("%Y-%m-%dT%H:%M:%SZ"), _optional_line(ctx.get("posted_at")),
+                      _optional_line(ctx.get("chat_name")), _optional_line(ctx.get("poster")),
+                      _optional_line(_reference(item.locator, location)))
 
 
 def _reference(locator: str, location: str) -> str | None:
@@ -264,7 +274,7 @@ def _parent(parent: TakedownRequest | None) -> dict[str, Any]:
     if parent is None:
         return {}
     sent = parent.sent_at.strftime("%Y-%m-%d") if parent.sent_at else "-"
-    return {"id": parent.id, "sent": sent, "reference": parent.reference}
+    return {"id": parent.id, "sent": sent, "reference": one_line(parent.reference or "")}
 
 
 def _prior(session: Session, case_id: int, lang: str) -> list[dict[str, Any]]:
@@ -277,3 +287,19 @@ def _prior(session: Session, case_id: int, lang: str) -> list[dict[str, Any]]:
 
 def _flat(text: str) -> str:
     return " ".join(text.split())
+
+
+# Bidirectional overrides and isolates: they reorder what a reader sees without changing the text.
+_BIDI = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def one_line(value: object) -> str:
+    """Untrusted text for a notice line or an e-mail header: control, line-separator and bidi characters
+    removed (a line break becomes a space), runs of spaces made one."""
+    text = "" if value is None else str(value)
+    kept = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text if ch not in _BIDI)
+    return " ".join(kept.split())
+
+
+def _optional_line(value: object) -> str | None:
+    return None if value is None else one_line(value) or None

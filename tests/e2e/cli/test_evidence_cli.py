@@ -219,3 +219,68 @@ def test_vault_acquire_preview_and_logged_unblur(cli, built, monkeypatch, tmp_pa
     monkeypatch.setenv("RECLAIM_VAULT_PASSPHRASE", "wrong passphrase")
     wrong = cli("evidence", "preview", "c1", sha, "--out", blurred)
     assert wrong.code == 2 and "wrong passphrase" in wrong.err
+
+
+def rekey_everything(members: dict[str, bytes]) -> None:
+    """The forgery a valid signature cannot reveal: a new key signs the manifest and the custody head."""
+    from reclaim.evidence.chain import SignedHead
+
+    other = SigningKey.generate()
+    sig = json.loads(members["manifest.sig"])
+    sig.update(public_key=other.public_key.hex, signature=other.sign(members["manifest.json"]).hex())
+    members["manifest.sig"] = json.dumps(sig).encode()
+    members["public_key.pem"] = other.public_key.pem()
+    head = json.loads(members["custody.sig"])
+    head["public_key"] = other.public_key.hex
+    unsigned = SignedHead(**{k: v for k, v in head.items() if k not in ("format", "version", "signature")},
+                          signature="")
+    head["signature"] = other.sign(unsigned.message()).hex()
+    members["custody.sig"] = json.dumps(head).encode()
+
+
+def test_a_rekeyed_bundle_verifies_only_until_the_key_is_checked(cli, bundle: Path, tmp_path: Path) -> None:
+    _, genuine = verify(cli, bundle)
+    fingerprint = genuine["key_fingerprint"]
+    assert len(fingerprint) == 64 and genuine["key_expected"] is False
+    forged = rewrite(bundle, tmp_path / "forged.zip", rekey_everything)
+    forged_code, forged_report = verify(cli, forged)
+    assert forged_code == 0 and forged_report["key_fingerprint"] != fingerprint  # the signatures are all valid
+    shown = cli("evidence", "verify", forged)
+    assert f"signed by key {forged_report['key_fingerprint']}" in shown.out and "out of band" in shown.out
+    code, report = verify(cli, forged, "--expect-key", fingerprint)
+    assert code == 4 and report["problems"] == [
+        f"public_key.pem: the bundle is signed by key {forged_report['key_fingerprint']}, not the expected key "
+        f"{fingerprint}; it was not exported by that key's holder"]
+    spaced = " ".join(fingerprint[i:i + 4].upper() for i in range(0, 64, 4))
+    assert verify(cli, bundle, "--expect-key", spaced)[1]["key_expected"] is True
+    with zipfile.ZipFile(bundle) as zf:
+        (tmp_path / "exporter.pem").write_bytes(zf.read("public_key.pem"))
+    assert verify(cli, bundle, "--expect-key", tmp_path / "exporter.pem")[0] == 0
+    assert verify(cli, forged, "--expect-key", tmp_path / "exporter.pem")[0] == 4
+    bad = cli("evidence", "verify", bundle, "--expect-key", "abc")
+    assert bad.code == 2 and "not a key fingerprint" in bad.err
+
+
+def test_a_duplicate_entry_fails_even_when_the_last_copy_is_genuine(cli, bundle: Path, tmp_path: Path) -> None:
+    """unzip shows the first report.html (forged), Python's zipfile reads the last (genuine)."""
+    forged = tmp_path / "duplicate.zip"
+    with (zipfile.ZipFile(bundle) as src, zipfile.ZipFile(forged, "w") as out,
+          pytest.warns(UserWarning, match="Duplicate name")):  # zipfile warns; a forger does not care
+        out.writestr("report.html", b"<h1>forged</h1>")
+        for info in src.infolist():
+            out.writestr(info, src.read(info))
+    code, report = verify(cli, forged)
+    assert code == 4 and any("report.html: appears twice in the zip" in p for p in report["problems"])
+
+
+def test_unexpected_entries_fail(cli, bundle: Path, tmp_path: Path) -> None:
+    odd = tmp_path / "odd.zip"
+    with zipfile.ZipFile(bundle) as src, zipfile.ZipFile(odd, "w") as out:
+        for info in src.infolist():
+            out.writestr(info, src.read(info))
+        out.writestr("thumbnails/", b"")
+        out.writestr("./report.html", b"x")
+    code, report = verify(cli, odd)
+    assert code == 4
+    assert "'thumbnails/': unexpected entry (an export writes only plain file names)" in report["problems"]
+    assert "'./report.html': unexpected entry (an export writes only plain file names)" in report["problems"]

@@ -106,7 +106,7 @@ def test_hostile_html_is_reported_per_message(tmp_path: Path) -> None:
         '<div class="message default" id="message9"><div class="body"><span>odd layout, no media'))
     found = list(TelegramExportSource(str(tmp_path)).iter_items())
     assert [(f.locator, getattr(f, "code", "ok")) for f in found] == [
-        ("telegram:Room/?", "bad_message"), ("telegram:Room/7", "path_escapes_root"), ("telegram:Room/8", "ok")]
+        ("telegram:Room/?1", "bad_message"), ("telegram:Room/7", "path_escapes_root"), ("telegram:Room/8", "ok")]
     ok = found[2]
     assert isinstance(ok, MediaItem) and ok.context["caption"] == "unclosed bold\nline"
     assert ok.context["poster"] == "Eve" and ok.context["posted_at"] is None

@@ -143,8 +143,8 @@ def test_not_an_export_and_hostile_shapes(tmp_path: Path) -> None:
                                           {"id": 5, "photo": "p.jpg"}, "junk"])
     found = items(root)
     assert [(f.locator, getattr(f, "code", "item")) for f in found] == [
-        ("telegram:1500/?", "bad_message"), ("telegram:1500/5", "item"), ("telegram:1500/5", "duplicate_message"),
-        ("telegram:1500/?", "bad_message")]
+        ("telegram:1500/?1", "bad_message"), ("telegram:1500/5", "item"), ("telegram:1500/5", "duplicate_message"),
+        ("telegram:1500/?4", "bad_message")]  # an unusable id: named by its place, so each has its own row
     with pytest.raises(SourceError, match="no such file or folder"):
         TelegramExportSource(str(tmp_path / "nope"))
 

@@ -118,3 +118,37 @@ def test_redraft_replaces_the_draft_and_sent_items_are_not_reported_twice(store:
             draft_request(session, CASE, _spec("generic", "en"))
         other_lang = draft_request(session, CASE, _spec("telegram", "en"))
         assert other_lang.id != first.id
+
+
+HOSTILE = "line one\r\nX-Injected: yes\n\x00\x1b[31m\x07\u2028\u2029\x85\u202eend"
+
+
+def test_untrusted_text_cannot_add_lines_or_headers(store: Store) -> None:
+    """Poster, chat, link, reference and requester with CR/LF, NUL, escapes, separators and bidi overrides."""
+    from reclaim.cases import Decision, create_case, review_item
+    from reclaim.store.models import Item, ItemSignal, Scan
+    from reclaim.takedown.notices import Capacity, Requester
+
+    with store.session() as session:
+        case = create_case(session, "hostile")
+        scan = Scan(case_id=case.id, target="seed")
+        session.add(scan)
+        session.flush()
+        item = Item(case_id=case.id, scan_id=scan.id, locator=f"telegram:1/{HOSTILE}", status="hashed",
+                    sha256="ab" * 32, signals=[ItemSignal(signal="sha256", version="1", value="ab" * 32)],
+                    context={"source": "telegram", "link": f"https://t.me/c/1/2{HOSTILE}", "chat_name": HOSTILE,
+                             "poster": HOSTILE, "posted_at": HOSTILE})
+        session.add(item)
+        session.flush()
+        review_item(session, "hostile", item.locator, Decision.CONFIRMED, "officer")
+    requester = Requester(f"Kim{HOSTILE}", "officer@support.example.org", HOSTILE, HOSTILE, Capacity.REPRESENTATIVE)
+    with store.session() as session:
+        request = draft_request(session, "hostile", DraftSpec("telegram", "en", requester, reference=HOSTILE))
+        text = notice_text(request.subject, request.body)
+        eml = to_email(request).as_bytes()
+    assert not any(ch in text for ch in "\r\x00\x1b\x07\u2028\u2029\x85\u202e")
+    assert not any(line.startswith("X-Injected") for line in text.splitlines())
+    assert "line one X-Injected: yes [31m end" in text  # kept, on one line
+    headers = message_from_bytes(eml, policy=default)
+    assert headers["X-Injected"] is None and "\n" not in headers["Subject"]
+    assert not any(line.startswith(b"X-Injected") for line in eml.splitlines())

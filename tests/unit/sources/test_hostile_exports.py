@@ -1,0 +1,123 @@
+"""Hostile chat exports and archives: each bad message is a skipped item with a reason, the rest is read, and
+nesting costs neither memory nor recursion."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from hostile_corpus import BIG_ID, empty_member_zip, hostile_export, hostile_names_zip, nested_html, nested_json
+from reclaim.errors import SourceError
+from reclaim.media import Limits
+from reclaim.models import MediaItem, Skipped
+from reclaim.sources.archive import ArchiveSource
+from reclaim.sources.telegram import TelegramExportSource
+
+
+def entries(target: Path) -> list[MediaItem | Skipped]:
+    return list(TelegramExportSource(str(target)).iter_items())
+
+
+def test_each_bad_json_message_is_skipped_with_a_reason_and_the_rest_read(tmp_path: Path) -> None:
+    found = entries(hostile_export(tmp_path / "export"))
+    got = {f.locator: (f.code if isinstance(f, Skipped) else "item") for f in found}
+    assert got == {
+        "telegram:1500/1": "item",
+        "telegram:1500/?2": "bad_message",  # id 2^70
+        "telegram:1500/?3": "bad_message",  # id "x"
+        "telegram:1500/4": "bad_message",  # nested past the limit
+        "telegram:1500/5": "bad_message",  # invalid UTF-8
+        "telegram:1500/6": "path_escapes_root",
+        "telegram:1500/7": "item",  # a date of 2^70 seconds is dropped, the message kept
+    }
+    reasons = {f.locator: f.reason for f in found if isinstance(f, Skipped)}
+    assert str(BIG_ID) in reasons["telegram:1500/?2"] and "64 bits" in reasons["telegram:1500/?2"]
+    assert "nests over 64 levels" in reasons["telegram:1500/4"]
+    assert "has invalid UTF-8" in reasons["telegram:1500/5"]
+    first = next(f for f in found if f.locator == "telegram:1500/1")
+    assert isinstance(first, MediaItem) and first.path == (tmp_path / "export" / "photos" / "a.jpg").resolve()
+
+
+def test_depth_at_the_limit_is_read(tmp_path: Path) -> None:
+    found = entries(hostile_export(tmp_path / "export", depth_limit_case=50))
+    assert isinstance(next(f for f in found if f.locator == "telegram:1500/4"), MediaItem)
+
+
+@pytest.mark.parametrize("opener", ["[", "{"])
+def test_a_maximally_nested_megabyte_export_reads_in_little_memory(tmp_path: Path, opener: str) -> None:
+    """1 MB of '[[[[...' (500,000 levels) used to cost gigabytes: peak RSS of the whole process stays < 200 MB."""
+    folder = tmp_path / "deep"
+    folder.mkdir()
+    (folder / "result.json").write_bytes(nested_json(1_000_000, opener))
+    script = textwrap.dedent(f"""
+        import re, sys
+        def peak():  # VmHWM: this process's own peak (ru_maxrss keeps the forking parent's across exec)
+            return int(re.search(r"VmHWM:\\s+(\\d+) kB", open("/proc/self/status").read()).group(1)) // 1024
+        from reclaim.sources.telegram import TelegramExportSource
+        print(peak(), file=sys.stderr)
+        found = list(TelegramExportSource({str(folder)!r}).iter_items())
+        assert [f.code for f in found] == ["bad_message"], found
+        print(peak())
+    """)
+    started = time.monotonic()
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
+    peak_mb = int(out.stdout.strip())
+    assert peak_mb < 200, f"peak RSS {peak_mb} MB ({out.stderr.strip()} MB after imports)"
+    assert time.monotonic() - started < 60
+
+
+def test_deeply_nested_html_is_read_without_recursion(tmp_path: Path) -> None:
+    (tmp_path / "messages.html").write_text(nested_html(20_000))
+    assert sys.getrecursionlimit() < 20_000
+    (message,) = TelegramExportSource(str(tmp_path)).iter_messages()
+    assert not isinstance(message, Skipped) and message.caption.endswith("deep")
+
+
+def test_html_message_ids_too_big_are_skipped_each(tmp_path: Path) -> None:
+    body = "".join(f'<div class="message default" id="message{n}"><div class="body"><div class="text">t</div>'
+                   "</div></div>" for n in (BIG_ID, "9" * 5000, 3))
+    (tmp_path / "messages.html").write_text(nested_html(1).replace(
+        '<div class="message default" id="message1">', body + '<div class="message default" id="message1">'))
+    found = list(TelegramExportSource(str(tmp_path)).iter_messages())
+    assert [f.locator for f in found] == ["telegram:Deep/?1", "telegram:Deep/?2", "telegram:Deep/3",
+                                          "telegram:Deep/1"]
+    assert all(f.code == "bad_message" for f in found[:2] if isinstance(f, Skipped))
+
+
+def test_archive_member_count_is_capped_before_reading(tmp_path: Path) -> None:
+    archive = empty_member_zip(tmp_path / "many.zip", 2_001)
+    started = time.monotonic()
+    with pytest.raises(SourceError, match=r"many\.zip: 2,001 members, over the limit of 2,000"):
+        list(ArchiveSource(str(archive), limits=Limits(max_archive_members=2_000)).iter_items())
+    assert time.monotonic() - started < 5
+    assert Limits().max_archive_members == 100_000
+
+
+def test_archive_errors_name_the_member_not_the_spool(tmp_path: Path) -> None:
+    found = list(ArchiveSource(str(hostile_names_zip(tmp_path / "names.zip"))).iter_items())
+    escaped = [f for f in found if isinstance(f, Skipped)]
+    assert [f.code for f in escaped] == ["path_escapes_root"] and "'../escape.jpg'" in escaped[0].reason
+    assert all(f.locator.startswith(f"archive:{tmp_path / 'names.zip'}!") for f in found)
+
+
+def test_a_scan_names_a_broken_archive_member_not_its_spool_copy(cli, tmp_path: Path) -> None:
+    archive = hostile_names_zip(tmp_path / "names.zip")
+    report = cli("scan", archive, "--case", "c1", "--json", "--workers", "1").json_lines()[0]
+    failed = {f["path"]: f["error"] for f in report["failed"]}
+    broken = failed[f"archive:{archive}!broken.jpg"]
+    assert f"archive:{archive}!broken.jpg" in broken and "reclaim-archive-" not in broken
+    assert not any("reclaim-archive-" in error for error in failed.values())
+
+
+def test_verbose_shows_why_each_message_was_skipped_in_uvicorns_format(cli, tmp_path: Path) -> None:
+    export = hostile_export(tmp_path / "export")
+    quiet = cli("scan", export, "--case", "c1", "--workers", "1")
+    assert "INFO:" not in quiet.err
+    loud = cli("scan", export, "--case", "c2", "--workers", "1", "--verbose")
+    assert loud.code in (0, 1)
+    assert any(line.startswith("INFO:     reclaim.") for line in loud.err.splitlines()), loud.err
