@@ -13,7 +13,9 @@ worker (``invalidate``) the next lookup checks the stamp itself, so a client see
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -27,6 +29,8 @@ from reclaim.store import Store
 from reclaim.store.models import Bank, BankContent
 
 Stamp = tuple[object, ...]
+STALE_SECONDS = 65.0  # HMA's INDEX_CACHE_MAX_STALE_SEC: /status answers 503 when no check succeeded for this long
+logger = logging.getLogger(__name__)
 
 
 def bank_stamp(session: Session) -> Stamp:
@@ -61,6 +65,38 @@ class LiveMatcher:
         self._stamp: Stamp | None = None
         self._dirty = False
         self._checks = ThreadPoolExecutor(1, thread_name_prefix="reclaim-bank-check")  # see _refresh
+        self._loaded = threading.Event()
+        self._loader: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self.checked_at = 0.0  # time.time() of the last successful look at the database
+        self.built_at = 0.0  # and of the last matcher built
+
+    @property
+    def is_ready(self) -> bool:
+        return self._matcher is not None
+
+    @property
+    def is_stale(self) -> bool:
+        return self.is_ready and time.time() - self.checked_at > STALE_SECONDS
+
+    def start_loading(self) -> None:
+        """Build the first matcher on a thread of its own, once (HMA's /status says 503 until it is there)."""
+        with self._start_lock:
+            if self._loader is not None or self._matcher is not None:
+                return
+            self._loader = threading.Thread(target=self._load, name="reclaim-bank-load", daemon=True)
+        self._loader.start()
+
+    def _load(self) -> None:
+        try:
+            self._refresh()
+        except Exception:
+            logger.exception("building the bank index failed; the next lookup tries again")
+            self._loader = None
+
+    def wait_ready(self, timeout: float) -> bool:
+        self.start_loading()
+        return self._loaded.wait(timeout) or self.is_ready
 
     def match(self, values: Iterable[SignalValue]) -> MatchResult:
         if self._matcher is None or self._dirty:
@@ -87,6 +123,7 @@ class LiveMatcher:
             self._dirty = False
             with self._store.sessions() as probe:
                 stamp = bank_stamp(probe)
+            self.checked_at = time.time()
             if self._matcher is None:
                 self._build(stamp, verify=True)
             elif stamp != self._stamp:
@@ -117,6 +154,8 @@ class LiveMatcher:
         old, self._session = self._session, session
         with self._lock:
             self._matcher, self._stamp = matcher, stamp
+        self.built_at = time.time()
+        self._loaded.set()
         if old is not None:
             old.close()
         return matcher
