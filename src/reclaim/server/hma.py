@@ -15,8 +15,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from fastapi import Request, UploadFile
+from fastapi import Request
 from fastapi.responses import JSONResponse, Response
+from starlette.datastructures import UploadFile
 
 from reclaim.errors import ReclaimError
 from reclaim.models import SignalValue
@@ -102,7 +103,9 @@ def require_signals(signals: dict[str, str]) -> None:
 
 
 def content_type_of(values: Iterable[SignalValue]) -> str:
-    return VIDEO if any(v.signal == "vpdq" for v in values) else PHOTO
+    """Stored content's type: a video has vpdq frames, or only file digests (banked as ``video_md5``)."""
+    names = {v.signal for v in values}
+    return VIDEO if "vpdq" in names or "pdq" not in names else PHOTO
 
 
 def hma_name(signal: str, content_type: str) -> str | None:
@@ -116,16 +119,19 @@ def hma_name(signal: str, content_type: str) -> str | None:
 async def form_upload(request: Request) -> tuple[str, list[SignalValue]]:
     """HMA's multipart upload: exactly one file, under a field named for its content type (photo, video)."""
     form = await request.form()
-    files = [(key, value) for key, value in form.multi_items() if isinstance(value, UploadFile)]
-    if not files:
-        raise HmaError(400, "Missing multipart/form-data file upload")
-    if len(files) > 1:
-        raise HmaError(400, "Only one file allowed per request")
-    field, upload = files[0]
-    if field not in CONTENT_TYPES:
-        raise HmaError(400, f"no such content_type: '{field[:50]}'")
-    values = hash_upload(await read_limited(upload), upload.filename or "upload", exact=True)
-    return field, values
+    try:
+        files = [(key, value) for key, value in form.multi_items() if isinstance(value, UploadFile)]
+        if not files:
+            raise HmaError(400, "Missing multipart/form-data file upload")
+        if len(files) > 1:
+            raise HmaError(400, "Only one file allowed per request")
+        field, upload = files[0]
+        if field not in CONTENT_TYPES:
+            raise HmaError(400, f"no such content_type: '{field[:50]}'")
+        data = await read_limited(upload)  # type: ignore[arg-type]
+    finally:
+        await form.close()
+    return field, hash_upload(data, upload.filename or "upload", exact=True)
 
 
 def fetch_url(url: str, content_type: str | None) -> tuple[str, list[SignalValue]]:

@@ -45,6 +45,7 @@ _READ = [Depends(lookup_access)]
 _WRITE = [Depends(bank_write_access)]
 BANK_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 MAX_NOTE = 255
+MAX_METADATA = 64 * 1024
 GENERATED_ID = "hma-"  # prefix of the string ids given to content added through HMA without one
 
 
@@ -140,6 +141,8 @@ def _metadata(raw: Any) -> dict[str, Any] | None:  # noqa: ANN401 - as the clien
     if not isinstance(raw, dict):
         raise HmaError(400, "metadata should be a json object")
     raw = {k: v for k, v in raw.items() if k != "collab"}
+    if len(json.dumps(raw)) > MAX_METADATA:
+        raise HmaError(400, f"metadata is over {MAX_METADATA:,} characters as JSON")
     try:
         checked = BankedContentMetadata(**raw)
     except (ValidationError, TypeError) as exc:
@@ -148,10 +151,10 @@ def _metadata(raw: Any) -> dict[str, Any] | None:  # noqa: ANN401 - as the clien
 
 
 def _bank_values(session: SessionDep, bank: Bank, values: list[SignalValue], metadata: dict[str, Any] | None,
-                 note: str) -> dict[str, Any]:
+                 note: str, content_type: str | None = None) -> dict[str, Any]:
     if not values:
         raise HmaError(400, "No signals given")
-    signals = hma_signals(values, content_type_of(values))
+    signals = hma_signals(values, content_type or content_type_of(values))
     require_signals(signals)
     given = (metadata or {}).get("content_id")
     content_id = f"{GENERATED_ID}{uuid.uuid4().hex}"
@@ -176,6 +179,22 @@ async def add_media(request: Request, session: SessionDep, name: str) -> Respons
     url = request.query_params.get("url")
     body = await _json_body(request)
     form = await request.form() if url is None and "multipart" in request.headers.get("content-type", "") else None
+    try:
+        metadata, note = _fields(body, form)
+        if url:
+            content_type, values = fetch_url(url, request.query_params.get("content_type"))
+        elif form is not None:
+            content_type, values = await form_upload(request)
+        else:
+            raise HmaError(400, "Neither `url` nor multipart file upload was received")
+    finally:
+        if form is not None:
+            await form.close()
+    return json_response(_bank_values(session, bank, values, metadata, note, content_type))
+
+
+def _fields(body: Any, form: Any) -> tuple[dict[str, Any] | None, str]:  # noqa: ANN401 - as sent
+    """``metadata`` and ``note`` from a JSON body, or from form fields (metadata as JSON text)."""
     raw_meta: Any = None
     raw_note: Any = None
     if isinstance(body, dict):
@@ -187,14 +206,7 @@ async def add_media(request: Request, session: SessionDep, name: str) -> Respons
                 raw_meta = json.loads(str(form.get("metadata")))
             except ValueError as exc:
                 raise HmaError(400, "metadata form field must be valid JSON") from exc
-    metadata, note = _metadata(raw_meta), _note(raw_note)
-    if url:
-        _, values = fetch_url(url, request.query_params.get("content_type"))
-    elif form is not None:
-        _, values = await form_upload(request)
-    else:
-        raise HmaError(400, "Neither `url` nor multipart file upload was received")
-    return json_response(_bank_values(session, bank, values, metadata, note))
+    return _metadata(raw_meta), _note(raw_note)
 
 
 @router.post("/bank/{name}/signal", dependencies=_WRITE)

@@ -29,7 +29,6 @@ from reclaim.server.hma import (
     HmaError,
     fetch_url,
     form_upload,
-    hma_name,
     hma_signals,
     json_response,
     parse_values,
@@ -169,12 +168,14 @@ async def lookup_upload(request: Request) -> Response:
 
 async def _per_signal(request: Request, values: list[SignalValue], content_type: str, banks: set[str] | None,
                       bypass: bool) -> dict[str, Any]:
+    """One lookup per HMA signal type of the upload (a content matched by two types shows under both)."""
     require_signals(hma_signals(values, content_type))
-    matches = await _matches(request, values)
     answer: dict[str, Any] = {}
     for name in HMA_SIGNALS[content_type]:
-        mine = [m for m in matches if hma_name(m.signal, content_type) == name]
-        answer[name] = await _by_bank(request, mine, banks, bypass)
+        wanted = SIGNAL_ALIASES[name]
+        mine = [v for v in values if v.signal == wanted]
+        matches = [m for m in await _matches(request, mine) if m.signal == wanted] if mine else []
+        answer[name] = await _by_bank(request, matches, banks, bypass)
     return answer
 
 
@@ -221,9 +222,7 @@ async def index_status(request: Request) -> Response:
         if asked not in SIGNAL_ALIASES:
             raise HmaError(400, f"No such signal type '{asked}'")
         names = [asked]
-    matcher = request.app.state.matcher
-    if not matcher.is_ready:
-        await run_in_threadpool(matcher.wait_ready, READY_WAIT_SECONDS)
+    matcher = request.app.state.matcher  # present: this worker has loaded its index (a lookup or /status loads it)
     sizes = await run_in_threadpool(_sizes, request) if matcher.is_ready else {}
     answer = {}
     for name in names:
