@@ -76,7 +76,8 @@ def test_each_role_and_scope_is_allowed_exactly_its_routes(
     setup = make_client()
     for bank in ("known", "other"):
         assert setup.post("/api/v1/c/banks", json={"name": bank}).status_code == 201
-    assert setup.post("/api/v1/c/bank/known/signal", params={"content_id": "IMG_1"}, json={"pdq": PDQ}).status_code == 201
+    added = setup.post("/api/v1/c/bank/known/signal", params={"content_id": "IMG_1"}, json={"pdq": PDQ})
+    assert added.status_code == 201
 
     client, headers = _caller(make_client, accounts, who)
     outcomes = {}
