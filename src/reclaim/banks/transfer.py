@@ -40,7 +40,8 @@ def bank_hashes(session: Session, bank_name: str, *, include_withdrawn: bool = F
     for content in contents:
         if content.withdrawn_at and not include_withdrawn:
             continue
-        video = any(s.signal == "vpdq" for s in content.signals)
+        names = {s.signal for s in content.signals}
+        video = "vpdq" in names or "pdq" not in names  # a photo always has its PDQ; digests alone: a video's
         shared += [SharedHash(s.signal, s.value, content.content_id, s.quality, content.withdrawn_at is not None,
                               content.withdrawn_at or content.added_at, video, content.note)
                    for s in content.signals if s.signal in EXCHANGED and s.blob is None]

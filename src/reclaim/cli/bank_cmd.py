@@ -110,11 +110,12 @@ def withdraw(name: NameArg, content_id: Annotated[str, typer.Argument(help="Cont
 @app.command("import")
 def import_command(name: NameArg, file: Annotated[Path, typer.Argument(
         help="Hash list: pytx signal file, HMA CSV or StopNCII JSON (detected).")]) -> None:
-    """Import a hash list into the bank, all rows or none; its withdrawn rows withdraw (never add) the hash."""
+    """Import a hash list into the bank, all rows or none; its withdrawn rows withdraw (never add) the hash;
+    rows of signal types Reclaim does not match on (pytx's raw_text, url...) are counted and left out."""
     with open_store() as store, store.session() as session:
-        report = import_list(session, get_bank(session, name), file)
+        report = import_list(session, get_bank(session, name), file, strict=False)
     out.print(f"imported {report.added} entries into {escape(name)}; {report.present} already there, "
-              f"{report.withdrawn} withdrawn")
+              f"{report.withdrawn} withdrawn, {report.ignored} of signal types not matched here")
 
 
 @app.command("export")

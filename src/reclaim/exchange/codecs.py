@@ -83,10 +83,10 @@ def read_list(path: Path, *, strict: bool = False) -> ListRows:
     stripped = text.lstrip()
     if stripped.startswith("{"):
         fmt, raw = Format.STOPNCII_JSON, _json_rows(path, text)
-    elif _first_line(stripped).count(",") or not stripped:
-        fmt, raw = Format.HMA_CSV, _csv_rows(path, text)
-    else:
+    elif _is_pytx(_first_line(stripped)):
         fmt, raw = Format.PYTX, _pytx_rows(text)
+    else:
+        fmt, raw = Format.HMA_CSV, _csv_rows(path, text)
     rows, ignored = [], 0
     for where, name, value, quality, content_id, withdrawn, note in raw:
         known = FOREIGN.get(name.strip()) or FOREIGN.get(name.strip().lower())
@@ -113,6 +113,12 @@ def _parse(signal: str, value: str, quality: int | None) -> list[tuple[str, int 
         return [(str(f), f.quality) for f in from_pytx(value)]
     parsed = get_signal(signal).value(value.strip(), quality)
     return [(parsed.value, parsed.quality)]
+
+
+def _is_pytx(line: str) -> bool:
+    """``<signal_type> <signal>``: a space after a type name with no comma in it (CSV rows have one first)."""
+    name, space, _ = line.partition(" ")
+    return bool(space and name) and "," not in name
 
 
 def _first_line(text: str) -> str:
