@@ -103,3 +103,23 @@ def test_withdrawals_survive_a_round_trip(cli, database_url: str, known_jpeg: Pa
     assert not gone or gone[0]["matches"] == []
     kept = cli("match", other, "--bank", "partner", "--json").json_lines()
     assert kept[0]["matches"] and kept[0]["matches"][0]["bank"] == "partner"
+
+
+def test_pytx_stopncii_reader_still_ignores_withdrawn_status(cli, database_url: str, known_jpeg: Path) -> None:
+    """The gap the README warns partners about: pytx maps our Withdrawn record like an active one. When pytx
+    fixes it, this fails, and the README's warning goes."""
+    import enum
+
+    import dacite
+    from threatexchange.exchanges.clients.stopncii import api
+    from threatexchange.exchanges.impl.stop_ncii_api import _get_delta_mapping
+
+    assert cli("bank", "create", "src").code == 0
+    assert cli("bank", "add", "src", known_jpeg).code == 0
+    assert cli("bank", "withdraw", "src", known_jpeg.name).code == 0
+    exported = json.loads(cli("bank", "export", "src", "--format", "stopncii-json", "--include-withdrawn").out)
+    config = dacite.Config(cast=[enum.Enum, set])  # as pytx's StopNCII client parses records
+    (record,) = [dacite.from_dict(api.StopNCIIHashRecord, r, config=config) for r in exported["hashRecords"]]
+    assert record.hashStatus is api.StopNCIICaseStatus.Withdrawn
+    (_, signal), metadata = _get_delta_mapping(record)
+    assert signal == PdqSignal.hash_from_file(known_jpeg) and metadata is not None  # still "active" to pytx
