@@ -7,6 +7,7 @@ import io
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from reclaim.errors import ReclaimError, UnreadableFile, UserError
 from reclaim.exchange.model import Format, ListRows, SharedHash
@@ -40,7 +41,8 @@ def write_list(hashes: Iterable[SharedHash], fmt: Format, case_number: str = "")
 
 def _pytx(hashes: list[SharedHash]) -> str:
     """pytx signal-file lines; a content's vpdq frames make one ``vpdq`` line (pytx's JSON feature list)."""
-    lines, frames = [], {}
+    lines: list[str] = []
+    frames: dict[str, list[SharedHash]] = {}
     for h in hashes:
         if h.withdrawn:
             continue
@@ -57,7 +59,7 @@ def _pytx(hashes: list[SharedHash]) -> str:
 
 
 def _stopncii(hashes: list[SharedHash], case_number: str) -> str:
-    records = []
+    records: list[dict[str, Any]] = []
     for h in hashes:
         if not (h.signal == "pdq" or (h.signal == "md5" and h.video)):
             continue
@@ -129,7 +131,7 @@ Raw = tuple[str, str, str, int | None, str, bool, str]
 
 
 def _pytx_rows(text: str) -> list[Raw]:
-    rows = []
+    rows: list[Raw] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
             continue
