@@ -37,7 +37,7 @@ def _seen(reader: httpx.Client, signal: str, expected: list[str]) -> float:
     """Seconds until ``reader`` answers ``expected`` for ``signal``."""
     start = time.perf_counter()
     while True:
-        answer = reader.get("/m/raw_lookup", params={"signal_type": "pdq", "signal": signal})
+        answer = reader.get("/api/v1/m/raw_lookup", params={"signal_type": "pdq", "signal": signal})
         answer.raise_for_status()
         if answer.json()["matches"] == expected:
             return time.perf_counter() - start
@@ -64,14 +64,14 @@ def measure(filled: Path, rounds: int, home: Path) -> tuple[list[float], list[fl
               httpx.Client(base_url=servers[1].base, headers=headers, timeout=30) as reader):
             warm = rng.integers(0, 256, 32, dtype=np.uint8).tobytes().hex()
             for client in (writer, reader):  # each worker opens its index before the clock starts
-                client.get("/m/raw_lookup", params={"signal_type": "pdq", "signal": warm}).raise_for_status()
+                client.get("/api/v1/m/raw_lookup", params={"signal_type": "pdq", "signal": warm}).raise_for_status()
             for k in range(rounds):
                 signal = rng.integers(0, 256, 32, dtype=np.uint8).tobytes().hex()
                 content_id = f"fresh-{time.time_ns()}"
-                writer.post("/c/bank/big/signal", params={"content_id": content_id},
+                writer.post("/api/v1/c/bank/big/signal", params={"content_id": content_id},
                             json={"pdq": signal}).raise_for_status()
                 adds.append(_seen(reader, signal, [content_id]))
-                writer.delete(f"/c/bank/big/content/{content_id}").raise_for_status()
+                writer.delete(f"/api/v1/c/bank/big/content/{content_id}").raise_for_status()
                 withdrawals.append(_seen(reader, signal, []))
                 if k % 5 != 4:
                     time.sleep(rng.uniform(0.3, 0.7))
@@ -99,7 +99,7 @@ def main() -> None:
               f"{np.median(w):.3f}", f"{max(w):.3f}", f"{max(max(a), max(w)) / base:.2f}"]
              for k, (n, a, w) in enumerate(rows)]
     body = (f"Two `reclaim serve --workers 1` processes (A, B) on one SQLite database; {args.rounds} rounds per "
-            f"bank: add a new hash through A (`POST /c/bank/big/signal`), ask B every 10 ms until it matches, "
+            f"bank: add a new hash through A (`POST /api/v1/c/bank/big/signal`), ask B every 10 ms until it matches, "
             f"withdraw it through A, ask B until it does not; rounds 0.3-0.7 s apart at random, every fifth "
             f"right after the previous. "
             f"Target: within {TARGET_SECONDS:g} s. {machine()}.\n\n"

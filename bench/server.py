@@ -111,14 +111,14 @@ def queries(db: Path, n: int, count: int = QUERIES, seed: int = 3) -> list[Query
     rng = np.random.default_rng(seed)
     ids = rng.choice(n, count // 2, replace=False) + 1
     with sqlite3.connect(db) as con:
-        rows = con.execute(f"SELECT c.content_id, s.value FROM bank_content c JOIN content_signals s "
+        rows = con.execute(f"SELECT c.id, s.value FROM bank_content c JOIN content_signals s "
                            f"ON s.content_pk = c.id WHERE c.id IN ({','.join(map(str, ids))})").fetchall()
     out: list[Query] = []
     for k, (content_id, value) in enumerate(rows):
         bits = np.unpackbits(np.frombuffer(bytes.fromhex(value), dtype=np.uint8))
         if k % 2:
             bits[rng.choice(256, FLIPS, replace=False)] ^= 1
-        out.append(Query(_path(np.packbits(bits).tobytes().hex()), f'"{content_id}"'.encode()))
+        out.append(Query(_path(np.packbits(bits).tobytes().hex()), f'"bank_content_id":{content_id},'.encode()))
     for _ in range(count - len(out)):
         out.append(Query(_path(rng.integers(0, 256, 32, dtype=np.uint8).tobytes().hex()), None))
     rng.shuffle(out)  # type: ignore[arg-type]

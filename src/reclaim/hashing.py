@@ -61,9 +61,12 @@ HashOutcome = FileHashes | HashFailure
 
 
 def hash_bytes(data: bytes, path: Target, limits: Limits = Limits(), *, fast: bool = True,
-               opt_in: frozenset[str] = frozenset(), bytes_only: bool = False) -> HashOutcome:
+               opt_in: frozenset[str] = frozenset(), bytes_only: bool = False, pytx_pdq: bool = False) -> HashOutcome:
     """Compute every default signal, and the opt-in ones named, for the file ``path`` whose contents are ``data``;
-    ``bytes_only`` (audio, documents) computes the byte signals without decoding, as ``hash_file`` does."""
+    ``bytes_only`` (audio, documents) computes the byte signals without decoding, as ``hash_file`` does.
+
+    ``pytx_pdq``: full-resolution decode with PDQ over python-threatexchange's pixels (single uploads to the
+    HMA routes: the hash is pytx's bit for bit); scans keep the fast path."""
     signals = all_signals(opt_in)
     media = Media(str(path), data, limits=limits)
     if bytes_only:
@@ -72,7 +75,7 @@ def hash_bytes(data: bytes, path: Target, limits: Limits = Limits(), *, fast: bo
         return _hash_video(media, path, signals)
     values = _byte_values(media, signals)
     try:
-        image = decode_image(data, str(path), limits, fast=fast)
+        image = decode_image(data, str(path), limits, fast=fast, pytx_pdq=pytx_pdq)
         media = Media(str(path), data, image, limits=limits)
         values += [v for s in signals if s.needs == "pixels" for v in s.compute(media)]
     except ItemError as exc:

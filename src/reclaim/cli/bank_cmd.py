@@ -1,4 +1,4 @@
-"""``reclaim bank ...``: create banks, add files, withdraw entries, and move banks as HMA CSV."""
+"""``reclaim bank ...``: create banks, add files, withdraw entries, and move banks as hash lists."""
 
 from __future__ import annotations
 
@@ -13,14 +13,15 @@ from rich.table import Table
 from reclaim.banks import (
     add_content,
     create_bank,
-    export_hma_csv,
+    export_bank,
     get_bank,
-    import_hma_csv,
+    import_list,
     list_banks,
     withdraw_content,
 )
 from reclaim.cli.output import err, expand_paths, out
 from reclaim.errors import AlreadyExists, UserError
+from reclaim.exchange import Format
 from reclaim.hashing import FileHashes, hash_files
 from reclaim.matching.keypoints import Policy
 from reclaim.models import BankKind, Skipped
@@ -107,21 +108,24 @@ def withdraw(name: NameArg, content_id: Annotated[str, typer.Argument(help="Cont
 
 
 @app.command("import")
-def import_command(name: NameArg, file: Annotated[Path, typer.Argument(help="HMA/ThreatExchange CSV file.")]) -> None:
-    """Import an HMA/ThreatExchange CSV (signal_type,signal_value[,content_id,...]); all rows or none."""
+def import_command(name: NameArg, file: Annotated[Path, typer.Argument(
+        help="Hash list: pytx signal file, HMA CSV or StopNCII JSON (detected).")]) -> None:
+    """Import a hash list into the bank, all rows or none; its withdrawn rows withdraw (never add) the hash;
+    rows of signal types Reclaim does not match on (pytx's raw_text, url...) are counted and left out."""
     with open_store() as store, store.session() as session:
-        count = import_hma_csv(session, name, file)
-    out.print(f"imported {count} entries into {escape(name)}")
+        report = import_list(session, get_bank(session, name), file, strict=False)
+    out.print(f"imported {report.added} entries into {escape(name)}; {report.present} already there, "
+              f"{report.withdrawn} withdrawn, {report.ignored} of signal types not matched here")
 
 
 @app.command("export")
 def export(
     name: NameArg,
-    format: Annotated[str, typer.Option("--format", help="Output format.")] = "hma-csv",
+    format: Annotated[Format, typer.Option("--format", help="pytx: python-threatexchange's signal file "
+                                                            "(withdrawn entries left out); hma-csv; stopncii-json."
+                                           )] = Format.HMA_CSV,
     include_withdrawn: Annotated[bool, typer.Option(help="Also list withdrawn entries (marked).")] = False,
 ) -> None:
-    """Write the bank's hashes to stdout as HMA/ThreatExchange CSV."""
-    if format != "hma-csv":
-        raise UserError(f"unknown export format {format!r} (supported: hma-csv)")
+    """Write the bank's hashes to stdout in a hash-list format."""
     with open_store() as store, store.session() as session:
-        sys.stdout.write(export_hma_csv(session, name, include_withdrawn=include_withdrawn))
+        sys.stdout.write(export_bank(session, name, format, include_withdrawn=include_withdrawn))

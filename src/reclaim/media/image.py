@@ -49,6 +49,9 @@ class DecodedImage:
     height: int
     frames: int  # > 1 for animations; only the first frame is decoded
     scale: float  # decoded width / full width (1.0 on the full-resolution path)
+    # The pixels python-threatexchange hashes (no EXIF turn, its own mode handling), when asked for: PDQ then
+    # uses these, so an upload's hash is pytx's PdqSignal.hash_from_file bit for bit.
+    pdq_pixels: np.ndarray | None = None
 
 
 def read_bytes(path: Path, limits: Limits = Limits()) -> bytes:
@@ -68,7 +71,8 @@ def read_bytes(path: Path, limits: Limits = Limits()) -> bytes:
         raise UnreadableFile(f"{path}: cannot read ({exc.strerror or exc})") from exc
 
 
-def decode_image(data: bytes, name: str, limits: Limits = Limits(), *, fast: bool = True) -> DecodedImage:
+def decode_image(data: bytes, name: str, limits: Limits = Limits(), *, fast: bool = True,
+                 pytx_pdq: bool = False) -> DecodedImage:
     """Decode ``data`` (the bytes of the file called ``name``) safely; see the module docstring."""
     if not data:
         raise DecodeError(f"{name}: empty file (0 bytes)")
@@ -79,10 +83,10 @@ def decode_image(data: bytes, name: str, limits: Limits = Limits(), *, fast: boo
         # our own limits; the pixels decide, so its warnings must not escape as noise or, under -W error, as
         # exceptions that are not MediaErrors.
         warnings.filterwarnings("ignore", module=r"PIL\.")
-        return _decode(data, name, limits, fast)
+        return _decode(data, name, limits, fast and not pytx_pdq, pytx_pdq)
 
 
-def _decode(data: bytes, name: str, limits: Limits, fast: bool) -> DecodedImage:
+def _decode(data: bytes, name: str, limits: Limits, fast: bool, pytx_pdq: bool = False) -> DecodedImage:
     image = _open(data, name, limits)
     source, (width, height) = image, image.size
     fmt = image.format or "unknown"
@@ -91,6 +95,7 @@ def _decode(data: bytes, name: str, limits: Limits, fast: bool) -> DecodedImage:
             if fast and image.format in ("JPEG", "MPO"):
                 image.draft("RGB", (FAST_MIN_SIDE, FAST_MIN_SIDE))
             image.load()
+            pdq_pixels = _pytx_pixels(image) if pytx_pdq else None
             stored = image.size
             image = ImageOps.exif_transpose(image)
             # Judge the quarter turn by what the transpose did, not by the tag: some plugins (TIFF) already
@@ -103,7 +108,17 @@ def _decode(data: bytes, name: str, limits: Limits, fast: bool) -> DecodedImage:
             frames = _count_frames(source)
         except _DECODE_ERRORS as exc:
             raise DecodeError(f"{name}: truncated or corrupt {fmt} data ({_reason(exc)})") from exc
-    return DecodedImage(rgb, fmt, width, height, frames, rgb.shape[1] / width)
+    return DecodedImage(rgb, fmt, width, height, frames, rgb.shape[1] / width, pdq_pixels)
+
+
+def _pytx_pixels(image: Image.Image) -> np.ndarray:
+    """The array python-threatexchange's PDQ hasher builds from an opened image (pdq_hasher.py, 1.2.x)."""
+    if image.mode in ("LA", "I;16"):
+        image = image.convert("RGB")
+    array = np.asarray(image)
+    if array.ndim == 2:
+        array = np.concatenate([array[..., np.newaxis]] * 3, axis=2)
+    return array
 
 
 def _open(data: bytes, name: str, limits: Limits) -> Image.Image:

@@ -10,15 +10,17 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from reclaim.server import hma
 from reclaim.server.auth import install_auth
 from reclaim.server.errors import install_error_handler
 from reclaim.server.live import LiveMatcher
 from reclaim.server.ratelimit import RateLimit
-from reclaim.server.routes import curating, hashing, matching, session, status
+from reclaim.server.routes import curating, hashing, hma_curation, hma_hashing, hma_matching, matching, session, status
 from reclaim.server.web import ROUTERS as WEB_ROUTERS
 from reclaim.store import open_store
 
-_ROUTERS = (matching.router, hashing.router, curating.router, status.router)  # the API: also under /api/v1
+_HMA = (hma_matching.router, hma_hashing.router, hma_curation.router, status.router)  # HMA 2.0's shapes
+_API_V1 = (matching.router, hashing.router, curating.router)  # Reclaim's richer answers, under /api/v1
 _PAGES = (session.router, *WEB_ROUTERS)
 STATIC = Path(__file__).with_name("static")
 LOGINS_PER_SECOND, LOGIN_BURST = 0.2, 10  # per client address: ten tries, then one every five seconds
@@ -49,8 +51,10 @@ def create_app(store_url: str | None = None, *, lookups_per_second: float | None
     app.state.login_limit = RateLimit(LOGINS_PER_SECOND, LOGIN_BURST)
     install_auth(app)
     install_error_handler(app)
-    for router in _ROUTERS:
+    hma.install(app)
+    for router in _HMA:
         app.include_router(router)
+    for router in _API_V1:
         app.include_router(router, prefix="/api/v1")
     for router in _PAGES:
         app.include_router(router)

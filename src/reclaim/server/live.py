@@ -31,6 +31,7 @@ from reclaim.store.models import Bank, BankContent
 Stamp = tuple[object, ...]
 log = logging.getLogger(__name__)
 FAILURE_LOG_EVERY = 60.0  # seconds between log lines while polls keep failing
+STALE_SECONDS = 65.0  # HMA's INDEX_CACHE_MAX_STALE_SEC: /status answers 503 when no check succeeded for this long
 
 
 def bank_stamp(session: Session) -> Stamp:
@@ -65,10 +66,41 @@ class LiveMatcher:
         self._stamp: Stamp | None = None
         self._dirty = False
         self._checks = ThreadPoolExecutor(1, thread_name_prefix="reclaim-bank-check")  # see _refresh
-        self.last_refresh: float | None = None  # time.time() of the last poll that reached the database
         self.last_error: str | None = None  # why the polls fail, while they do
         self.failures = 0  # polls failed in a row
         self._logged_failure = 0.0
+        self._loaded = threading.Event()
+        self._loader: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self.checked_at = 0.0  # time.time() of the last successful look at the database
+        self.built_at = 0.0  # and of the last matcher built
+
+    @property
+    def is_ready(self) -> bool:
+        return self._matcher is not None
+
+    @property
+    def is_stale(self) -> bool:
+        return self.is_ready and time.time() - self.checked_at > STALE_SECONDS
+
+    def start_loading(self) -> None:
+        """Build the first matcher on a thread of its own, once (HMA's /status says 503 until it is there)."""
+        with self._start_lock:
+            if self._loader is not None or self._matcher is not None:
+                return
+            self._loader = threading.Thread(target=self._load, name="reclaim-bank-load", daemon=True)
+        self._loader.start()
+
+    def _load(self) -> None:
+        try:
+            self._refresh()
+        except Exception:
+            log.exception("building the bank index failed; the next lookup tries again")
+            self._loader = None
+
+    def wait_ready(self, timeout: float) -> bool:
+        self.start_loading()
+        return self._loaded.wait(timeout) or self.is_ready
 
     def match(self, values: Iterable[SignalValue]) -> MatchResult:
         if self._matcher is None or self._dirty:
@@ -95,7 +127,7 @@ class LiveMatcher:
             self._dirty = False
             with self._store.sessions() as probe:
                 stamp = bank_stamp(probe)
-            self.last_refresh = time.time()
+            self.checked_at = time.time()
             if self._matcher is None:
                 self._build(stamp, verify=True)
             elif stamp != self._stamp:
@@ -126,6 +158,8 @@ class LiveMatcher:
         old, self._session = self._session, session
         with self._lock:
             self._matcher, self._stamp = matcher, stamp
+        self.built_at = time.time()
+        self._loaded.set()
         if old is not None:
             old.close()
         return matcher
@@ -155,8 +189,8 @@ class LiveMatcher:
 
     def health(self) -> dict[str, object]:
         """For staff: when the index last reached the database, and why it does not now, if so."""
-        age = None if self.last_refresh is None else round(time.time() - self.last_refresh, 3)
-        return {"last_refresh_unix": self.last_refresh, "seconds_since_refresh": age,
+        age = round(time.time() - self.checked_at, 3) if self.checked_at else None
+        return {"last_refresh_unix": self.checked_at or None, "seconds_since_refresh": age,
                 "failed_polls": self.failures, "last_error": self.last_error}
 
     def close(self) -> None:

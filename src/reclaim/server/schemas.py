@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from reclaim.models import BankKind
 
@@ -31,3 +33,31 @@ class BankOut(BaseModel):
 class ContentOut(BaseModel):
     id: str
     signals: dict[str, str]
+
+
+# HMA 2.0's curation shapes (OpenMediaMatch/schemas/curation.py), written from its field names and types.
+class HmaBank(BaseModel):
+    name: str
+    matching_enabled_ratio: float
+
+
+class HmaBankCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    enabled_ratio: float | None = Field(1.0, ge=0.0, le=1.0)  # HMA's default: 1.0 even when enabled is false
+    enabled: bool | None = None
+
+
+class HmaBankUpdate(BaseModel):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    enabled_ratio: float | None = Field(None, ge=0.0, le=1.0)
+    enabled: bool | None = None
+
+
+class BankedContentMetadata(BaseModel):
+    """What an HMA client may say about banked content; anything else is refused (HMA: 400)."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    content_id: str | None = Field(None, max_length=500)
+    content_uri: str | None = Field(None, max_length=2000)
+    json_data: dict[str, Any] | None = Field(None, alias="json", serialization_alias="json")

@@ -31,9 +31,11 @@ async def read_limited(upload: UploadFile, limit: int = MAX_UPLOAD_BYTES) -> byt
     return b"".join(parts)
 
 
-def hash_upload(data: bytes, name: str) -> list[SignalValue]:
-    """Every default signal of the uploaded bytes; a file that cannot be decoded raises its ItemError (422)."""
-    outcome = hash_bytes(data, Path(name or "upload"))
+def hash_upload(data: bytes, name: str, *, exact: bool = False) -> list[SignalValue]:
+    """Every default signal of the uploaded bytes; a file that cannot be decoded raises its ItemError (422).
+
+    ``exact``: decode at full resolution, so PDQ is python-threatexchange's bit for bit (HMA's routes)."""
+    outcome = hash_bytes(data, Path(name or "upload"), fast=not exact, pytx_pdq=exact)
     if not isinstance(outcome, FileHashes):
         raise outcome.error
     return list(outcome.values)

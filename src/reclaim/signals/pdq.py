@@ -41,7 +41,8 @@ class PDQSignal(Signal):
     def compute(self, media: Media) -> list[SignalValue]:
         if media.image is None:
             raise SignalError(f"{media.name}: pdq needs decoded pixels")
-        value, quality = pdq_hex(media.image.rgb)
+        pixels = media.image.pdq_pixels if media.image.pdq_pixels is not None else media.image.rgb
+        value, quality = pdq_hex(pixels)
         return [SignalValue(self.name, self.version, value, quality, {"scale": round(media.image.scale, 4)})]
 
     def parse(self, text: str) -> str:

@@ -56,6 +56,8 @@ class Bank(Base):
     pdq_min_quality: Mapped[int] = mapped_column(Integer, default=50)
     # When the keypoint stage searches this bank: always | unmatched (PDQ found nothing) | never; NULL: by kind.
     keypoints: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # HMA's coin flip: a lookup sees this bank when a draw in [0, 1) is at most the ratio (1.0: always).
+    matching_enabled_ratio: Mapped[float] = mapped_column(Float, default=1.0, server_default="1.0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     contents: Mapped[list[BankContent]] = relationship(back_populates="bank", cascade="all, delete-orphan")
 
@@ -71,6 +73,9 @@ class BankContent(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
+    # HMA's: 1 enabled, 0 disabled, else not matched by /m/lookup before this Unix time; the row id is HMA's id.
+    disable_until_ts: Mapped[int] = mapped_column(BigInteger, default=1, server_default="1")
+    hma_metadata: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # HMA's content_uri and json
     bank: Mapped[Bank] = relationship(back_populates="contents")
     signals: Mapped[list[ContentSignal]] = relationship(back_populates="content", cascade="all, delete-orphan")
 

@@ -76,7 +76,7 @@ def test_export_import_round_trip_through_files(cli, banked: Path, tmp_path: Pat
     assert cli("bank", "import", "copy", csv_path).code == 0
     (line,) = cli("match", banked, "--bank", "copy", "--json").json_lines()
     assert line["matches"][0]["bank"] == "copy"
-    assert cli("bank", "export", "known", "--format", "stopncii").code == 2
+    assert cli("bank", "export", "known", "--format", "stopncii").code == 2  # the name is stopncii-json
 
 
 def test_adding_a_broken_file_reports_it_and_keeps_the_rest(cli, database_url: str, known_jpeg: Path,

@@ -25,16 +25,16 @@ def _jpeg() -> bytes:
 
 # (name, method, path, keyword arguments); the banks "known" and "other" exist, "known" holds IMG_1.
 ROUTES = {
-    "raw_lookup": ("GET", "/m/raw_lookup", {"params": {"signal_type": "pdq", "signal": PDQ}}),
-    "lookup_upload": ("POST", "/m/lookup", {"files": {"photo": ("a.jpg", _jpeg(), "image/jpeg")}}),
-    "hash": ("POST", "/h/hash", {"files": {"photo": ("a.jpg", _jpeg(), "image/jpeg")}}),
-    "list_banks": ("GET", "/c/banks", {}),
-    "read_bank": ("GET", "/c/bank/known", {}),
-    "create_bank": ("POST", "/c/banks", {"json": {"name": "new-bank"}}),
-    "update_known": ("PUT", "/c/bank/known", {"json": {"pdq_threshold": 20}}),
-    "add_to_known": ("POST", "/c/bank/known/signal", {"json": {"pdq": "a" * 64}}),
-    "add_to_other": ("POST", "/c/bank/other/signal", {"json": {"pdq": "b" * 64}}),
-    "withdraw_from_known": ("DELETE", "/c/bank/known/content/IMG_1", {}),
+    "raw_lookup": ("GET", "/api/v1/m/raw_lookup", {"params": {"signal_type": "pdq", "signal": PDQ}}),
+    "lookup_upload": ("POST", "/api/v1/m/lookup", {"files": {"photo": ("a.jpg", _jpeg(), "image/jpeg")}}),
+    "hash": ("POST", "/api/v1/h/hash", {"files": {"photo": ("a.jpg", _jpeg(), "image/jpeg")}}),
+    "list_banks": ("GET", "/api/v1/c/banks", {}),
+    "read_bank": ("GET", "/api/v1/c/bank/known", {}),
+    "create_bank": ("POST", "/api/v1/c/banks", {"json": {"name": "new-bank"}}),
+    "update_known": ("PUT", "/api/v1/c/bank/known", {"json": {"pdq_threshold": 20}}),
+    "add_to_known": ("POST", "/api/v1/c/bank/known/signal", {"json": {"pdq": "a" * 64}}),
+    "add_to_other": ("POST", "/api/v1/c/bank/other/signal", {"json": {"pdq": "b" * 64}}),
+    "withdraw_from_known": ("DELETE", "/api/v1/c/bank/known/content/IMG_1", {}),
 }
 READS = {"raw_lookup", "lookup_upload", "hash", "list_banks", "read_bank"}
 WRITES_KNOWN = {"update_known", "add_to_known", "withdraw_from_known"}
@@ -75,8 +75,9 @@ def test_each_role_and_scope_is_allowed_exactly_its_routes(
         accounts: Any, make_client: Callable[..., TestClient], who: str) -> None:
     setup = make_client()
     for bank in ("known", "other"):
-        assert setup.post("/c/banks", json={"name": bank}).status_code == 201
-    assert setup.post("/c/bank/known/signal", params={"content_id": "IMG_1"}, json={"pdq": PDQ}).status_code == 201
+        assert setup.post("/api/v1/c/banks", json={"name": bank}).status_code == 201
+    added = setup.post("/api/v1/c/bank/known/signal", params={"content_id": "IMG_1"}, json={"pdq": PDQ})
+    assert added.status_code == 201
 
     client, headers = _caller(make_client, accounts, who)
     outcomes = {}
@@ -93,10 +94,10 @@ def test_a_browser_post_without_its_csrf_token_is_refused(
     client = make_client(key=False)
     accounts.new_user(client, "officer-kim", "officer")
     token = accounts.sign_in(client, "officer-kim")
-    assert client.post("/c/banks", json={"name": "a"}).status_code == 403
-    assert client.post("/c/banks", json={"name": "a"}, headers={"X-CSRF-Token": "forged"}).status_code == 403
-    assert client.post("/c/banks", json={"name": "a"}, headers={"X-CSRF-Token": token}).status_code == 201
-    assert client.get("/c/banks").status_code == 200  # reads need no token
+    assert client.post("/api/v1/c/banks", json={"name": "a"}).status_code == 403
+    assert client.post("/api/v1/c/banks", json={"name": "a"}, headers={"X-CSRF-Token": "forged"}).status_code == 403
+    assert client.post("/api/v1/c/banks", json={"name": "a"}, headers={"X-CSRF-Token": token}).status_code == 201
+    assert client.get("/api/v1/c/banks").status_code == 200  # reads need no token
 
 
 def test_the_login_form_needs_its_own_token_and_a_right_password(
@@ -140,30 +141,30 @@ def test_logout_and_disabling_end_the_session(
     client = make_client(key=False)
     accounts.new_user(client, "officer-park", "officer")
     token = accounts.sign_in(client, "officer-park")
-    assert client.get("/c/banks").status_code == 200
+    assert client.get("/api/v1/c/banks").status_code == 200
     assert client.post("/logout", headers={"X-CSRF-Token": token}, follow_redirects=False).status_code == 303
-    assert client.get("/c/banks").status_code == 401
+    assert client.get("/api/v1/c/banks").status_code == 401
 
     accounts.sign_in(client, "officer-park")
     with client.app.state.store.session() as session:
         disable_user(session, "officer-park")
-    assert client.get("/c/banks").status_code == 401
+    assert client.get("/api/v1/c/banks").status_code == 401
 
 
 def test_keys_are_refused_when_unknown_malformed_or_revoked(
         accounts: Any, make_client: Callable[..., TestClient]) -> None:
     client = make_client(key=False)
     key = accounts.new_key(client, "platform", ["lookup"])
-    assert client.get("/c/banks", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+    assert client.get("/api/v1/c/banks", headers={"Authorization": f"Bearer {key}"}).status_code == 200
     for header in ("Bearer rk_not-a-key", f"Basic {key}", "Bearer "):
-        answer = client.get("/c/banks", headers={"Authorization": header})
+        answer = client.get("/api/v1/c/banks", headers={"Authorization": header})
         assert answer.status_code == 401 and answer.headers["www-authenticate"] == "Bearer"
     with client.app.state.store.session() as session:
         from reclaim.accounts import revoke_api_key
 
         revoke_api_key(session, "platform")
     fresh = make_client(key=False)  # another worker, with no cached answer
-    assert fresh.get("/c/banks", headers={"Authorization": f"Bearer {key}"}).status_code == 401
+    assert fresh.get("/api/v1/c/banks", headers={"Authorization": f"Bearer {key}"}).status_code == 401
 
 
 PAGES = ("/", "/cases/victim-case", "/cases/victim-case/takedowns", "/banks", "/audit", "/my-case")

@@ -20,7 +20,7 @@ def _seen_within(client: TestClient, expected: list[str], seconds: float = 1.0) 
     """Seconds until ``client`` answers ``expected`` for PDQ; fails past ``seconds``."""
     start = time.monotonic()
     while True:
-        found = client.get("/m/raw_lookup", params={"signal_type": "pdq", "signal": PDQ}).json()["matches"]
+        found = client.get("/api/v1/m/raw_lookup", params={"signal_type": "pdq", "signal": PDQ}).json()["matches"]
         elapsed = time.monotonic() - start
         if found == expected:
             return elapsed
@@ -32,11 +32,11 @@ def test_a_hash_added_or_withdrawn_on_one_worker_is_seen_by_another_within_a_sec
     make_client: Callable[[], TestClient],
 ) -> None:
     a, b = make_client(), make_client()
-    a.post("/c/banks", json={"name": "known"})
-    assert b.get("/m/raw_lookup", params={"signal_type": "pdq", "signal": PDQ}).json() == {"matches": []}
-    assert a.post("/c/bank/known/signal", params={"content_id": "IMG_1"}, json={"pdq": PDQ}).status_code == 201
+    a.post("/api/v1/c/banks", json={"name": "known"})
+    assert b.get("/api/v1/m/raw_lookup", params={"signal_type": "pdq", "signal": PDQ}).json() == {"matches": []}
+    assert a.post("/api/v1/c/bank/known/signal", params={"content_id": "IMG_1"}, json={"pdq": PDQ}).status_code == 201
     _seen_within(b, ["IMG_1"])
-    assert a.delete("/c/bank/known/content/IMG_1").status_code == 204
+    assert a.delete("/api/v1/c/bank/known/content/IMG_1").status_code == 204
     _seen_within(b, [])
 
 
@@ -47,10 +47,10 @@ def test_a_reinstated_hash_is_seen_again_by_a_running_worker(
     after every change must find it and rebuild."""
     monkeypatch.setattr(pdq_cache, "RESAVE_ROWS", 1)  # the cache file itself forgets the withdrawn hash
     a, b = make_client(), make_client()
-    a.post("/c/banks", json={"name": "known"})
-    assert a.post("/c/bank/known/signal", params={"content_id": "IMG_1"}, json={"pdq": PDQ}).status_code == 201
+    a.post("/api/v1/c/banks", json={"name": "known"})
+    assert a.post("/api/v1/c/bank/known/signal", params={"content_id": "IMG_1"}, json={"pdq": PDQ}).status_code == 201
     _seen_within(b, ["IMG_1"])
-    assert a.delete("/c/bank/known/content/IMG_1").status_code == 204
+    assert a.delete("/api/v1/c/bank/known/content/IMG_1").status_code == 204
     _seen_within(b, [])
     with open_store(database_url) as store, store.session() as session:
         reinstate_content(session, session.query(BankContent).filter_by(content_id="IMG_1").one())

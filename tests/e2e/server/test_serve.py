@@ -46,7 +46,7 @@ def server(reclaim_home: Path, tmp_path: Path, key: str) -> Iterator[httpx.Clien
         deadline = time.monotonic() + 60
         while True:
             try:
-                if client.get("/c/banks").status_code == 200:
+                if client.get("/api/v1/c/banks").status_code == 200:
                     break
             except httpx.TransportError:
                 pass
@@ -71,19 +71,19 @@ def _all_lookups_answer(client: httpx.Client, expected: list[str]) -> None:
 
 
 def _lookup(client: httpx.Client) -> list[str]:
-    return client.get("/m/raw_lookup", params={"signal_type": "pdq", "signal": PDQ}).json()["matches"]
+    return client.get("/api/v1/m/raw_lookup", params={"signal_type": "pdq", "signal": PDQ}).json()["matches"]
 
 
 def test_two_workers_serve_and_stay_fresh(server: httpx.Client) -> None:
-    assert server.post("/c/banks", json={"name": "known"}).status_code == 201
-    added = server.post("/c/bank/known/signal", params={"content_id": "IMG_1"}, json={"pdq": PDQ})
+    assert server.post("/api/v1/c/banks", json={"name": "known"}).status_code == 201
+    added = server.post("/api/v1/c/bank/known/signal", params={"content_id": "IMG_1"}, json={"pdq": PDQ})
     assert added.status_code == 201
     _all_lookups_answer(server, ["IMG_1"])
-    assert server.delete("/c/bank/known/content/IMG_1").status_code == 204
+    assert server.delete("/api/v1/c/bank/known/content/IMG_1").status_code == 204
     _all_lookups_answer(server, [])
     assert httpx.get(f"{server.base_url}/docs").status_code == 200
-    assert httpx.get(f"{server.base_url}/c/banks").status_code == 401  # no key, no answer
+    assert httpx.get(f"{server.base_url}/api/v1/c/banks").status_code == 401  # no key, no answer
 
     _reclaim("apikey", "revoke", "platform")
     time.sleep(1.0)
-    assert [server.get("/c/banks").status_code for _ in range(6)] == [401] * 6  # on both workers
+    assert [server.get("/api/v1/c/banks").status_code for _ in range(6)] == [401] * 6  # on both workers

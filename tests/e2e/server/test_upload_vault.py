@@ -35,7 +35,7 @@ def officer(make_client: Callable[..., TestClient], accounts: Any) -> tuple[Test
 
 
 def test_a_plain_hash_request_stores_nothing(client: TestClient, reclaim_home: Path) -> None:
-    answer = client.post("/h/hash", files=_photo())
+    answer = client.post("/api/v1/h/hash", files=_photo())
     assert answer.status_code == 200 and set(answer.json()) >= {"pdq", "sha256", "md5"}
     assert not (reclaim_home / "cases").exists()
 
@@ -45,7 +45,7 @@ def test_an_officer_keeps_an_upload_in_the_case_vault(officer: tuple[TestClient,
     client, headers = officer
     monkeypatch.setenv("RECLAIM_VAULT_PASSPHRASE", PASSPHRASE)
     upload = _photo()
-    answer = client.post("/h/hash", files=upload, data={"keep_in_case": "school-7"}, headers=headers)
+    answer = client.post("/api/v1/h/hash", files=upload, data={"keep_in_case": "school-7"}, headers=headers)
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert body["kept_in_vault"] == body["sha256"]
@@ -61,8 +61,8 @@ def test_keeping_needs_an_officer_a_passphrase_and_a_case(officer: tuple[TestCli
                                                           client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     staff, headers = officer
     keep = {"keep_in_case": "school-7"}
-    assert staff.post("/h/hash", files=_photo(), data=keep, headers=headers).status_code == 409  # no passphrase
+    assert staff.post("/api/v1/h/hash", files=_photo(), data=keep, headers=headers).status_code == 409  # no passphrase
     monkeypatch.setenv("RECLAIM_VAULT_PASSPHRASE", PASSPHRASE)
-    assert client.post("/h/hash", files=_photo(), data=keep).status_code == 403  # a platform's key may not
-    missing = staff.post("/h/hash", files=_photo(), data={"keep_in_case": "no-such"}, headers=headers)
+    assert client.post("/api/v1/h/hash", files=_photo(), data=keep).status_code == 403  # a platform's key may not
+    missing = staff.post("/api/v1/h/hash", files=_photo(), data={"keep_in_case": "no-such"}, headers=headers)
     assert missing.status_code == 404

@@ -93,7 +93,7 @@ def test_export_import_withdraw_round_trip_without_restart(store: Store, seeded:
 def test_bad_lists_change_nothing(store: Store, seeded: list[Seeded], tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text(f"signal_type,signal_value\npdq,{seeded[0].pdq}\npdq,nothex\n")
-    with store.session() as session, pytest.raises(UserError, match="bad.csv:line 3"):
+    with store.session() as session, pytest.raises(UserError, match="bad.csv:3: not a pdq hash"):
         import_hashes(session, bad, "partner")
     other = tmp_path / "other.csv"
     other.write_text("a,b\n1,2\n")

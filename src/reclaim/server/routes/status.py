@@ -1,6 +1,9 @@
-"""``/status``: HMA's liveness probe, answered in plain text without touching the database or the index.
+"""``/status`` and ``/status/live``: HMA's probes, answered in plain text without touching the database.
 
-Load balancers poll it; ``bench/server.py`` uses it as the ceiling of an empty endpoint on the same server.
+``/status`` is HMA's readiness check: ``INDEX-NOT-LOADED`` (503) until the worker's bank index is built (asking
+starts the build), ``INDEX-STALE`` (503) when the worker has not seen the database for 65 s, else
+``I-AM-ALIVE``. ``/status/live`` answers ``I-AM-ALIVE`` whatever the index does, for liveness probes that
+restart a worker on any other answer. ``bench/server.py`` uses ``/status`` as the ceiling of an empty endpoint.
 """
 
 from __future__ import annotations
@@ -14,8 +17,18 @@ router = APIRouter(tags=["status"])
 
 
 @router.get("/status", response_class=PlainTextResponse)
-async def status() -> str:
-    """``I-AM-ALIVE`` (200) while the worker is up, as HMA answers."""
+async def status(request: Request) -> PlainTextResponse:
+    matcher = request.app.state.matcher
+    if not matcher.is_ready:
+        matcher.start_loading()
+        return PlainTextResponse("INDEX-NOT-LOADED", status_code=503)
+    if matcher.is_stale:
+        return PlainTextResponse("INDEX-STALE", status_code=503)
+    return PlainTextResponse("I-AM-ALIVE")
+
+
+@router.get("/status/live", response_class=PlainTextResponse)
+async def live() -> str:
     return "I-AM-ALIVE"
 
 

@@ -1,0 +1,167 @@
+"""What HMA 2.0's routes share: its signal and content type names, its error body, its uploads and url fetches.
+
+HMA names signals as python-threatexchange does (``pdq``, ``video_md5``, ``vpdq``); Reclaim's own names are
+``md5``/``sha256`` for any file. A photo answers ``pdq`` only and a video ``video_md5`` and ``vpdq`` (the whole
+feature list, pytx's JSON form), as HMA's default signal types do; the other hashes are still banked and
+matched, and shown under ``/api/v1``. HMA's errors are ``{"message": ...}`` with HMA's status codes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+from starlette.datastructures import UploadFile
+
+from reclaim.errors import ReclaimError
+from reclaim.models import SignalValue
+from reclaim.server.uploads import MAX_UPLOAD_BYTES, hash_upload, read_limited
+from reclaim.signals import get_signal
+from reclaim.signals.pdq import MIN_QUALITY
+from reclaim.signals.vpdq import features_of, from_pytx, to_pytx
+
+PHOTO, VIDEO = "photo", "video"
+CONTENT_TYPES = (PHOTO, VIDEO)
+# HMA (pytx) signal name -> Reclaim's; the names HMA lists in /c/signal_type come first.
+SIGNAL_ALIASES = {"pdq": "pdq", "video_md5": "md5", "vpdq": "vpdq", "video_sha256": "sha256",
+                  "md5": "md5", "sha256": "sha256"}
+HMA_SIGNALS = {PHOTO: ("pdq",), VIDEO: ("video_md5", "vpdq")}
+URL_HOSTS_ENV = "RECLAIM_HMA_URL_HOSTS"  # comma-separated hosts /c and /m may fetch ?url= from; unset: none
+_FETCH_SECONDS = 20.0
+
+
+class HmaError(Exception):
+    """An HMA refusal: answered as ``{"message": ...}`` with HMA's status code (see ``install``)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def install(app: Any) -> None:  # noqa: ANN401 - the FastAPI app
+    @app.exception_handler(HmaError)
+    async def _hma_error(_request: Request, exc: HmaError) -> JSONResponse:
+        return JSONResponse({"message": exc.message}, status_code=exc.status)
+
+
+def json_response(content: Any, status_code: int = 200) -> Response:  # noqa: ANN401 - any JSON value
+    return Response(json.dumps(content, separators=(",", ":")), status_code=status_code,
+                    media_type="application/json")
+
+
+def reclaim_signal(hma_name: str) -> str:
+    """Reclaim's signal for an HMA signal name; 400 (HMA's answer) when there is none."""
+    name = SIGNAL_ALIASES.get(hma_name)
+    if name is None:
+        raise HmaError(400, f"No such SignalType '{hma_name}'")
+    return name
+
+
+def parse_values(hma_name: str, signal: str) -> list[SignalValue]:
+    """The values to match or bank for one HMA signal string (a vpdq string is one value per frame)."""
+    name = reclaim_signal(hma_name)
+    try:
+        if name == "vpdq":
+            kind = get_signal("vpdq")
+            return [SignalValue(kind.name, kind.version, str(f), f.quality) for f in from_pytx(signal)]
+        kind = get_signal(name)
+        return [SignalValue(kind.name, kind.version, kind.parse(signal))]
+    except ReclaimError as exc:
+        raise HmaError(400, f"invalid signal: {exc.message}") from exc
+
+
+def hma_signals(values: Iterable[SignalValue], content_type: str) -> dict[str, str]:
+    """``{hma_name: signal}`` of computed or stored values, as HMA answers for ``content_type``; like pytx, a
+    PDQ of quality under 50 is answered as ``""`` (HMA then refuses to bank or look it up)."""
+    values = list(values)
+    by_name = {v.signal: v for v in values if v.signal != "vpdq"}
+    answer = {}
+    for hma_name in HMA_SIGNALS[content_type]:
+        name = SIGNAL_ALIASES[hma_name]
+        if name == "vpdq":
+            frames = features_of(values)
+            if frames:
+                answer[hma_name] = to_pytx(frames)
+        elif name in by_name:
+            value = by_name[name]
+            low = name == "pdq" and value.quality is not None and value.quality < MIN_QUALITY
+            answer[hma_name] = "" if low else value.value
+    return answer
+
+
+def require_signals(signals: dict[str, str]) -> None:
+    """HMA's 400 for what pytx could not hash usably (a PDQ under quality 50 comes back empty)."""
+    for name, value in signals.items():
+        if not value:
+            raise HmaError(400, f"Invalid {name} signal: too low quality to hash")
+
+
+def content_type_of(values: Iterable[SignalValue]) -> str:
+    """Stored content's type: a video has vpdq frames, or only file digests (banked as ``video_md5``)."""
+    names = {v.signal for v in values}
+    return VIDEO if "vpdq" in names or "pdq" not in names else PHOTO
+
+
+def hma_name(signal: str, content_type: str) -> str | None:
+    """The HMA name a match of Reclaim's ``signal`` is reported under, or None (not an HMA signal here)."""
+    for name in HMA_SIGNALS[content_type]:
+        if SIGNAL_ALIASES[name] == signal:
+            return name
+    return None
+
+
+async def form_upload(request: Request) -> tuple[str, list[SignalValue]]:
+    """HMA's multipart upload: exactly one file, under a field named for its content type (photo, video)."""
+    form = await request.form()
+    try:
+        files = [(key, value) for key, value in form.multi_items() if isinstance(value, UploadFile)]
+        if not files:
+            raise HmaError(400, "Missing multipart/form-data file upload")
+        if len(files) > 1:
+            raise HmaError(400, "Only one file allowed per request")
+        field, upload = files[0]
+        if field not in CONTENT_TYPES:
+            raise HmaError(400, f"no such content_type: '{field[:50]}'")
+        data = await read_limited(upload)  # type: ignore[arg-type]
+    finally:
+        await form.close()
+    return field, hash_upload(data, upload.filename or "upload", exact=True)
+
+
+def fetch_url(url: str, content_type: str | None) -> tuple[str, list[SignalValue]]:
+    """Fetch ``url`` (only from hosts in ``$RECLAIM_HMA_URL_HOSTS``; no redirects, size-capped) and hash it."""
+    parts = urlsplit(url)
+    allowed = {h.strip().lower() for h in os.environ.get(URL_HOSTS_ENV, "").split(",") if h.strip()}
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https") or not host:
+        raise HmaError(400, "Invalid or unsafe URL provided")
+    if not any(host == a or host.endswith(f".{a}") for a in allowed):
+        raise HmaError(400, f"this server fetches no url from {host[:100]!r} (allowed hosts: ${URL_HOSTS_ENV})")
+    if content_type is not None and content_type not in CONTENT_TYPES:
+        raise HmaError(400, f"no such content_type: '{content_type[:50]}'")
+    try:
+        with httpx.stream("GET", url, timeout=_FETCH_SECONDS, follow_redirects=False) as response:
+            if response.status_code != 200:
+                raise HmaError(400, f"Failed to fetch URL: HTTP {response.status_code}")
+            declared = response.headers.get("content-type", "").lower()
+            parts_read, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > MAX_UPLOAD_BYTES:
+                    raise HmaError(413, "Content too large")
+                parts_read.append(chunk)
+    except httpx.HTTPError as exc:
+        raise HmaError(400, f"Failed to fetch URL: {type(exc).__name__}") from exc
+    if content_type is None:
+        if not declared.startswith(("image", "video")):
+            raise HmaError(400, f"unsupported url ContentType: '{declared[:50]}', if you know the expected "
+                                "type, provide it with the content_type query param")
+        content_type = PHOTO if declared.startswith("image") else VIDEO
+    values = hash_upload(b"".join(parts_read), parts.path.rsplit("/", 1)[-1] or "download", exact=True)
+    return content_type, values

@@ -1,0 +1,234 @@
+"""``/m``: HMA 2.0's matching blueprint: raw_lookup, lookup (hash, url or upload), compare, index/status.
+
+Matches are found by the worker's live matcher (each bank's threshold, quality floor and negative banks
+apply); HMA's own rules are then applied to them: ``banks=`` restricts the banks, ``/m/lookup`` skips content
+whose ``disable_until_ts`` has not come and banks that lose the coin flip (one draw in [0, 1) per request,
+seeded by ``seed``, against each bank's ``matching_enabled_ratio``; ``bypass_coinflip=true`` skips it).
+Content ids are integers and distances strings, as HMA's ``MatchWithDistance``. Lookups answer 503 while the
+worker's index is not loaded.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy import func, select
+from starlette.concurrency import run_in_threadpool
+
+from reclaim.models import Match, SignalValue
+from reclaim.server.auth import lookup_guard
+from reclaim.server.hma import (
+    HMA_SIGNALS,
+    PHOTO,
+    SIGNAL_ALIASES,
+    VIDEO,
+    HmaError,
+    fetch_url,
+    form_upload,
+    hma_signals,
+    json_response,
+    parse_values,
+    reclaim_signal,
+    require_signals,
+)
+from reclaim.server.routes.hma_curation import is_enabled
+from reclaim.signals import get_signal
+from reclaim.store.models import Bank, BankContent, ContentSignal
+
+router = APIRouter(prefix="/m", tags=["HMA matching"])
+READY_WAIT_SECONDS = 5.0  # a lookup waits this long for a worker's first index, then answers 503
+
+
+@dataclass(frozen=True)
+class _Row:
+    content: int  # HMA's content id (the bank_content row id)
+    disable_until_ts: int
+    bank_ratio: float
+
+
+def _param(request: Request, name: str, limit: int = 2000) -> str | None:
+    value = request.query_params.get(name)
+    if value is not None and len(value) > limit:
+        raise HmaError(400, f"{name} is longer than {limit} characters")
+    return value
+
+
+def _banks(request: Request) -> set[str] | None:
+    text = _param(request, "banks")
+    return set(text.split(",")) if text else None
+
+
+async def _matches(request: Request, values: list[SignalValue]) -> list[Match]:
+    matcher = request.app.state.matcher
+    if not matcher.is_ready and not await run_in_threadpool(matcher.wait_ready, READY_WAIT_SECONDS):
+        raise HmaError(503, "index not yet ready")
+    return list((await matcher.amatch(values)).matches)
+
+
+def _rows(request: Request, matches: list[Match]) -> dict[int, _Row]:
+    """Each matched signal row's content id, content switch and bank ratio (one indexed query)."""
+    refs = sorted({m.entry_id for m in matches})
+    with request.app.state.store.session() as session:
+        found = session.execute(
+            select(ContentSignal.id, BankContent.id, BankContent.disable_until_ts, Bank.matching_enabled_ratio)
+            .join(BankContent, ContentSignal.content_pk == BankContent.id)
+            .join(Bank, BankContent.bank_id == Bank.id)
+            .where(ContentSignal.id.in_(refs)))
+        return {ref: _Row(content, until, ratio) for ref, content, until, ratio in found}
+
+
+def _distance(match: Match) -> str:
+    if match.match_percent is not None:
+        return f"{match.match_percent:.0f}%"
+    return str(int(match.distance))
+
+
+async def _by_bank(request: Request, matches: list[Match], banks: set[str] | None,
+                   bypass_coinflip: bool) -> dict[str, list[dict[str, Any]]]:
+    """HMA's lookup: ``{bank: [{bank_content_id, distance}]}`` of enabled content in banks that won the flip."""
+    matches = [m for m in matches if banks is None or m.bank in banks]
+    if not matches:
+        return {}
+    rows = await run_in_threadpool(_rows, request, matches)
+    coinflip = 0.0 if bypass_coinflip else random.Random(request.query_params.get("seed")).random()
+    answer: dict[str, list[dict[str, Any]]] = {}
+    seen: set[int] = set()
+    for match in matches:
+        row = rows.get(match.entry_id)
+        if row is None or row.content in seen or not is_enabled(row.disable_until_ts):
+            continue
+        if row.bank_ratio < coinflip:
+            continue
+        seen.add(row.content)
+        answer.setdefault(match.bank, []).append({"bank_content_id": row.content, "distance": _distance(match)})
+    return answer
+
+
+def _true(request: Request, name: str) -> bool:
+    value = (_param(request, name, 10) or "false").lower()
+    if value not in ("true", "false", "1", "0"):
+        raise HmaError(400, "invalid boolean parameter - prefer true/false")
+    return value in ("true", "1")
+
+
+@router.get("/raw_lookup", dependencies=[Depends(lookup_guard)])
+async def raw_lookup(request: Request) -> Response:
+    """``{"matches": [content id, ...]}``, or with ``include_distance=true`` ``[{bank_content_id, distance}]``.
+    As in HMA, content switches and the coin flip are not applied here; ``banks=`` is."""
+    signal_type, signal = _param(request, "signal_type", 50), _param(request, "signal", 100_000)
+    if signal_type is None or signal is None:
+        raise HmaError(422, "signal_type and signal are required")
+    values = parse_values(signal_type, signal)
+    wanted = reclaim_signal(signal_type)
+    matches = [m for m in await _matches(request, values) if m.signal == wanted]
+    banks = _banks(request)
+    matches = [m for m in matches if banks is None or m.bank in banks]
+    rows = await run_in_threadpool(_rows, request, matches) if matches else {}
+    found: dict[int, Match] = {}
+    for match in matches:
+        row = rows.get(match.entry_id)
+        if row is not None:
+            found.setdefault(row.content, match)
+    if _true(request, "include_distance"):
+        return json_response({"matches": [{"bank_content_id": c, "distance": _distance(m)}
+                                          for c, m in found.items()]})
+    return json_response({"matches": list(found)})
+
+
+@router.get("/lookup", dependencies=[Depends(lookup_guard)])
+async def lookup(request: Request) -> Response:
+    """By hash (``signal_type``, ``signal``): ``{bank: [match]}``; by ``url`` (allowed hosts only):
+    ``{signal_type: {bank: [match]}}``, or the one type asked for."""
+    banks, bypass = _banks(request), _true(request, "bypass_coinflip")
+    signal_type, signal, url = _param(request, "signal_type", 50), _param(request, "signal", 100_000), \
+        _param(request, "url")
+    if url:
+        content_type, values = await run_in_threadpool(fetch_url, url, _param(request, "content_type", 20))
+        answer = await _per_signal(request, values, content_type, banks, bypass)
+        return json_response(answer.get(signal_type, {}) if signal_type else answer)
+    if not signal or not signal_type:
+        raise HmaError(400, "Either url or both signal and signal_type are required")
+    values = parse_values(signal_type, signal)
+    wanted = reclaim_signal(signal_type)
+    matches = [m for m in await _matches(request, values) if m.signal == wanted]
+    return json_response(await _by_bank(request, matches, banks, bypass))
+
+
+@router.post("/lookup", dependencies=[Depends(lookup_guard)])
+async def lookup_upload(request: Request) -> Response:
+    """A ``photo`` or ``video`` upload, hashed in memory: ``{signal_type: {bank: [match]}}``."""
+    content_type, values = await form_upload(request)
+    return json_response(await _per_signal(request, values, content_type, _banks(request),
+                                           _true(request, "bypass_coinflip")))
+
+
+async def _per_signal(request: Request, values: list[SignalValue], content_type: str, banks: set[str] | None,
+                      bypass: bool) -> dict[str, Any]:
+    """One lookup per HMA signal type of the upload (a content matched by two types shows under both)."""
+    require_signals(hma_signals(values, content_type))
+    answer: dict[str, Any] = {}
+    for name in HMA_SIGNALS[content_type]:
+        wanted = SIGNAL_ALIASES[name]
+        mine = [v for v in values if v.signal == wanted]
+        matches = [m for m in await _matches(request, mine) if m.signal == wanted] if mine else []
+        answer[name] = await _by_bank(request, matches, banks, bypass)
+    return answer
+
+
+@router.post("/compare", dependencies=[Depends(lookup_guard)])
+async def compare(request: Request) -> Response:
+    """``{signal_type: [a, b]}`` -> ``{signal_type: [matched, {"distance": d}]}`` (PDQ: within 31 bits)."""
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise HmaError(400, "Request input was not a dict") from exc
+    if not isinstance(body, dict):
+        raise HmaError(400, "Request input was not a dict")
+    answer = {}
+    for name, pair in body.items():
+        if not isinstance(pair, list):
+            raise HmaError(400, f"Comparison hashes for {name} was not a list")
+        if len(pair) != 2:
+            raise HmaError(400, "Comparison hash list length must be exactly 2")
+        signal = get_signal(reclaim_signal(str(name)))
+        if signal.name == "vpdq":
+            raise HmaError(400, f"{name} does not support hash comparison")
+        left, right = (parse_values(str(name), str(p))[0].value for p in pair)
+        raw = signal.distance(left, right)
+        distance = int(raw) if raw != float("inf") else 256
+        answer[name] = [distance <= signal.default_threshold, {"distance": distance}]
+    return json_response(answer)
+
+
+def _sizes(request: Request) -> dict[str, int]:
+    with request.app.state.store.session() as session:
+        rows = session.execute(
+            select(ContentSignal.signal, func.count(func.distinct(ContentSignal.content_pk)))
+            .join(BankContent, ContentSignal.content_pk == BankContent.id)
+            .where(BankContent.withdrawn_at.is_(None)).group_by(ContentSignal.signal))
+        return {signal: count for signal, count in rows}
+
+
+@router.get("/index/status", dependencies=[Depends(lookup_guard)])
+async def index_status(request: Request) -> Response:
+    """``{signal_type: {present, built_to, size}}``, for every HMA signal type or the one asked for."""
+    names = [n for n in HMA_SIGNALS[PHOTO] + HMA_SIGNALS[VIDEO]]
+    asked = _param(request, "signal_type", 50)
+    if asked is not None:
+        if asked not in SIGNAL_ALIASES:
+            raise HmaError(400, f"No such signal type '{asked}'")
+        names = [asked]
+    matcher = request.app.state.matcher  # present: this worker has loaded its index (a lookup or /status loads it)
+    sizes = await run_in_threadpool(_sizes, request) if matcher.is_ready else {}
+    answer = {}
+    for name in names:
+        if matcher.is_ready:
+            answer[name] = {"present": True, "built_to": int(matcher.built_at),
+                            "size": sizes.get(SIGNAL_ALIASES[name], 0)}
+        else:
+            answer[name] = {"present": False, "built_to": -1, "size": 0}
+    return json_response(answer)
