@@ -1,7 +1,7 @@
 """matches.details: what a keypoint match rests on (inliers, scale, rotation, where in the query)
 
 Revision ID: 0150_match_details
-Revises: 0090_accounts
+Revises: 0100_hma_content_ids
 Create Date: 2026-12-05
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0150_match_details"
-down_revision = "0090_accounts"
+down_revision = "0100_hma_content_ids"
 branch_labels = None
 depends_on = None
 
