@@ -20,6 +20,7 @@ class BankKind(StrEnum):
     KNOWN = "known"  # abusive content to find
     REFERENCE = "reference"  # a victim's own photos (provenance)
     NEGATIVE = "negative"  # known false positives: a match here suppresses the others
+    SELF_REPORT = "self-report"  # hashed on a person's own device and sent by them: unverified, for human review
 
 
 @dataclass(frozen=True)
