@@ -14,8 +14,9 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from reclaim.accounts.passwords import hash_pin, verify_password
@@ -125,7 +126,7 @@ def find_report(session: Session, number: str, pin: str) -> SelfReport | None:
     return report if ok and report is not None else None
 
 
-def _contents(report: SelfReport):  # noqa: ANN202 - a Select over BankContent
+def _contents(report: SelfReport) -> Select[Any]:
     return (select(BankContent).join(Bank).where(Bank.name == BANK_NAME)
             .where(BankContent.content_id.startswith(f"{report.number}/", autoescape=True)))
 

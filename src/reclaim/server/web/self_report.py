@@ -35,6 +35,7 @@ from reclaim.server.deps import SessionDep
 from reclaim.server.ratelimit import RateLimit
 from reclaim.server.templating import render
 from reclaim.server.web.self_report_text import SCRIPT_KEYS, TEXT, language
+from reclaim.store.models import SelfReport
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -130,7 +131,8 @@ def status_page(request: Request, lang: str | None = None) -> HTMLResponse:
     return _page(request, "self_report_status.html", {"lang": language(lang)})
 
 
-def _checked(request: Request, session: SessionDep, number: str, pin: str, lang: str):  # noqa: ANN202
+def _checked(request: Request, session: SessionDep, number: str, pin: str,
+             lang: str) -> tuple[SelfReport | None, HTMLResponse | None]:
     """(report, None) for the right PIN; (None, refusal page) otherwise. Tries are limited before Argon2 runs."""
     limits = _limits(request)
     lang = language(lang)

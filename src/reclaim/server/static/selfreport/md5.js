@@ -9,25 +9,28 @@ export class MD5 {
     this.state = Int32Array.of(0x67452301, 0xefcdab89 | 0, 0x98badcfe | 0, 0x10325476);
     this.block = new Uint8Array(64);
     this.view = new DataView(this.block.buffer);
+    this.words = new Int32Array(16);
     this.filled = 0;
     this.length = 0; // bytes so far
   }
 
-  /** Add bytes (a Uint8Array or ArrayBuffer); returns this. */
+  /** Add bytes (a Uint8Array or ArrayBuffer); returns this. Whole blocks are read in place, not copied. */
   update(data) {
     const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
     let at = 0;
     this.length += bytes.length;
-    while (at < bytes.length) {
-      const take = Math.min(64 - this.filled, bytes.length - at);
-      this.block.set(bytes.subarray(at, at + take), this.filled);
+    if (this.filled > 0) {
+      const take = Math.min(64 - this.filled, bytes.length);
+      this.block.set(bytes.subarray(0, take), this.filled);
       this.filled += take;
-      at += take;
-      if (this.filled === 64) {
-        this.compress();
-        this.filled = 0;
-      }
+      at = take;
+      if (this.filled < 64) return this;
+      this.compress(this.block, 0);
+      this.filled = 0;
     }
+    for (; at + 64 <= bytes.length; at += 64) this.compress(bytes, at);
+    this.block.set(bytes.subarray(at), 0);
+    this.filled = bytes.length - at;
     return this;
   }
 
@@ -38,16 +41,18 @@ export class MD5 {
     while (this.filled !== 56) this.update(Uint8Array.of(0));
     this.view.setUint32(56, bits >>> 0, true);
     this.view.setUint32(60, Math.floor(bits / 2 ** 32), true);
-    this.compress();
+    this.compress(this.block, 0);
     let out = "";
     const words = new DataView(this.state.buffer);
     for (let i = 0; i < 16; i++) out += words.getUint8(i).toString(16).padStart(2, "0");
     return out;
   }
 
-  compress() {
-    const m = new Int32Array(16);
-    for (let i = 0; i < 16; i++) m[i] = this.view.getInt32(i * 4, true);
+  compress(bytes, offset) {
+    const m = this.words;
+    for (let i = 0, o = offset; i < 16; i++, o += 4) {
+      m[i] = bytes[o] | (bytes[o + 1] << 8) | (bytes[o + 2] << 16) | (bytes[o + 3] << 24);
+    }
     let [a, b, c, d] = this.state;
     for (let i = 0; i < 64; i++) {
       let f;

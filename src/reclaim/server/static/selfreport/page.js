@@ -83,10 +83,10 @@ async function hashFile(file) {
       const bitmap = await decode(file);
       const { hash, quality } = pdq(pixels(bitmap), bitmap.width, bitmap.height, 4);
       drawPreview(view.canvas, bitmap);
+      view.item.dataset.pixels = String(bitmap.width * bitmap.height);
       bitmap.close();
       item.pdq = hash;
       item.pdq_quality = quality;
-      view.item.dataset.pixels = String(bitmap.width * bitmap.height);
     } catch (error) {
       console.warn("self-report: cannot decode a photo here; sending its digests only", error);
       const note = document.createElement("figcaption");
