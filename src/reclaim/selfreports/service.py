@@ -2,8 +2,10 @@
 
 The hashes were computed by the person's browser, so nothing here trusts them beyond their form: each is
 parsed as its signal's text (a PDQ hash keeps the quality the browser gave, and the matcher's quality floor
-applies to it as to any other). They are banked as content ``<number>/<n>`` in one bank of kind
-``self-report``, where partner lookups match them at once through the usual freshness path.
+applies to it as to any other). They are banked as content ``<content prefix>/<n>`` in one bank of kind
+``self-report``, where partner lookups match them at once through the usual freshness path. The prefix is
+random and separate from the case number, so a partner that sees a matched content id learns nothing it could
+use at ``/self-report/status``.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ BANK_NAME = "self-reports"
 MAX_ITEMS = 200  # pictures and videos in one report
 PIN_DIGITS = 8
 _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud and typed on a phone
-_NUMBER = re.compile(r"^SR-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}$")
+_PREFIX = re.compile(r"^sr-[0-9a-f]{16}$")
 
 
 @dataclass(frozen=True)
@@ -109,11 +111,12 @@ def create_report(session: Session, items: Sequence[ReportedItem]) -> tuple[Self
         raise UserError(f"a self-report takes at most {MAX_ITEMS} pictures and videos, got {len(unique)}")
     values = [item.values() for item in unique]
     pin = "".join(secrets.choice("0123456789") for _ in range(PIN_DIGITS))
-    report = SelfReport(number=_new_number(session), pin_hash=hash_pin(pin), lookup_matches=0)
+    report = SelfReport(number=_new_number(session), content_prefix=f"sr-{secrets.token_hex(8)}",
+                        pin_hash=hash_pin(pin), lookup_matches=0)
     session.add(report)
     bank = _bank(session)
     for n, item_values in enumerate(values, 1):
-        add_content(session, bank, f"{report.number}/{n}", item_values, note="self-report, unverified")
+        add_content(session, bank, f"{report.content_prefix}/{n}", item_values, note="self-report, unverified")
     session.flush()
     log.info("self-report %s: %d items banked in %s", report.number, len(values), BANK_NAME)
     return report, pin
@@ -128,7 +131,7 @@ def find_report(session: Session, number: str, pin: str) -> SelfReport | None:
 
 def _contents(report: SelfReport) -> Select[Any]:
     return (select(BankContent).join(Bank).where(Bank.name == BANK_NAME)
-            .where(BankContent.content_id.startswith(f"{report.number}/", autoescape=True)))
+            .where(BankContent.content_id.startswith(f"{report.content_prefix}/", autoescape=True)))
 
 
 def report_status(session: Session, report: SelfReport) -> ReportStatus:
@@ -170,7 +173,7 @@ def list_reports(session: Session) -> list[tuple[SelfReport, ReportStatus, str |
 
 def note_lookup_matches(session: Session, content_ids: Iterable[str]) -> None:
     """Count a lookup that matched these self-report contents, once per report it touched."""
-    numbers = {cid.partition("/")[0] for cid in content_ids if _NUMBER.match(cid.partition("/")[0])}
-    if numbers:
-        session.execute(update(SelfReport).where(SelfReport.number.in_(numbers))
+    prefixes = {cid.partition("/")[0] for cid in content_ids if _PREFIX.match(cid.partition("/")[0])}
+    if prefixes:
+        session.execute(update(SelfReport).where(SelfReport.content_prefix.in_(prefixes))
                         .values(lookup_matches=SelfReport.lookup_matches + 1, last_matched_at=utcnow()))

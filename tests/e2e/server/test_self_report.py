@@ -76,10 +76,13 @@ def test_self_report_is_matched_by_partners_at_once_and_withdrawn_within_a_secon
     while not (found := lookup(partner)):
         assert time.monotonic() - start < 1.0, "the other worker did not see the new self-report within a second"
         time.sleep(0.02)
-    assert found == [{"bank_content_id": f"{number}/1", "distance": 3, "bank": "self-reports",
+    with open_store(database_url) as store, store.session() as session:
+        prefix = session.scalar(select(SelfReport.content_prefix).where(SelfReport.number == number))
+    assert prefix and number not in prefix  # partners see content ids, never the case number
+    assert found == [{"bank_content_id": f"{prefix}/1", "distance": 3, "bank": "self-reports",
                       "bank_kind": "self-report", "signal_type": "pdq", "verified": False}]
-    assert [m["bank_content_id"] for m in lookup(partner, MD5, "md5")] == [f"{number}/1"]
-    assert [m["bank_content_id"] for m in lookup(partner, "0" * 31 + "1", "md5")] == [f"{number}/2"]
+    assert [m["bank_content_id"] for m in lookup(partner, MD5, "md5")] == [f"{prefix}/1"]
+    assert [m["bank_content_id"] for m in lookup(partner, "0" * 31 + "1", "md5")] == [f"{prefix}/2"]
 
     page = status(person, number, pin)
     assert page.status_code == 200
@@ -97,7 +100,7 @@ def test_self_report_is_matched_by_partners_at_once_and_withdrawn_within_a_secon
     with open_store(database_url) as store, store.session() as session:  # kept on record, marked withdrawn
         report = session.scalar(select(SelfReport).where(SelfReport.number == number))
         assert report is not None and report.withdrawn_at is not None
-        rows = session.scalars(select(BankContent).where(BankContent.content_id.startswith(number))).all()
+        rows = session.scalars(select(BankContent).where(BankContent.content_id.startswith(prefix))).all()
         assert len(rows) == 2 and all(r.withdrawn_at is not None for r in rows)
         qualities = session.scalars(select(ContentSignal.quality).where(ContentSignal.signal == "pdq")).all()
         assert qualities == [100]  # the video's PDQ is not stored: photos only

@@ -68,8 +68,10 @@ def _limits(request: Request) -> dict[str, RateLimit]:
 
 
 def _page(request: Request, name: str, context: dict, status_code: int = 200) -> HTMLResponse:
-    """A page with a fresh double-submit token, in a cookie and in the page (forms and page.js echo it)."""
-    token = secrets.token_urlsafe(32)
+    """A page with the double-submit token in a cookie and in the page (forms and page.js echo it); a token
+    already set is kept, so the report page and the status page open side by side both work."""
+    held = request.cookies.get(CSRF_COOKIE, "")
+    token = held if len(held) == 43 and held.replace("-", "").replace("_", "").isalnum() else secrets.token_urlsafe(32)
     lang = context["lang"]
     page = render(request, name, {"t": TEXT[lang], "script_text": {k: TEXT[lang][k] for k in SCRIPT_KEYS}}
                   | context, status_code=status_code, csrf_token=token)

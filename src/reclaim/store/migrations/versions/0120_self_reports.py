@@ -19,6 +19,7 @@ def upgrade() -> None:
         "self_reports",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("number", sa.String(length=20), nullable=False),
+        sa.Column("content_prefix", sa.String(length=40), nullable=False),
         sa.Column("pin_hash", sa.String(length=200), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
@@ -31,6 +32,7 @@ def upgrade() -> None:
                                 ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_self_reports")),
         sa.UniqueConstraint("number", name=op.f("uq_self_reports_number")),
+        sa.UniqueConstraint("content_prefix", name=op.f("uq_self_reports_content_prefix")),
     )
     op.create_index(op.f("ix_self_reports_case_id"), "self_reports", ["case_id"])
 
