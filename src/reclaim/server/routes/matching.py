@@ -26,10 +26,12 @@ router = APIRouter(prefix="/m", tags=["matching"])
 
 
 def _match_json(match: Match) -> dict[str, Any]:
-    """``verified`` is false for a self-report (hashed on a person's own device): route it to human review."""
-    return {"bank_content_id": match.content_id, "distance": match.distance, "bank": match.bank,
-            "bank_kind": match.bank_kind.value, "signal_type": match.signal,
-            "verified": match.bank_kind is not BankKind.SELF_REPORT}
+    """A self-report's match (hashed on a person's own device) also says ``"verified": false``: for human review."""
+    found = {"bank_content_id": match.content_id, "distance": match.distance, "bank": match.bank,
+             "bank_kind": match.bank_kind.value, "signal_type": match.signal}
+    if match.bank_kind is BankKind.SELF_REPORT:
+        found["verified"] = False
+    return found
 
 
 def _json(content: Any) -> Response:

@@ -78,10 +78,16 @@ async function hashFile(file) {
   const view = figure(file, isVideo ? text.video : "");
   const bytes = new Uint8Array(await file.arrayBuffer());
   const item = { kind: isVideo ? "video" : "photo", md5: md5(bytes), sha256: await sha256(bytes) };
+  view.item.dataset.digestMs = String(Math.round(performance.now() - started));
   if (!isVideo) {
     try {
+      const decodeStart = performance.now();
       const bitmap = await decode(file);
-      const { hash, quality } = pdq(pixels(bitmap), bitmap.width, bitmap.height, 4);
+      const rgba = pixels(bitmap);
+      const pdqStart = performance.now();
+      const { hash, quality } = pdq(rgba, bitmap.width, bitmap.height, 4);
+      view.item.dataset.decodeMs = String(Math.round(pdqStart - decodeStart));
+      view.item.dataset.pdqMs = String(Math.round(performance.now() - pdqStart));
       drawPreview(view.canvas, bitmap);
       view.item.dataset.pixels = String(bitmap.width * bitmap.height);
       bitmap.close();
