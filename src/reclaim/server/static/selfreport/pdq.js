@@ -83,14 +83,10 @@ function boxCols(src, dst, width, height, window) {
   }
 }
 
-/** The mean of ``get(k)`` for k in the clipped window around ``o`` (a single output of the box filter). */
-function windowMean(get, o, n, window) {
+/** The clipped window [lo, hi] of the box filter's output ``o`` over a vector of length n. */
+function windowAt(o, n, window) {
   const [before, after] = windowBounds(window);
-  const lo = Math.max(0, o - before);
-  const hi = Math.min(n - 1, o + after);
-  let sum = 0;
-  for (let k = lo; k <= hi; k++) sum += get(k);
-  return sum / (hi - lo + 1);
+  return [Math.max(0, o - before), Math.min(n - 1, o + after)];
 }
 
 /** Where the reference's decimation samples: floor((i + 0.5) * size / 64). */
@@ -111,16 +107,23 @@ export function downsample(lumaBuffer, width, height) {
   const cols = samples(width);
   const rows = samples(height);
   const partial = new Float32Array(height * SIZE); // pass 2 along rows, only at the sampled columns
+  const colWindows = Array.from(cols, (c) => windowAt(c, width, alongRows));
   for (let r = 0; r < height; r++) {
     const base = r * width;
     for (let j = 0; j < SIZE; j++) {
-      partial[r * SIZE + j] = windowMean((k) => lumaBuffer[base + k], cols[j], width, alongRows);
+      const [lo, hi] = colWindows[j];
+      let sum = 0;
+      for (let k = base + lo; k <= base + hi; k++) sum += lumaBuffer[k];
+      partial[r * SIZE + j] = sum / (hi - lo + 1);
     }
   }
   const out = new Float32Array(SIZE * SIZE); // pass 2 along columns, only at the sampled points
   for (let i = 0; i < SIZE; i++) {
+    const [lo, hi] = windowAt(rows[i], height, alongCols);
     for (let j = 0; j < SIZE; j++) {
-      out[i * SIZE + j] = windowMean((k) => partial[k * SIZE + j], rows[i], height, alongCols);
+      let sum = 0;
+      for (let k = lo; k <= hi; k++) sum += partial[k * SIZE + j];
+      out[i * SIZE + j] = sum / (hi - lo + 1);
     }
   }
   return out;
