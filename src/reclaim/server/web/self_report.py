@@ -18,6 +18,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from reclaim.errors import ReclaimError
 from reclaim.selfreports import (
@@ -120,7 +121,8 @@ async def submit_report(request: Request, session: SessionDep) -> JSONResponse:
     items = [ReportedItem(i.md5, i.sha256, i.pdq if i.kind == "photo" else None,
                           i.pdq_quality if i.kind == "photo" else None) for i in report_in.items]
     try:
-        report, pin = create_report(session, items)
+        # In the thread pool: Argon2id and the writes would otherwise hold up this worker's lookups.
+        report, pin = await run_in_threadpool(create_report, session, items)
     except ReclaimError as exc:
         session.rollback()
         raise HTTPException(400, exc.message) from exc
