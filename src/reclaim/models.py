@@ -20,6 +20,7 @@ class BankKind(StrEnum):
     KNOWN = "known"  # abusive content to find
     REFERENCE = "reference"  # a victim's own photos (provenance)
     NEGATIVE = "negative"  # known false positives: a match here suppresses others of its signal (matching.py)
+    SELF_REPORT = "self-report"  # hashed on a person's own device and sent by them: unverified, for human review
 
     def threshold(self, configured: float, signal_default: float) -> float:
         """The distance a bank of this kind matches within: a negative bank's is capped at the signal's

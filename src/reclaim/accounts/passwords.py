@@ -19,6 +19,11 @@ def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
+def hash_pin(pin: str) -> str:
+    """Argon2id of a machine-made secret (a self-report's PIN): random, so it needs no length rule."""
+    return _HASHER.hash(pin)
+
+
 def verify_password(encoded: str | None, password: str) -> bool:
     """True when ``password`` matches; ``encoded=None`` (no such user) spends the same time and says False."""
     try:

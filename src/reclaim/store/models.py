@@ -375,3 +375,26 @@ class AccessAudit(Base):
     target: Mapped[str] = mapped_column(Text)
     client: Mapped[str] = mapped_column(String(100), default="")
     outcome: Mapped[str] = mapped_column(String(30), default="ok")
+
+
+class SelfReport(Base):
+    """A person's own report from ``/self-report``: hashes computed on their device, sent with no account.
+
+    Its hashes are bank content ``<content_prefix>/<n>`` in the ``self-report`` bank (a random prefix, so partners
+    who see matched content ids never learn the case number). The PIN is stored only as Argon2id;
+    nothing identifying is asked for or kept (not even the address it came from). Withdrawal keeps the row.
+    """
+
+    __tablename__ = "self_reports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    content_prefix: Mapped[str] = mapped_column(String(40), unique=True)
+    pin_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    lookup_matches: Mapped[int] = mapped_column(Integer, default=0)  # partner lookups that matched its hashes
+    last_matched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"), nullable=True,
+                                                index=True)  # attached by an officer
+    attached_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    attached_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

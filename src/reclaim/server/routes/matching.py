@@ -16,8 +16,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, HTTPException, Request, Response, UploadFile
 
 from reclaim.matching.matcher import MatchResult
-from reclaim.models import Match, SignalValue
+from reclaim.models import BankKind, Match, SignalValue
 from reclaim.server.auth import lookup_guard
+from reclaim.server.self_report_hits import note_self_report_hits
 from reclaim.server.uploads import hash_upload, read_limited
 from reclaim.signals import get_signal
 
@@ -25,8 +26,12 @@ router = APIRouter(prefix="/m", tags=["matching"])
 
 
 def _match_json(match: Match) -> dict[str, Any]:
-    return {"bank_content_id": match.content_id, "distance": match.distance, "bank": match.bank,
-            "bank_kind": match.bank_kind.value, "signal_type": match.signal}
+    """A self-report's match (hashed on a person's own device) also says ``"verified": false``: for human review."""
+    found = {"bank_content_id": match.content_id, "distance": match.distance, "bank": match.bank,
+             "bank_kind": match.bank_kind.value, "signal_type": match.signal}
+    if match.bank_kind is BankKind.SELF_REPORT:
+        found["verified"] = False
+    return found
 
 
 def _json(content: Any) -> Response:
@@ -92,6 +97,7 @@ async def raw_lookup(request: Request) -> Response:
     value = _value(_required(request, SIGNAL_TYPE), _required(request, SIGNAL))
     include_distance = _flag(request, INCLUDE_DISTANCE)
     matches = (await request.app.state.matcher.amatch([value])).matches
+    await note_self_report_hits(request, matches)
     if include_distance:
         return _json({"matches": [_match_json(m) for m in matches]})
     return _json({"matches": [m.content_id for m in matches]})
@@ -111,14 +117,18 @@ async def lookup_get(request: Request) -> Response:
     if signal_type is None or signal is None:
         raise HTTPException(400, "give signal_type and signal, or POST the media to /m/lookup as 'photo'")
     value = _value(signal_type, signal)
-    return _json(_by_signal_and_bank(await request.app.state.matcher.amatch([value])).get(value.signal, {}))
+    result = await request.app.state.matcher.amatch([value])
+    await note_self_report_hits(request, result.matches)
+    return _json(_by_signal_and_bank(result).get(value.signal, {}))
 
 
 @router.post("/lookup", response_model=dict[str, Any], dependencies=[Depends(lookup_guard)])
 async def lookup_upload(request: Request, photo: Annotated[UploadFile, File()]) -> Response:
     """Hash the upload in memory (never stored) and match every signal: ``{signal_type: {bank: [match]}}``."""
     values = hash_upload(await read_limited(photo), photo.filename or "upload")
-    return _json(_by_signal_and_bank(await request.app.state.matcher.amatch(values)))
+    result = await request.app.state.matcher.amatch(values)
+    await note_self_report_hits(request, result.matches)
+    return _json(_by_signal_and_bank(result))
 
 
 def _by_signal_and_bank(result: MatchResult) -> dict[str, Any]:

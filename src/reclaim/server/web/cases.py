@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from reclaim.cases import Decision, case_items, list_cases, review_item
 from reclaim.cases.service import ItemView
 from reclaim.cases.triage import Triage, triage_case
+from reclaim.selfreports import list_reports
 from reclaim.server.auth import StaffUser
 from reclaim.server.deps import SessionDep
 from reclaim.server.templating import render
@@ -49,7 +50,9 @@ def display_name(locator: str) -> str:
 
 @router.get("/", response_class=HTMLResponse)
 def case_list(request: Request, who: StaffUser, session: SessionDep) -> HTMLResponse:
-    return render(request, "cases.html", {"cases": list_cases(session)})
+    cases = list_cases(session)
+    return render(request, "cases.html", {"cases": cases, "self_reports": list_reports(session),
+                                          "case_names": [c.name for c in cases]})
 
 
 def review_queue(session: Session, case: Case) -> tuple[list[QueueRow], list[QueueRow], int]:

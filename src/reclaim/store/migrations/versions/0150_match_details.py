@@ -1,7 +1,7 @@
 """matches.details: what a keypoint match rests on (inliers, scale, rotation, where in the query)
 
 Revision ID: 0150_match_details
-Revises: 0100_hma_content_ids
+Revises: 0120_self_reports
 Create Date: 2026-12-05
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0150_match_details"
-down_revision = "0100_hma_content_ids"
+down_revision = "0120_self_reports"
 branch_labels = None
 depends_on = None
 

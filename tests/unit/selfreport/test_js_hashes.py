@@ -1,0 +1,86 @@
+"""The self-report page's JavaScript hashes, run in Node (no browser): PDQ against python-threatexchange on
+every one of Meta's reference images (../shared/evals/pdq), and MD5 against hashlib.
+
+Python decodes each image (Pillow, as pytx does) and hands the raw RGB to ``hash-cli.mjs``; the JavaScript
+never sees the file, so only the hashing is compared. The measured distances are printed (``-s``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import statistics
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from threatexchange.signal_type.pdq.pdq_hasher import pdq_from_bytes
+
+from reclaim.signals.pdq import hamming
+
+NODE = shutil.which("node")
+CLI = Path(__file__).resolve().parents[3] / "src/reclaim/server/static/selfreport/hash-cli.mjs"
+pytestmark = pytest.mark.skipif(NODE is None, reason="needs Node (apt-get install nodejs)")
+MAX_BITS, MEDIAN_BITS, QUALITY_SLACK = 16, 6, 10
+
+
+def js(*args: str, data: bytes) -> dict:
+    assert NODE is not None
+    done = subprocess.run([NODE, str(CLI), *args], input=data, capture_output=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr.decode()
+    return json.loads(done.stdout)
+
+
+def js_pdq(path: Path) -> tuple[str, int]:
+    with Image.open(path) as image:
+        rgb = np.ascontiguousarray(np.asarray(image.convert("RGB")))
+    height, width = rgb.shape[:2]
+    out = js("pdq", str(width), str(height), data=rgb.tobytes())
+    return out["pdq"], out["quality"]
+
+
+def test_pdq_agrees_with_pytx_on_every_reference_image(evals: Path) -> None:
+    images = sorted(p for p in (evals / "pdq" / "images").rglob("*") if p.suffix.lower() in {".jpg", ".jpeg", ".png"})
+    assert len(images) >= 36
+    distances, quality_gaps = [], []
+    for path in images:
+        expected, expected_quality = pdq_from_bytes(path.read_bytes())
+        got, quality = js_pdq(path)
+        distances.append(hamming(expected, got))
+        quality_gaps.append(abs(quality - expected_quality))
+        print(f"{distances[-1]:3d} bits, quality {quality} vs {expected_quality}: {path.relative_to(evals)}")
+    print(f"JS PDQ vs pytx on {len(images)} images: max {max(distances)} bits, median "
+          f"{statistics.median(distances)}, quality differs by at most {max(quality_gaps)}")
+    assert max(distances) <= MAX_BITS
+    assert statistics.median(distances) <= MEDIAN_BITS
+    assert max(quality_gaps) <= QUALITY_SLACK
+
+
+def test_pdq_tells_different_images_apart(evals: Path) -> None:
+    """Agreement is not a constant: two unrelated reference images are far apart in JS too."""
+    folder = evals / "pdq" / "images" / "pdq" / "data"
+    bridge, _ = js_pdq(folder / "bridge-mods" / "aaa-orig.jpg")
+    pen, _ = js_pdq(folder / "reg-test-input" / "pen-and-coaster.png")
+    assert hamming(bridge, pen) > 64
+
+
+def test_pdq_of_tiny_and_flat_images() -> None:
+    """Below 5 pixels on a side the reference answers zeros with quality 0; a flat image has quality 0."""
+    assert js("pdq", "4", "4", data=bytes(4 * 4 * 3)) == {"pdq": "0" * 64, "quality": 0}
+    assert js("pdq", "64", "64", data=bytes([128]) * (64 * 64 * 3))["quality"] == 0
+
+
+def test_cli_refuses_short_input() -> None:
+    assert NODE is not None
+    done = subprocess.run([NODE, str(CLI), "pdq", "10", "10"], input=b"\0" * 10, capture_output=True, check=False)
+    assert done.returncode == 2
+    assert b"expected 300 bytes" in done.stderr
+
+
+@pytest.mark.parametrize("size", [0, 1, 55, 56, 63, 64, 65, 1000, 300_001])
+def test_md5_matches_hashlib(size: int) -> None:
+    data = np.random.default_rng(size).integers(0, 256, size, dtype=np.uint8).tobytes()
+    assert js("md5", data=data) == {"md5": hashlib.md5(data).hexdigest()}  # noqa: S324 - the exchanged digest
