@@ -8,9 +8,8 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from fake_telegram import CHAT_ID, FakeTelegram, build_room
+from fake_telegram import CHAT_ID, VAULT_PASSPHRASE, FakeTelegram, build_room
 
-from conftest import VAULT_PASSPHRASE
 from reclaim.evidence.casefiles import CaseFiles
 from reclaim.evidence.originals import open_vault
 from reclaim.store import open_store

@@ -9,14 +9,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fake_telegram import ME, FakeTelegram, build_room  # noqa: E402
+from fake_telegram import CHEAP, ME, SIGN_IN_PASSPHRASE, VAULT_PASSPHRASE, FakeTelegram, build_room  # noqa: E402
 
 from reclaim.telegram import session  # noqa: E402
-from reclaim.vault import KdfParams  # noqa: E402
-
-SIGN_IN_PASSPHRASE = "telegram sign-in passphrase"
-VAULT_PASSPHRASE = "case vault passphrase 1"
-CHEAP = KdfParams(time_cost=1, memory_kib=1024, parallelism=1)
 
 
 @pytest.fixture

@@ -26,6 +26,13 @@ from telethon import errors
 from telethon.tl import types
 
 from reclaim.synthetic.scenes import composite, jpeg_bytes, sample_faces, scene
+from reclaim.vault import KdfParams  # noqa: E402
+
+# Passphrases and cheap key derivation the tests share (here, not in conftest: a test module cannot import
+# "conftest" reliably when several test folders have one).
+SIGN_IN_PASSPHRASE = "telegram sign-in passphrase"
+VAULT_PASSPHRASE = "case vault passphrase 1"
+CHEAP = KdfParams(time_cost=1, memory_kib=1024, parallelism=1)
 
 CHAT_ID = 1987654321
 ME = types.User(id=7000001, is_self=True, first_name="Centre", last_name="Investigator", username="centre_inv",

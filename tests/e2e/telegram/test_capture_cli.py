@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fake_telegram import CHAT_ID, FakeTelegram
+from fake_telegram import CHAT_ID, VAULT_PASSPHRASE, FakeTelegram
 
-from conftest import VAULT_PASSPHRASE
 from reclaim.evidence.casefiles import CaseFiles
 from reclaim.store import open_store
 from reclaim.store.models import Item

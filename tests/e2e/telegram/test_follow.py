@@ -8,10 +8,20 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from fake_telegram import CHAT_ID, POSTERS, START, FakeTelegram, message, photo_bytes, photo_media
+from fake_telegram import (
+    CHAT_ID,
+    CHEAP,
+    POSTERS,
+    SIGN_IN_PASSPHRASE,
+    START,
+    VAULT_PASSPHRASE,
+    FakeTelegram,
+    message,
+    photo_bytes,
+    photo_media,
+)
 from telethon.tl import types
 
-from conftest import CHEAP, SIGN_IN_PASSPHRASE, VAULT_PASSPHRASE
 from reclaim.cli.telegram_cmd import run_capture
 from reclaim.errors import NotFound, WrongPassphrase
 from reclaim.evidence.casefiles import CaseFiles

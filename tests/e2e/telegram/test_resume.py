@@ -10,9 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from fake_telegram import CHAT_ID, FakeTelegram, build_room
+from fake_telegram import CHAT_ID, VAULT_PASSPHRASE, FakeTelegram, build_room
 
-from conftest import VAULT_PASSPHRASE
 from reclaim.evidence.casefiles import CaseFiles
 from reclaim.evidence.originals import open_vault
 from reclaim.store import open_store
