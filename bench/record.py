@@ -65,7 +65,8 @@ def append_section(title: str, body: str, figures: Iterable[Figure] = (), *, ben
     now = datetime.now(UTC)
     stamp = now.strftime("%Y-%m-%d %H:%M UTC")
     name = bench or f"bench/{Path(sys.argv[0]).name}"
-    rows = [{"bench": name, **asdict(f), "commit": commit(), "date": stamp} for f in figures]
+    load = f"{os.getloadavg()[0]:.1f}"  # at the end of the run: other jobs share the 2 cores
+    rows = [{"bench": name, **asdict(f), "load": load, "commit": commit(), "date": stamp} for f in figures]
     LOCK.parent.mkdir(parents=True, exist_ok=True)
     with locked(LOCK):
         with results.open("a", encoding="utf-8") as f:

@@ -26,12 +26,14 @@ INTRO = (
     "## Current figures\n\n"
     "The latest run of each bench's headline figures. Ratios compare both sides on the same cores, latency "
     "percentiles are over single timings, and start-up and first queries are included unless a figure says "
-    "otherwise. The machine is 2 cores shared with other jobs, so runs are often smaller than a script's default: "
-    "'run size' says what was run. Every figure's run is described in full in the history below.\n\n"
+    "otherwise. The machine is 2 cores shared with other jobs, so runs are often smaller than a script's default "
+    "('run size' says what was run) and absolute rates move with the load (the 1-minute load average the run "
+    "recorded; a ratio's two sides ran in the same run). Every figure's run is described in full in the "
+    "history below.\n\n"
 )
 HISTORY = "\n## History\n\nSections are appended by the scripts in bench/, newest last.\n"
 HEADER = f"{INTRO}{START}\n{END}\n{HISTORY}"
-COLUMNS = ["bench", "figure", "value", "target", "met", "run size", "commit", "date"]
+COLUMNS = ["bench", "figure", "value", "target", "met", "run size", "load", "commit", "date"]
 
 
 def read_records(records: Path) -> list[dict]:
@@ -67,7 +69,7 @@ def render(rows: list[dict]) -> str:
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "|".join(" --- " for _ in COLUMNS) + "|"]
     for row in latest(rows):
         cells = [row["bench"], row["figure"], row["value"], row.get("target", ""), _met(row.get("met")),
-                 row.get("size", ""), row.get("commit", ""), row.get("date", "")]
+                 row.get("size", ""), row.get("load", ""), row.get("commit", ""), row.get("date", "")]
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return "\n".join(lines)
 
