@@ -18,7 +18,7 @@ import io
 import time
 
 import numpy as np
-from record import append_section, machine, table
+from record import Figure, append_section, machine, table
 
 from reclaim.signals.provenance import provenance_leads
 from reclaim.synthetic.faces import jpeg_paste
@@ -59,10 +59,12 @@ def main() -> None:
         portrait = portraits[names[k % 2]]
         sets["rescaled paste"].append(jpeg_paste(portrait, 3000 + k, face_quality=45, scale=0.8))
         sets["paste saved as JPEG 90"].append(jpeg_paste(portrait, 4000 + k, face_quality=45, final="90"))
-    rows, start = [], time.perf_counter()
+    rows, figures, start = [], [], time.perf_counter()
     for label, items in sets.items():
         hit = sum(fires(data) for data in items)
         rows.append([label, str(len(items)), f"{hit}", f"{100 * hit / len(items):.0f} %"])
+        figures.append(Figure(f"lead rate on '{label}'", f"{100 * hit / len(items):.0f} % ({hit}/{len(items)})",
+                              "", None, f"--n {args.n}"))
     seconds = time.perf_counter() - start
     total = sum(len(v) for v in sets.values())
     body = (f"{total} generated pictures (640x480), lead = provenance_leads() source jpeg-grid, faces found with "
@@ -71,7 +73,7 @@ def main() -> None:
             + "\n\nWanted: a lead on `pasted`, none on `untouched`; the last two rows are outside what it claims.")
     print(body)
     if not args.no_append:
-        append_section("Pasted-face JPEG grid lead (bench/blending.py)", body)
+        append_section("Pasted-face JPEG grid lead (bench/blending.py)", body, figures)
 
 
 if __name__ == "__main__":

@@ -13,8 +13,9 @@ import os
 import tempfile
 import time
 import zipfile
-from datetime import UTC, datetime
 from pathlib import Path
+
+from record import Figure, append_section
 
 from reclaim.evidence.bundle import export_bundle
 from reclaim.evidence.casefiles import CaseFiles
@@ -23,7 +24,7 @@ from reclaim.store import open_store
 from reclaim.store.models import Case, Item, ItemSignal, MatchRow, Scan
 from reclaim.synthetic.scenes import jpeg_bytes, scene
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
+TARGET_SECONDS = 60
 
 
 def build_case(root: Path, n_items: int, n_flagged: int) -> tuple[str, Path]:
@@ -91,7 +92,6 @@ def main() -> None:
         baseline_s = plain_zip(bundle, root / "plain.zip")
         size_mb = bundle.stat().st_size / 1e6
     lines = [
-        f"\n## Evidence bundle export/verify — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC (bench/bundle.py)\n",
         f"{args.items:,} items ({args.flagged:,} flagged, with blurred previews and the PDF report), originals "
         f"excluded; 2 shared cores. Baseline: the same members zipped and re-read with sha256, no evidence work.\n",
         "| step | seconds | target | vs baseline |",
@@ -104,8 +104,10 @@ def main() -> None:
         f"\nBundle {size_mb:.1f} MB; PDF included: {result.pdf}.\n",
     ]
     print("\n".join(lines))
-    with RESULTS.open("a") as fh:
-        fh.write("\n".join(lines) + "\n")
+    size = f"{args.items:,} items, {args.flagged:,} flagged"
+    figures = [Figure("export (s)", f"{export_s:.1f}", f"< {TARGET_SECONDS}", export_s < TARGET_SECONDS, size),
+               Figure("verify (s)", f"{verify_s:.1f}", f"< {TARGET_SECONDS}", verify_s < TARGET_SECONDS, size)]
+    append_section("Evidence bundle export/verify (bench/bundle.py)", "\n".join(lines), figures)
 
 
 if __name__ == "__main__":

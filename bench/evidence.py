@@ -22,7 +22,7 @@ from collections.abc import Callable
 from hashlib import sha256
 from pathlib import Path
 
-from record import append_section, machine, table
+from record import Figure, append_section, machine, table
 
 from reclaim.evidence import CustodyLog, KdfParams, SigningKey, Vault, verify_log
 
@@ -144,7 +144,9 @@ def main() -> None:
     header = ["operation", "time", "rate", "baseline", "baseline time/rate", "ratio (ours / baseline time)"]
     body = f"{machine()}\n\n{table(header, rows)}"
     print(body)
-    append_section("evidence: custody log and vault (bench/evidence.py)", body)
+    size = f"{args.entries:,} entries, {args.mib} MiB file"
+    figures = [Figure(f"{row[0]}: ours / baseline time", str(row[5]), "", None, size) for row in rows if row[5]]
+    append_section("evidence: custody log and vault (bench/evidence.py)", body, figures)
 
 
 if __name__ == "__main__":

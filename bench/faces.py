@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from record import append_section, machine, table
+from record import Figure, append_section, machine, table
 
 from reclaim.attribution import photo_features, rank_sources, suspect_features
 from reclaim.errors import SignalError
@@ -70,12 +70,13 @@ def identity_rates(portraits: dict, fakes: list, scenes: list[bytes]) -> tuple[l
             wrong += 1
     scene_hits = sum(bool(FaceSignal().compute(Media("s.jpg", d, decode_image(d, "s.jpg")))) for d in scenes)
     n = len(fakes)
+    stats: dict = {"right": 100 * right / n, "wrong": 100 * wrong / n}
     rows = [["right identity reported", f"{right}/{n}", f"{100 * right / n:.1f} %", ">= 95 %"],
             ["other identity reported", f"{wrong}/{n}", f"{100 * wrong / n:.1f} %", "<= 1 %"],
             ["no match (missed)", f"{missed}/{n}", f"{100 * missed / n:.1f} %", ""],
             ["face-free scenes with any face", f"{scene_hits}/{len(scenes)}", "", "0"]]
     same_found = [d for d in same if d < 9]
-    stats = {"same": np.percentile(same_found, [50, 95, 100]) if same_found else [],
+    stats |= {"same": np.percentile(same_found, [50, 95, 100]) if same_found else [],
              "other": np.percentile([d for d in other if d < 9], [0, 5, 50]) if any(d < 9 for d in other) else []}
     return rows, stats
 
@@ -96,7 +97,7 @@ def attribution_rate(portraits: dict, fakes: list, n_distractors: int) -> tuple[
     n = len(fakes)
     rows = [[f"top-1 = true source, among {len(sources)} photos", f"{right}/{n}", f"{100 * right / n:.1f} %",
              ">= 90 %"]]
-    return rows, float(np.median(times))
+    return rows, float(np.median(times)), 100 * right / n
 
 
 def prepare(photos: dict[str, bytes]) -> list:
@@ -124,7 +125,7 @@ def speed(portraits: dict, n: int, workers: int, fakes: list) -> list[list[objec
             outcomes = list(hash_files(paths, workers=workers, opt_in=opt_in))
             took = time.perf_counter() - start
             faces = sum(v.signal == "face" for o in outcomes if isinstance(o, FileHashes) for v in o.values)
-            rows.append([label, f"{n / took:.1f} photos/s", f"{faces} faces", f"{took:.1f} s"])
+            rows.append([label, f"{n / took:.1f} photos/s", f"{faces} faces", f"{took:.1f} s", n / took])
         cpu = []  # CPU seconds per photo in one process: what the shared cores' load does not distort
         for path in paths:
             start = time.process_time()
@@ -162,7 +163,7 @@ def main() -> None:
     fakes = make_fakes(portraits, args.n, seed=1)
     scenes = [jpeg_bytes(scene(8000 + i, (1024, 768))) for i in range(20)]
     id_rows, stats = identity_rates(portraits, fakes, scenes)
-    at_rows, at_time = attribution_rate(portraits, fakes, args.distractors)
+    at_rows, at_time, at_rate = attribution_rate(portraits, fakes, args.distractors)
     sp_rows = speed(portraits, args.speed_n, args.workers, fakes)
     body = "\n\n".join([
         f"{machine()}. {args.n} fakes (half each portrait), edits drawn per fake: scale 0.5-2x, turn +-15 deg, "
@@ -172,11 +173,20 @@ def main() -> None:
         f"min/p5/p50 {', '.join(f'{d:.3f}' for d in stats['other'])}. Confidence at 0.4 / 0.5 / 0.6: "
         f"{confidence(0.4):.3f} / {confidence(0.5):.3f} / {confidence(0.6):.3f}.",
         table(["attribution", "count", "rate", "target"], at_rows) + f"\n\nmedian time per suspect {at_time:.2f} s",
-        table(["speed", "rate", "", "wall"], sp_rows),
+        table(["speed", "rate", "", "wall"], [row[:4] for row in sp_rows]),
     ])
+    size = f"{args.n} fakes, {args.distractors} distractors, {args.speed_n} photos for speed"
+    photos_s = float(sp_rows[1][4])
+    figures = [Figure("right identity reported", f"{stats['right']:.1f} %", ">= 95 %", stats["right"] >= 95, size),
+               Figure("other identity reported", f"{stats['wrong']:.1f} %", "<= 1 %", stats["wrong"] <= 1, size),
+               Figure("attribution top-1", f"{at_rate:.1f} %", ">= 90 %", at_rate >= 90, size),
+               Figure(f"hash + faces photos/s, {args.workers} workers", f"{photos_s:.1f}", ">= 10", photos_s >= 10,
+                      size),
+               Figure("attribution per suspect vs 100 sources, wall max (s)", sp_rows[-1][1], "<= 2",
+                      float(sp_rows[-1][1].split("/")[1].strip().rstrip(" s")) <= 2, size)]
     print(body)
     if not args.no_append:
-        append_section("faces: identity match, attribution, speed (bench/faces.py)", body)
+        append_section("faces: identity match, attribution, speed (bench/faces.py)", body, figures)
 
 
 if __name__ == "__main__":

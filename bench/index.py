@@ -10,7 +10,8 @@ random permutation, so near-duplicates are not neighbours in memory. Queries: 10
 flips, then 10 k unrelated codes; radius 31 (FAISS range_search is strict, so it gets 32).
 
 Each engine runs in a fresh subprocess (honest RSS: psutil delta over the build, after imports and warm-up)
-and reports: build time, RSS delta, single-thread latency per query (p50/p99), exactness against a
+and reports: build time, RSS delta, single-thread latency per query (p50/p99 over every single timing of
+``LATENCY_PASSES`` passes, and beside it the p99 of each query's best pass), exactness against a
 brute-force scan (a separate bench-local kernel, not the index's), load time from disk, batch queries/s on
 2 threads, and for PDQIndex 100 k adds + 10 k removes interleaved with searches that check each is visible.
 Results are printed and appended to bench/RESULTS.md.
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 from numba import njit, prange
-from record import append_section, machine, table
+from record import Figure, append_section, machine, table
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / ".bench-data" / "index"
@@ -175,7 +176,7 @@ class Faiss:
         self._nflip()
 
 
-def worker(engine_name: str, kind: str, n: int, latency_queries: int) -> dict[str, object]:
+def worker(engine_name: str, kind: str, n: int, latency_queries: int, churn_rounds: int) -> dict[str, object]:
     """Everything measured for one engine on one data set, in this (fresh) process."""
     import psutil
 
@@ -197,17 +198,19 @@ def worker(engine_name: str, kind: str, n: int, latency_queries: int) -> dict[st
     out["rss_mb"] = (process.memory_info().rss - rss0) / 2**20
 
     sample = np.linspace(0, len(data["queries"]) - 1, latency_queries).astype(int)
-    # CPU time too: the 2 cores are shared, and a preempted query inflates wall time. Each query's time is the
-    # best of LATENCY_PASSES passes over the sample, so a pass that other processes slowed does not set the p99.
-    wall, cpu = np.full(len(sample), np.inf), np.full(len(sample), np.inf)
-    for _ in range(LATENCY_PASSES):
+    # CPU time too: the 2 cores are shared, and a preempted query inflates wall time. Every pass's single timing
+    # counts for p50/p99 (the true percentiles); each query's best of LATENCY_PASSES is reported beside them, as
+    # what the index costs when no other process gets in the way.
+    wall, cpu = np.empty((LATENCY_PASSES, len(sample))), np.empty((LATENCY_PASSES, len(sample)))
+    for p in range(LATENCY_PASSES):
         for k, i in enumerate(sample):
             t, c = time.perf_counter(), time.thread_time()
             engine.search(data["queries"][i : i + 1])
-            wall[k] = min(wall[k], time.perf_counter() - t)
-            cpu[k] = min(cpu[k], time.thread_time() - c)
-    out["p50_ms"], out["p99_ms"] = (float(np.percentile(wall, p)) * 1e3 for p in (50, 99))
-    out["p50_cpu_ms"], out["p99_cpu_ms"] = (float(np.percentile(cpu, p)) * 1e3 for p in (50, 99))
+            wall[p, k] = time.perf_counter() - t
+            cpu[p, k] = time.thread_time() - c
+    for name, times in (("", wall), ("_cpu", cpu)):
+        out[f"p50{name}_ms"], out[f"p99{name}_ms"] = (float(np.percentile(times, q)) * 1e3 for q in (50, 99))
+        out[f"p99{name}_best_ms"] = float(np.percentile(times.min(axis=0), 99)) * 1e3
     got = engine.search(data["queries"][checked])
     out["exact"] = sum(g == w for g, w in zip(got, want, strict=True))
     out["checked"] = len(checked)
@@ -232,7 +235,7 @@ def worker(engine_name: str, kind: str, n: int, latency_queries: int) -> dict[st
     out["first_1k_after_load_s"] = time.perf_counter() - t
     out["file_mb"] = path.stat().st_size / 2**20
     path.unlink()
-    out.update(churn(engine, data, CHURN_ROUNDS if engine_name == "ours" else FAISS_CHURN_ROUNDS))
+    out.update(churn(engine, data, churn_rounds if engine_name == "ours" else min(churn_rounds, FAISS_CHURN_ROUNDS)))
     return out
 
 
@@ -274,9 +277,9 @@ def churn(engine: Ours | Faiss, data: dict[str, np.ndarray], rounds: int) -> dic
     }
 
 
-def run_engine(engine: str, kind: str, n: int, latency_queries: int) -> dict[str, object]:
+def run_engine(engine: str, kind: str, n: int, latency_queries: int, churn_rounds: int) -> dict[str, object]:
     cmd = [sys.executable, __file__, "--worker", engine, "--dataset", kind, "--n", str(n),
-           "--latency-queries", str(latency_queries)]  # fmt: skip
+           "--latency-queries", str(latency_queries), "--churn-rounds", str(churn_rounds)]  # fmt: skip
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode:
         raise RuntimeError(f"{engine} on {kind} failed:\n{done.stderr[-3000:]}")
@@ -306,8 +309,10 @@ def fmt(value: object, digits: int = 2) -> str:
 def report(n: int, results: dict[tuple[str, str], dict], latency_queries: int) -> str:
     metrics = [
         ("build (s)", "build_s", 1), ("RSS delta (MB)", "rss_mb", 0), ("p50 1 query (ms)", "p50_ms", 3),
-        ("p99 1 query (ms)", "p99_ms", 3), ("p50 1 query, CPU time (ms)", "p50_cpu_ms", 3),
-        ("p99 1 query, CPU time (ms)", "p99_cpu_ms", 3), ("batch on 2 threads (queries/s)", "batch_qps", 0),
+        ("p99 1 query (ms)", "p99_ms", 3), (f"p99 1 query, best of {LATENCY_PASSES} (ms)", "p99_best_ms", 3),
+        ("p50 1 query, CPU time (ms)", "p50_cpu_ms", 3), ("p99 1 query, CPU time (ms)", "p99_cpu_ms", 3),
+        (f"p99 1 query, CPU time, best of {LATENCY_PASSES} (ms)", "p99_cpu_best_ms", 3),
+        ("batch on 2 threads (queries/s)", "batch_qps", 0),
         ("load (s)", "load_s", 2), ("first 1k queries after load (s)", "first_1k_after_load_s", 2),
         ("file (MB)", "file_mb", 0), ("adds/s in churn", "adds_per_s", 0),
         ("removes/s in churn", "removes_per_s", 0), ("searches/s in churn", "churn_search_qps", 0),
@@ -329,13 +334,39 @@ def report(n: int, results: dict[tuple[str, str], dict], latency_queries: int) -
                              f"{r['not_visible']} not visible to the next search", "", ""])  # fmt: skip
     body = (
         f"N = {n:,}, radius {RADIUS}, {NEAR_QUERIES:,} near + {UNRELATED_QUERIES:,} unrelated queries "
-        f"(latency over {latency_queries:,} of them, 1 thread, each query's best of {LATENCY_PASSES} passes); "
+        f"(latency over {latency_queries:,} of them, 1 thread, {LATENCY_PASSES} passes: p50/p99 over every single "
+        f"timing, and the p99 of each query's best pass beside it); "
         f"{machine()}.\n"
         "FAISS = IndexBinaryIDMap2(IndexBinaryMultiHash(256, 16, 16)), nflip = 1 (HMA's setting); "
         "FAISS removes: remove_ids is not implemented for MultiHash (HMA rebuilds).\n\n"
         + table(["data", "metric", "PDQIndex", "FAISS", "ours/faiss"], rows)
     )
     return body
+
+
+def figures(n: int, results: dict[tuple[str, str], dict], size: str) -> list[Figure]:
+    """Issue 4's targets (stated at 10 M) on each data set: p99 and RSS <= 1/3 of FAISS's, build <= FAISS's,
+    load <= 5 s, every checked query exact."""
+    out = []
+    for kind in ("uniform", "clustered"):
+        ours, faiss = results.get((kind, "ours")), results.get((kind, "faiss"))
+        if not ours or not faiss:
+            continue
+        at = f"{kind}, N = {n:,}"
+        for label, key, target, limit in (
+            ("p99 1 query, wall", "p99_ms", "<= 0.333", 1 / 3),
+            (f"p99 1 query, wall, best of {LATENCY_PASSES}", "p99_best_ms", "<= 0.333", 1 / 3),
+            ("p99 1 query, CPU", "p99_cpu_ms", "<= 0.333", 1 / 3),
+            ("RSS of the built index", "rss_mb", "<= 0.333", 1 / 3),
+            ("build time", "build_s", "<= 1", 1.0),
+        ):
+            ratio = ours[key] / faiss[key]
+            value = f"{ratio:.3f} ({fmt(ours[key], 3)} vs {fmt(faiss[key], 3)})"
+            out.append(Figure(f"{at}: {label}, PDQIndex / FAISS", value, target, ratio <= limit, size))
+        out.append(Figure(f"{at}: load from disk (s)", f"{ours['load_s']:.2f}", "<= 5", ours["load_s"] <= 5, size))
+        out.append(Figure(f"{at}: exact against brute force", f"{ours['exact']}/{ours['checked']}", "all",
+                          ours["exact"] == ours["checked"], size))
+    return out
 
 
 def main() -> None:
@@ -345,11 +376,14 @@ def main() -> None:
     parser.add_argument("--check", type=int, default=2_000, help="queries checked against brute force")
     parser.add_argument("--latency-queries", type=int, default=NEAR_QUERIES + UNRELATED_QUERIES)
     parser.add_argument("--datasets", default="uniform,clustered")
+    parser.add_argument("--churn-rounds", type=int, default=CHURN_ROUNDS,
+                        help=f"rounds of {CHURN_ADDS} adds + {CHURN_REMOVES} removes "
+                        f"(FAISS: at most {FAISS_CHURN_ROUNDS})")
     parser.add_argument("--worker", choices=["ours", "faiss"], help=argparse.SUPPRESS)
     parser.add_argument("--dataset", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker, args.dataset, args.n, args.latency_queries)))
+        print(json.dumps(worker(args.worker, args.dataset, args.n, args.latency_queries, args.churn_rounds)))
         return
     try:
         import faiss  # noqa: F401
@@ -360,11 +394,14 @@ def main() -> None:
         for kind in args.datasets.split(","):
             prepare(kind, n, args.check)
             for engine in ("ours", "faiss"):
-                results[kind, engine] = run_engine(engine, kind, n, args.latency_queries)
+                results[kind, engine] = run_engine(engine, kind, n, args.latency_queries, args.churn_rounds)
                 print(kind, engine, json.dumps(results[kind, engine]), flush=True)
         body = report(n, results, args.latency_queries)
         print(body)
-        append_section(f"PDQ index vs FAISS MultiHash, N = {n:,} (bench/index.py)", body)
+        size = (f"N = {n:,}, {args.latency_queries:,} latency queries x {LATENCY_PASSES}, {args.check:,} checked, "
+                f"{args.churn_rounds:,} churn rounds")
+        append_section(f"PDQ index vs FAISS MultiHash, N = {n:,} (bench/index.py)", body,
+                       figures(n, results, size))
 
 
 if __name__ == "__main__":

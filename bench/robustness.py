@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 from PIL import Image
-from record import append_section, machine, table
+from record import Figure, append_section, machine, table
 
 from reclaim.signals.pdq import pdq_hex
 from reclaim.synthetic.scenes import GLOBAL_EDITS, LOCAL_EDITS, composite, sample_faces, scene
@@ -103,7 +103,13 @@ def main() -> None:
     ])
     print(body)
     if not args.no_append:
-        append_section("bench/robustness.py (PDQ under re-upload edits)", body)
+        size = f"{args.n} originals"
+        false_pairs = int(np.count_nonzero(pair <= THRESHOLD)) + int(np.count_nonzero(cross <= THRESHOLD))
+        figures = [Figure("global edits matched within 31 bits", f"{overall:.1f} %", f">= {TARGET:.0f} %",
+                          bool(overall >= TARGET), size),
+                   Figure("false matches (distinct originals + edited copies vs other originals)",
+                          f"{false_pairs} of {pair.size + cross.size:,} pairs", "", None, size)]
+        append_section("bench/robustness.py (PDQ under re-upload edits)", body, figures)
 
 
 if __name__ == "__main__":
