@@ -17,10 +17,12 @@ from reclaim.store.models import Case
 from reclaim.takedown.reuploads import ReuploadReport, find_reuploads
 
 
-def finish_scan(session: Session, case_name: str, matches: dict[str, list[Match]], actor: str) -> dict[
-        str, ReuploadReport]:
-    """Record the case's new acquisitions in its custody log; return the re-uploads found, by case."""
-    record_acquisitions(session, CaseFiles.for_case(case_name), actor)
+def finish_scan(session: Session, case_name: str, matches: dict[str, list[Match]], actor: str, *,
+                custody: bool = True) -> dict[str, ReuploadReport]:
+    """Record the case's new acquisitions in its custody log (unless the caller records its own); return the
+    re-uploads found, by case."""
+    if custody:
+        record_acquisitions(session, CaseFiles.for_case(case_name), actor)
     return follow_reuploads(session, matches)
 
 

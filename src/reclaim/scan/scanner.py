@@ -94,11 +94,13 @@ def scan_source(
     actor: str | None = None,
     mode: Mode = Mode.FAST,
     engine: Engine | None = None,  # type: ignore[type-arg]
+    custody: bool = True,
 ) -> ScanReport:
     """Scan any source (see the module docstring). Faces are looked for only when identities are enrolled;
     ``actor`` (default: current_actor()) is who the face audit log names. ``mode`` thorough stores keypoint
     sets for every item, so the keypoint stage can find crops, screenshots and collages. ``engine`` says
-    where files are hashed (default: ``workers`` local processes); results are written here, by the driver."""
+    where files are hashed (default: ``workers`` local processes); results are written here, by the driver.
+    ``custody=False`` is for a caller that writes richer custody entries of its own (a live Telegram capture)."""
     with store.session() as session:
         opt_in = face_opt_in(session)
         keypoints = keypoint_opt_in(session, mode)
@@ -121,7 +123,8 @@ def scan_source(
     with store.session() as session:
         session.get(Scan, run.report.scan_id).finished_at = utcnow()  # type: ignore[union-attr]
     with store.session() as session:  # every stored item gets its custody entry, also after a resume
-        run.report.reuploads = finish_scan(session, case_name, run.report.matches, actor or current_actor())
+        run.report.reuploads = finish_scan(session, case_name, run.report.matches, actor or current_actor(),
+                                           custody=custody)
     run.report.failed.sort(key=lambda s: s.locator)
     return run.report
 

@@ -141,7 +141,8 @@ class Capture:
         prepared = [await self._prepare(m) for m in fresh]
         items = [item for _, item, _ in prepared if item is not None]
         report = scan_source(self.store, self.files.case_name, _Batch(f"telegram:{self.require_chat().key}", items,
-                             self.limits), workers=1, limits=self.limits, actor=self.actor, mode=self.mode)
+                             self.limits), workers=1, limits=self.limits, actor=self.actor, mode=self.mode,
+                             custody=False)  # each message's own entry follows, with its Telegram ids
         self.totals.failed += report.failed
         entries = [(ACQUIRED if item is not None else CAPTURED, sha, details) for _, item, (sha, details) in prepared]
         self.files.record_many(self.actor, entries)
@@ -171,7 +172,7 @@ class Capture:
                     item = replace(item, locator=new_locator, context={**item.context, "edit_of": tm.locator})
                     report = scan_source(self.store, self.files.case_name, _Batch(f"telegram:{tm.chat_key}", [item],
                                          self.limits), workers=1, limits=self.limits, actor=self.actor,
-                                         mode=self.mode)
+                                         mode=self.mode, custody=False)
                     self._report_matches(message.id, new_locator, report.matches.get(new_locator, []))
         seen = utc_now()
         note = {"edited_at": tm.edited_at, "caption": tm.caption, "sha256": sha, "media_locator": new_locator,
