@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -9,8 +11,13 @@ from reclaim.errors import UserError
 
 MIN_LENGTH = 10
 _HASHER = PasswordHasher()
-# Checked when the user does not exist, so a wrong name takes as long as a wrong password.
-_DUMMY = _HASHER.hash("reclaim-no-such-user")
+
+
+@cache
+def _dummy() -> str:
+    """Checked when the user does not exist, so a wrong name takes as long as a wrong password; made on first
+    use, not at import (an Argon2id hash costs every command that imports accounts ~0.1 s)."""
+    return _HASHER.hash("reclaim-no-such-user")
 
 
 def hash_password(password: str) -> str:
@@ -26,8 +33,9 @@ def hash_pin(pin: str) -> str:
 
 def verify_password(encoded: str | None, password: str) -> bool:
     """True when ``password`` matches; ``encoded=None`` (no such user) spends the same time and says False."""
+    dummy = _dummy()  # made before the check whoever asks first, so the first check's timing says nothing
     try:
-        return _HASHER.verify(encoded or _DUMMY, password) and encoded is not None
+        return _HASHER.verify(encoded or dummy, password) and encoded is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -52,12 +52,16 @@ def match_text(row: dict[str, Any]) -> str:
 
 @contextmanager
 def progress_bar(label: str, total: int | None = None) -> Iterator[Any]:
-    """A Rich progress bar on stderr (stdout stays clean for --json); yields ``update(done, total)``."""
+    """A Rich progress bar on stderr (stdout stays clean for --json); yields ``update(done, total)``. Without a
+    terminal there is nothing to draw, and nothing is imported for it."""
+    if not err.is_terminal:
+        yield lambda done, new_total=None: None
+        return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     progress = Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=err, transient=True, disable=not err.is_terminal,
+        console=err, transient=True,
     )
     with progress:
         task = progress.add_task(label, total=total)
