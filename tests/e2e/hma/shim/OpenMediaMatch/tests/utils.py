@@ -123,7 +123,7 @@ def app(tmp_path: Path) -> t.Iterator[ServerApp]:
     deadline = time.monotonic() + 120
     while True:
         try:
-            httpx.get(f"{base}/status", timeout=1)  # any answer: listening (the index loads on its own)
+            httpx.get(f"{base}/status/live", timeout=1)  # any answer: listening (/status would load the index)
             break
         except httpx.HTTPError:
             pass
