@@ -41,7 +41,8 @@ def test_no_route_answers_500(schema) -> None:  # type: ignore[no-untyped-def]
         def check(case) -> None:  # type: ignore[no-untyped-def]
             response = case.call(headers=headers)
             calls.append(case.method)
-            if response.status_code >= 500:
+            loading = case.formatted_path == "/status" and response.status_code == 503  # HMA: index not loaded yet
+            if response.status_code >= 500 and not loading:
                 failures.append(f"{case.method} {case.formatted_path} -> {response.status_code}")
 
         check()

@@ -45,8 +45,8 @@ def counts(page: str) -> dict[str, int]:
 
 
 def lookup(client: TestClient, signal: str = NEAR, signal_type: str = "pdq") -> list[dict]:
-    answer = client.get("/m/raw_lookup", params={"signal_type": signal_type, "signal": signal,
-                                                  "include_distance": "true"})
+    answer = client.get("/api/v1/m/raw_lookup", params={"signal_type": signal_type, "signal": signal,
+                                                          "include_distance": "true"})
     assert answer.status_code == 200, answer.text
     return answer.json()["matches"]
 

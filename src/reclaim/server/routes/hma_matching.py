@@ -36,6 +36,7 @@ from reclaim.server.hma import (
     require_signals,
 )
 from reclaim.server.routes.hma_curation import is_enabled
+from reclaim.server.self_report_hits import note_self_report_hits
 from reclaim.signals import get_signal
 from reclaim.store.models import Bank, BankContent, ContentSignal
 
@@ -93,6 +94,7 @@ async def _by_bank(request: Request, matches: list[Match], banks: set[str] | Non
     matches = [m for m in matches if banks is None or m.bank in banks]
     if not matches:
         return {}
+    await note_self_report_hits(request, matches)
     rows = await run_in_threadpool(_rows, request, matches)
     coinflip = 0.0 if bypass_coinflip else random.Random(request.query_params.get("seed")).random()
     answer: dict[str, list[dict[str, Any]]] = {}
@@ -127,6 +129,7 @@ async def raw_lookup(request: Request) -> Response:
     matches = [m for m in await _matches(request, values) if m.signal == wanted]
     banks = _banks(request)
     matches = [m for m in matches if banks is None or m.bank in banks]
+    await note_self_report_hits(request, matches)
     rows = await run_in_threadpool(_rows, request, matches) if matches else {}
     found: dict[int, Match] = {}
     for match in matches:
