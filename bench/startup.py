@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from record import append_section, machine, table
+from record import Figure, append_section, machine, table
 
 REPO = Path(__file__).resolve().parents[1]
 CLI = "import sys; from reclaim.cli.main import main; sys.exit(main())"
@@ -101,18 +101,24 @@ def main() -> None:
 
     start_tree = f"start ({args.base})"
     rows: list[list[object]] = [["python -c pass", "", *cells(("python -c pass", "")), "", "", ""]]
+    figures = []
     for command in commands:
         now, start = np.median(walls[(command, "now")]), np.median(walls[(command, start_tree)])
         rows.append([f"reclaim {command}", start_tree, *cells((command, start_tree)), "", "", ""])
         rows.append([f"reclaim {command}", "now", *cells((command, "now")), f"{start / now:.1f}x",
                      f"<= {TARGETS[command]} s", "yes" if now <= TARGETS[command] else "no"])
+        size = f"{args.runs} runs; python -c pass {np.median(walls[('python -c pass', '')]):.3f} s"
+        figures += [Figure(f"reclaim {command}: wall median (s)", f"{now:.3f}", f"<= {TARGETS[command]}",
+                           bool(now <= TARGETS[command]), size),
+                    Figure(f"reclaim {command}: start commit / now (median)", f"{start / now:.1f}x", "", None, size)]
     body = (f"{args.runs} runs of each, taking turns, after one untimed warm-up; wall time from spawn to exit "
             f"(median and nearest-rank p99) and CPU time (user + system, median), in seconds. {machine()}.\n\n"
             + table(["command", "tree", "wall median", "wall p99", "CPU median", "start / now (median)",
                      "target", "met"], rows))
     print(body)
     if not args.no_record:
-        append_section("start-up: reclaim --help and hash, now vs the start commit (bench/startup.py)", body)
+        append_section("start-up: reclaim --help and hash, now vs the start commit (bench/startup.py)", body,
+                       figures)
 
 
 if __name__ == "__main__":
