@@ -14,14 +14,12 @@ import pytest
 from reclaim.cli.main import main
 from reclaim.store import Store, open_store
 from reclaim.synthetic.scenes import composite, jpeg_bytes, sample_faces, scene
+from reclaim_testdata import EVALS, IDENTITY_PASSPHRASE, REPO  # noqa: F401 - re-exported for fixtures
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
 
-REPO = Path(__file__).resolve().parents[1]
-EVALS = Path(os.environ.get("RECLAIM_EVALS", REPO.parent / "shared" / "evals"))
 POSTGRES_URL = os.environ.get("RECLAIM_TEST_POSTGRES_URL")
-IDENTITY_PASSPHRASE = "test identity photos passphrase"
 
 
 @pytest.fixture(autouse=True)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import IDENTITY_PASSPHRASE
 from reclaim.identities.matcher import face_cache_dir
 from reclaim.store import open_store
+from reclaim_testdata import IDENTITY_PASSPHRASE
 
 CONSENT = "self-enrolled at the centre on 2026-11-28 to find fakes"
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 import reclaim
-from conftest import EVALS
+from reclaim_testdata import EVALS
 
 HMA_COMMIT = "baefb4ed67b6cdc1d4c82dbaef858d50866ac424"  # facebook/ThreatExchange, 2026-07-17
 HMA_TESTS = "hasher-matcher-actioner/src/OpenMediaMatch/tests"
