@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from reclaim.accounts import Role, Scope, find_api_key, find_session, record_access
 from reclaim.server.ratelimit import limit_lookups
+from reclaim.signals import get_signal
 
 SESSION_COOKIE = "reclaim_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -155,6 +156,24 @@ async def bank_write_access(request: Request, who: MaybePrincipal) -> Principal:
         target = f"bank {bank}" if bank else "banks"
         raise HTTPException(403, f"{who.actor} may not change {target} (needs scope bank:write)")
     return who
+
+
+def authorize_bank_settings(who: Principal, bank: str | None, *, kind: object = None,
+                            pdq_threshold: int | None = None, delete: bool = False) -> None:
+    """A bank's settings (kind, threshold) and its deletion: staff or a global ``bank:write`` key only.
+
+    A ``bank:write:<name>`` key may add and withdraw content, nothing more: as the kind of its bank it could
+    make a negative bank that hides every match everywhere, or with a wide threshold flood every case. A
+    threshold is capped at its signal's default (DESIGN: matching rules) for every caller: 422 above it.
+    """
+    cap = int(get_signal("pdq").default_threshold)
+    if pdq_threshold is not None and pdq_threshold > cap:
+        raise HTTPException(422, f"pdq_threshold {pdq_threshold} is over the pdq signal's cap of {cap}")
+    changes = kind is not None or pdq_threshold is not None or delete
+    if changes and not (who.is_staff or Scope.BANK_WRITE in who.scopes):
+        target = f"bank {bank}" if bank else "banks"
+        raise HTTPException(403, f"{who.actor} may only add and withdraw content in {target}: its kind, threshold"
+                                 " and deletion need scope bank:write")
 
 
 async def web_user(request: Request, who: MaybePrincipal) -> Principal:

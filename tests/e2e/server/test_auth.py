@@ -32,21 +32,24 @@ ROUTES = {
     "read_bank": ("GET", "/c/bank/known", {}),
     "create_bank": ("POST", "/c/banks", {"json": {"name": "new-bank"}}),
     "update_known": ("PUT", "/c/bank/known", {"json": {"pdq_threshold": 20}}),
+    "make_known_negative": ("PUT", "/c/bank/known", {"json": {"kind": "negative"}}),
+    "delete_empty": ("DELETE", "/c/bank/empty", {}),
     "add_to_known": ("POST", "/c/bank/known/signal", {"json": {"pdq": "a" * 64}}),
     "add_to_other": ("POST", "/c/bank/other/signal", {"json": {"pdq": "b" * 64}}),
     "withdraw_from_known": ("DELETE", "/c/bank/known/content/IMG_1", {}),
 }
 READS = {"raw_lookup", "lookup_upload", "hash", "list_banks", "read_bank"}
-WRITES_KNOWN = {"update_known", "add_to_known", "withdraw_from_known"}
+CONTENT_KNOWN = {"add_to_known", "withdraw_from_known"}  # what a key scoped to the bank "known" may do
+SETTINGS = {"update_known", "make_known_negative", "delete_empty", "create_bank"}  # global bank:write or staff
 EVERYTHING = set(ROUTES)
 
 # Who is asking -> the routes they may call; every other route must be refused.
 ALLOWED: dict[str, set[str]] = {
     "anonymous": set(),
     "key:lookup": READS,
-    "key:bank:write:known": WRITES_KNOWN,
-    "key:bank:write": WRITES_KNOWN | {"create_bank", "add_to_other"},
-    "key:lookup+bank:write:known": READS | WRITES_KNOWN,
+    "key:bank:write:known": CONTENT_KNOWN,
+    "key:bank:write": CONTENT_KNOWN | SETTINGS | {"add_to_other"},
+    "key:lookup+bank:write:known": READS | CONTENT_KNOWN,
     "admin": EVERYTHING,
     "officer": EVERYTHING,
     "victim": set(),
@@ -74,7 +77,7 @@ def _caller(make_client: Callable[..., TestClient], accounts: Any, who: str) -> 
 def test_each_role_and_scope_is_allowed_exactly_its_routes(
         accounts: Any, make_client: Callable[..., TestClient], who: str) -> None:
     setup = make_client()
-    for bank in ("known", "other"):
+    for bank in ("known", "other", "empty"):
         assert setup.post("/c/banks", json={"name": bank}).status_code == 201
     assert setup.post("/c/bank/known/signal", params={"content_id": "IMG_1"}, json={"pdq": PDQ}).status_code == 201
 
@@ -86,6 +89,35 @@ def test_each_role_and_scope_is_allowed_exactly_its_routes(
     expected = {name: ("allowed" if name in ALLOWED[who] else denied) for name in ROUTES}
     seen = {name: ("allowed" if code < 400 else code) for name, code in outcomes.items()}
     assert seen == expected
+
+
+@pytest.mark.parametrize("who", ["key:bank:write", "admin"])
+def test_thresholds_are_capped_at_the_signals_default_for_every_caller(
+        accounts: Any, make_client: Callable[..., TestClient], who: str) -> None:
+    setup = make_client()
+    setup.post("/c/banks", json={"name": "known", "pdq_threshold": 10})
+    client, headers = _caller(make_client, accounts, who)
+    assert client.put("/c/bank/known", headers=headers, json={"pdq_threshold": 32}).status_code == 422
+    assert client.put("/c/bank/known", headers=headers, json={"pdq_threshold": 128}).status_code == 422
+    assert client.post("/c/banks", headers=headers, json={"name": "wide", "pdq_threshold": 64}).status_code == 422
+    assert client.put("/c/bank/known", headers=headers, json={"pdq_threshold": 31}).status_code == 200
+    assert setup.get("/c/bank/known").json()["pdq_threshold"] == 31
+
+
+def test_a_bank_scoped_key_cannot_switch_matching_off_everywhere(
+        accounts: Any, make_client: Callable[..., TestClient]) -> None:
+    """The attack of issue 20: a one-bank key turned its bank negative and every exact match vanished."""
+    setup = make_client()
+    for bank in ("victims", "mine"):
+        setup.post("/c/banks", json={"name": bank})
+    setup.post("/c/bank/victims/signal", json={"pdq": PDQ})
+    client, headers = _caller(make_client, accounts, "key:bank:write:mine")
+    assert client.post("/c/bank/mine/signal", headers=headers, json={"pdq": PDQ}).status_code == 201
+    assert client.put("/c/bank/mine", headers=headers, json={"kind": "negative"}).status_code == 403
+    assert client.put("/c/bank/mine", headers=headers, json={"pdq_threshold": 31}).status_code == 403
+    assert client.delete("/c/bank/mine", headers=headers).status_code == 403
+    found = setup.get("/m/raw_lookup", params={"signal_type": "pdq", "signal": PDQ}).json()["matches"]
+    assert len(found) == 2  # both banks still match: nothing was suppressed
 
 
 def test_a_browser_post_without_its_csrf_token_is_refused(

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, Respons
 
 from reclaim.banks import add_content, create_bank, get_bank, list_banks, withdraw_content
 from reclaim.models import BankKind, SignalValue
-from reclaim.server.auth import bank_write_access, lookup_access
+from reclaim.server.auth import BankWriteAccess, authorize_bank_settings, bank_write_access, lookup_access
 from reclaim.server.deps import SessionDep
 from reclaim.server.schemas import BankIn, BankOut, BankUpdate, ContentOut
 from reclaim.server.uploads import hash_upload, read_limited
@@ -39,7 +39,8 @@ def banks(session: SessionDep) -> list[BankOut]:
 
 
 @router.post("/banks", status_code=201, dependencies=_WRITE)
-def new_bank(session: SessionDep, body: BankIn) -> BankOut:
+def new_bank(session: SessionDep, body: BankIn, who: BankWriteAccess) -> BankOut:
+    authorize_bank_settings(who, None, pdq_threshold=body.pdq_threshold)
     create_bank(session, body.name, body.kind, body.pdq_threshold)
     return _bank_out(session, body.name)
 
@@ -50,7 +51,8 @@ def bank(session: SessionDep, name: str) -> BankOut:
 
 
 @router.put("/bank/{name}", dependencies=_WRITE)
-def update_bank(session: SessionDep, name: str, body: BankUpdate) -> BankOut:
+def update_bank(session: SessionDep, name: str, body: BankUpdate, who: BankWriteAccess) -> BankOut:
+    authorize_bank_settings(who, name, kind=body.kind, pdq_threshold=body.pdq_threshold)
     found = get_bank(session, name)
     if body.pdq_threshold is not None:
         found.pdq_threshold = body.pdq_threshold
@@ -61,7 +63,8 @@ def update_bank(session: SessionDep, name: str, body: BankUpdate) -> BankOut:
 
 
 @router.delete("/bank/{name}", status_code=204, dependencies=_WRITE)
-def delete_bank(session: SessionDep, name: str) -> Response:
+def delete_bank(session: SessionDep, name: str, who: BankWriteAccess) -> Response:
+    authorize_bank_settings(who, name, delete=True)
     found = get_bank(session, name)
     if found.contents:
         raise HTTPException(409, f"bank {name} holds content: withdraw it instead of deleting the bank")
