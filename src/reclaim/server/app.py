@@ -9,12 +9,16 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
-from reclaim.server.auth import install_auth
+from reclaim.server.auth import install_auth, upload_gate
+from reclaim.server.bodylimit import FORM_OVERHEAD, BodyLimit
+from reclaim.server.decodepool import DecodePool
 from reclaim.server.errors import install_error_handler
 from reclaim.server.live import LiveMatcher
 from reclaim.server.ratelimit import RateLimit
 from reclaim.server.routes import curating, hashing, matching, session, status
+from reclaim.server.uploads import MAX_UPLOAD_BYTES
 from reclaim.server.web import ROUTERS as WEB_ROUTERS
 from reclaim.store import open_store
 
@@ -37,6 +41,7 @@ def create_app(store_url: str | None = None, *, lookups_per_second: float | None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(app.state.decode_pool.start)
         yield
         app.state.matcher.close()
         store.close()
@@ -45,6 +50,7 @@ def create_app(store_url: str | None = None, *, lookups_per_second: float | None
                   lifespan=lifespan)
     app.state.store = store
     app.state.matcher = LiveMatcher(store)
+    app.state.decode_pool = DecodePool()
     app.state.lookup_limit = RateLimit(rate, burst)
     app.state.login_limit = RateLimit(LOGINS_PER_SECOND, LOGIN_BURST)
     install_auth(app)
@@ -55,4 +61,5 @@ def create_app(store_url: str | None = None, *, lookups_per_second: float | None
     for router in _PAGES:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(BodyLimit, form_bytes=MAX_UPLOAD_BYTES + FORM_OVERHEAD, gate=upload_gate)
     return app

@@ -91,7 +91,15 @@ async def principal(request: Request) -> Principal | None:
     """The caller, or None when anonymous; a bad key or a cookie request without its CSRF token is refused."""
     if hasattr(request.state, "principal"):
         return request.state.principal
-    found: Principal | None = None
+    found = await identify(request)
+    if found is not None and found.csrf_token is not None and request.method not in SAFE_METHODS:
+        await _check_csrf(request, found)
+    request.state.principal = found
+    return found
+
+
+async def identify(request: Request) -> Principal | None:
+    """Who the credentials name (401 for a bad key), from the headers alone: it never reads the body."""
     header = request.headers.get("authorization", "")
     if header:
         scheme, _, key = header.partition(" ")
@@ -100,16 +108,25 @@ async def principal(request: Request) -> Principal | None:
         found = request.app.state.key_cache.get(request, key.strip())
         if found is None:
             raise HTTPException(401, "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
-    elif token := request.cookies.get(SESSION_COOKIE):
+        return found
+    if token := request.cookies.get(SESSION_COOKIE):
         with request.app.state.store.session() as session:
             signed_in = find_session(session, token)
             if signed_in is not None:
                 user, web = signed_in
-                found = Principal(user.name, user.role, user.case_id, csrf_token=web.csrf_token)
-        if found is not None and request.method not in SAFE_METHODS:
-            await _check_csrf(request, found)
-    request.state.principal = found
-    return found
+                return Principal(user.name, user.role, user.case_id, csrf_token=web.csrf_token)
+    return None
+
+
+async def upload_gate(request: Request) -> HTTPException | None:
+    """Before a multipart body is read (server.bodylimit): refused unless it comes with valid credentials.
+    What the caller may do is still checked by the route; this only keeps strangers from making us store
+    their bytes."""
+    try:
+        who = await identify(request)
+    except HTTPException as refusal:
+        return refusal
+    return _unauthenticated() if who is None else None
 
 
 async def _check_csrf(request: Request, who: Principal) -> None:

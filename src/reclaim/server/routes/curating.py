@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, Response, UploadFile
+from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, Request, Response, UploadFile
 
 from reclaim.banks import add_content, create_bank, get_bank, list_banks, withdraw_content
 from reclaim.models import BankKind, SignalValue
@@ -77,10 +77,10 @@ def _content_out(content: BankContent) -> ContentOut:
 
 
 @router.post("/bank/{name}/content", status_code=201, dependencies=_WRITE)
-async def add_media(session: SessionDep, name: str, photo: Annotated[UploadFile, File()],
+async def add_media(request: Request, session: SessionDep, name: str, photo: Annotated[UploadFile, File()],
                     content_id: Annotated[str | None, Form(max_length=200)] = None) -> ContentOut:
     """Hash the upload in memory and bank its hashes (the media is not kept); id defaults to its sha256."""
-    values = hash_upload(await read_limited(photo), photo.filename or "upload")
+    values = await hash_upload(request, await read_limited(photo), photo.filename or "upload")
     cid = content_id or next(v.value for v in values if v.signal == "sha256")
     return _content_out(add_content(session, get_bank(session, name), cid, values))
 
