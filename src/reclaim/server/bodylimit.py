@@ -10,8 +10,8 @@ credentials gets its 401 before one byte of body is read, a declared ``Content-L
 from __future__ import annotations
 
 import logging
-from http import HTTPStatus
 from collections.abc import Awaitable, Callable
+from http import HTTPStatus
 
 from fastapi import HTTPException
 from fastapi.responses import JSONResponse
