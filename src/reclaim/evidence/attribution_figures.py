@@ -7,11 +7,13 @@ Needs the faces extra; without it, or without victims, the bundle simply has no 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from reclaim.cases.originals import Original, Unavailable
 from reclaim.errors import ItemError, UserError
 from reclaim.vault import Vault
 
@@ -19,10 +21,11 @@ MIN_CONFIDENCE = 0.5
 
 
 def attribution_figures(session: Session, flagged: list[dict[str, Any]], victims: list[str], *, actor: str,
-                        media_path: Any, photos: Vault | None = None
+                        original: Callable[[dict[str, Any]], Original | Unavailable], photos: Vault | None = None
                         ) -> tuple[dict[str, dict[str, Any]], dict[str, bytes]]:
     """(per item sha256: the best attribution, per item sha256: overlay PNG) for items attributed confidently;
-    needs the enrolled photos' vault (``photos``), without which there are none."""
+    needs the enrolled photos' vault (``photos``), without which there are none. ``original`` gives an item's
+    verified bytes: a figure is drawn only from the evidence itself."""
     if not victims or not flagged:
         return {}, {}
     try:
@@ -34,9 +37,11 @@ def attribution_figures(session: Session, flagged: list[dict[str, Any]], victims
     figures: dict[str, bytes] = {}
     with tempfile.TemporaryDirectory(prefix="reclaim-attribution-") as tmp:
         for record in flagged:
-            path, sha = media_path(record), record["sha256"]
-            if path is None or not sha:
+            found_original, sha = original(record), record["sha256"]
+            if isinstance(found_original, Unavailable) or not sha:
                 continue
+            path = Path(tmp) / f"{sha}.item"
+            path.write_bytes(found_original.data)
             for victim in victims:
                 try:
                     result = attribute(session, path, actor=actor, identity=victim, vault=photos)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from typing import Any
 from PIL import Image
 from sqlalchemy.orm import Session
 
+from reclaim.cases.originals import Original, Unavailable, recorded_path, verified_original
 from reclaim.errors import MediaError, UserError
 from reclaim.evidence.acquisition import record_acquisitions
 from reclaim.evidence.attribution_figures import attribution_figures
@@ -36,9 +38,10 @@ from reclaim.evidence.casefiles import CaseFiles
 from reclaim.evidence.chain import canonical
 from reclaim.evidence.manifest import build_manifest
 from reclaim.evidence.report import find_korean_font, render_html, render_pdf, split_items
-from reclaim.media import Limits, decode_image, read_bytes
+from reclaim.media import Limits, decode_image
 from reclaim.vault.store import Vault
 
+log = logging.getLogger(__name__)
 SIGNATURE_FORMAT = "reclaim-manifest-signature"
 EXPORTED = "evidence.exported"
 FIXED_MEMBERS = ("manifest.json", "manifest.sig", "public_key.pem", "custody.jsonl", "custody.sig")
@@ -74,7 +77,7 @@ def export_bundle(session: Session, files: CaseFiles, out: Path, *, actor: str,
         for sha, jpeg in thumbs.items():
             payload[f"thumbnails/{sha}.jpg"] = jpeg
         victims = [v["name"] for v in manifest["case"]["victims"]]
-        attributions, figures = attribution_figures(session, flagged, victims, actor=actor, media_path=media_path,
+        attributions, figures = attribution_figures(session, flagged, victims, actor=actor, original=record_original,
                                                     photos=photos)
         for record in manifest["items"]:
             record["attribution"] = attributions.get(record["sha256"] or "")
@@ -109,29 +112,30 @@ def export_bundle(session: Session, files: CaseFiles, out: Path, *, actor: str,
     return ExportResult(out, len(manifest["items"]), len(flagged), len(thumbs), originals, pdf, manifest_sha)
 
 
+def record_original(record: dict[str, Any]) -> Original | Unavailable:
+    """The manifest record's original bytes, only if they hash to its sha256 (``verified_original``)."""
+    return verified_original(record["sha256"], record["locator"], record["context"], record.get("scan_target"))
+
+
 def _load_media(record: dict[str, Any]) -> Image.Image | None:
-    """The item's pixels for its blurred preview, if the file is still where it was found."""
-    path = media_path(record)
-    if path is None:
+    """The item's pixels for its blurred preview, only from bytes that are the evidence."""
+    original = record_original(record)
+    if isinstance(original, Unavailable):
+        log.info("no preview of %s: %s", record["locator"], original.message)
         return None
     try:
-        decoded = decode_image(read_bytes(path), str(path), Limits())
-    except MediaError:
+        decoded = decode_image(original.data, record["locator"], Limits())
+    except MediaError as exc:
+        log.info("no preview of %s: %s", record["locator"], exc)
         return None
     return Image.fromarray(decoded.rgb)
 
 
 def media_path(record: dict[str, Any]) -> Path | None:
-    locator = Path(record["locator"])
-    if locator.is_absolute() and locator.is_file():
-        return locator
-    relative, target = record["context"].get("media_path"), record.get("scan_target")
-    if not (relative and target):
-        return None
-    root = Path(target)
-    if root.is_file():  # a chat export scanned through its result.json: paths are relative to its folder
-        root = root.parent
-    return root / relative if (root / relative).is_file() else None
+    """Where the scan found the item, if still inside the scan's root; its bytes are NOT checked (previews use
+    ``verified_original``)."""
+    place = recorded_path(record["locator"], record["context"], record.get("scan_target"))
+    return None if isinstance(place, Unavailable) else place
 
 
 def _pdf_available() -> bool:
@@ -148,9 +152,9 @@ def _add_originals(flagged: list[dict[str, Any]], folder: Path, passphrase: str,
     vault = Vault.create(folder, passphrase)
     count = 0
     for record in flagged:
-        path = media_path(record)
-        if path is not None and file_sha256(path) == record["sha256"]:  # unchanged since it was found
-            vault.put_file(path)
+        original = record_original(record)
+        if isinstance(original, Original):  # unchanged since it was found
+            vault.put_bytes(original.data)
             count += 1
     for file in sorted(p for p in folder.rglob("*") if p.is_file() and "tmp" not in p.relative_to(folder).parts):
         if file.name.endswith(".lock"):
