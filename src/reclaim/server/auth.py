@@ -92,9 +92,9 @@ async def principal(request: Request) -> Principal | None:
     if hasattr(request.state, "principal"):
         return request.state.principal
     found = await identify(request)
+    request.state.principal = found  # set first, so a CSRF refusal is audited under their name
     if found is not None and found.csrf_token is not None and request.method not in SAFE_METHODS:
         await _check_csrf(request, found)
-    request.state.principal = found
     return found
 
 
@@ -156,11 +156,12 @@ async def lookup_access(who: MaybePrincipal) -> Principal:
 
 
 async def lookup_guard(request: Request) -> Principal:
-    """The lookup and hashing routes' guard: the client's rate, then who is asking and whether they may look
-    up. One call instead of three dependencies: each FastAPI resolves costs a lookup a few per cent
+    """The lookup and hashing routes' guard: who is asking, their rate (by key or user, else address), then
+    whether they may look up. One call instead of three dependencies: each FastAPI resolves costs a lookup a few per cent
     (bench/server.py), so the GET lookups call it themselves."""
-    await limit_lookups(request)
-    return await lookup_access(await principal(request))
+    who = await principal(request)
+    await limit_lookups(request, who.actor if who is not None else None)
+    return await lookup_access(who)
 
 
 async def bank_write_access(request: Request, who: MaybePrincipal) -> Principal:

@@ -19,6 +19,8 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from reclaim.server.refusals import audit_refusal
+
 log = logging.getLogger(__name__)
 
 FORM_OVERHEAD = 1024 * 1024  # a multipart body's boundaries, headers and small fields, beyond the file itself
@@ -89,6 +91,7 @@ async def _answer(scope: Scope, receive: Receive, send: Send, refusal: HTTPExcep
     """The refusal in the app's error shape, without reading the body (uvicorn then closes the connection)."""
     code = HTTPStatus(refusal.status_code).phrase.lower().replace(" ", "_")
     log.info("refused %s %s before its body: %s", scope["method"], scope["path"], refusal.detail)
+    audit_refusal(Request(scope), refusal.status_code, str(refusal.detail))
     response = JSONResponse({"error": code, "message": str(refusal.detail)}, status_code=refusal.status_code,
                             headers=refusal.headers)
     await response(scope, receive, send)
