@@ -14,11 +14,11 @@ from starlette.concurrency import run_in_threadpool
 from reclaim.server.auth import install_auth, upload_gate
 from reclaim.server.bodylimit import FORM_OVERHEAD, BodyLimit
 from reclaim.server.decodepool import DecodePool
-from reclaim.server.headers import SecurityHeaders
-from reclaim.server.refusals import RefusalAudit
 from reclaim.server.errors import install_error_handler
+from reclaim.server.headers import SecurityHeaders
 from reclaim.server.live import LiveMatcher
 from reclaim.server.ratelimit import RateLimit
+from reclaim.server.refusals import RefusalAudit
 from reclaim.server.routes import curating, hashing, matching, session, status
 from reclaim.server.uploads import MAX_UPLOAD_BYTES
 from reclaim.server.web import ROUTERS as WEB_ROUTERS

@@ -157,8 +157,8 @@ async def lookup_access(who: MaybePrincipal) -> Principal:
 
 async def lookup_guard(request: Request) -> Principal:
     """The lookup and hashing routes' guard: who is asking, their rate (by key or user, else address), then
-    whether they may look up. One call instead of three dependencies: each FastAPI resolves costs a lookup a few per cent
-    (bench/server.py), so the GET lookups call it themselves."""
+    whether they may look up. One call instead of three dependencies: each FastAPI resolves costs a lookup a
+    few per cent (bench/server.py), so the GET lookups call it themselves."""
     who = await principal(request)
     await limit_lookups(request, who.actor if who is not None else None)
     return await lookup_access(who)
