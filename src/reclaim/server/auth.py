@@ -130,7 +130,7 @@ async def upload_gate(request: Request) -> HTTPException | None:
 
 
 async def _check_csrf(request: Request, who: Principal) -> None:
-    sent = request.headers.get("x-csrf-token")
+    sent: object = request.headers.get("x-csrf-token")
     if sent is None and request.headers.get("content-type", "").startswith(
             ("application/x-www-form-urlencoded", "multipart/form-data")):
         sent = (await request.form()).get("csrf_token")
