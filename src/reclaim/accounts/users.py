@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from reclaim.accounts.passwords import hash_password, needs_rehash, verify_password
 from reclaim.errors import AlreadyExists, NotFound, UserError
-from reclaim.store.models import Case, User, utcnow
+from reclaim.store.models import Case, User, WebSession, utcnow
 
 
 class Role(StrEnum):
@@ -51,7 +51,10 @@ def list_users(session: Session) -> list[User]:
 
 
 def set_password(session: Session, name: str, password: str) -> None:
-    get_user(session, name).password_hash = hash_password(password)
+    """A new password ends every session the user has open: whoever knew the old one is signed out too."""
+    user = get_user(session, name)
+    user.password_hash = hash_password(password)
+    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
 
 
 def disable_user(session: Session, name: str, at: datetime | None = None) -> None:

@@ -35,7 +35,7 @@ def demo_command(
     with progress_bar("scanning the demo folder") as update:
         result = run_demo(out_dir, workers=workers, on_progress=update, say=lambda s: out.print(escape(s)))
     report = result.report
-    out.print(f"\n[bold]Case '{report.case}'[/]: scanned {report.items} files")
+    out.print(f"\n[bold]Case '{escape(report.case)}'[/]: scanned {report.items} files")
     out.print(f"  re-uploads found:    {len(result.found)}/{len(result.reuploads)}")
     hard_found = sum(h in report.matches for h in result.hard_cases)
     out.print(f"  crops/banners found: {hard_found}/{len(result.hard_cases)} "

@@ -78,7 +78,7 @@ def draft(
         (out_dir / f"{stem}.txt").write_text(text, encoding="utf-8")
         if request.channel == Channel.EMAIL.value and request.recipient:
             (out_dir / f"{stem}.eml").write_bytes(to_email(request).as_bytes())
-    err.print(f"drafted request #{request.id} ({len(request.items)} items) for {_where(request)}")
+    err.print(f"drafted request #{request.id} ({len(request.items)} items) for {escape(_where(request))}")
 
 
 @app.command("send")

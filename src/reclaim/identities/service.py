@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from reclaim.errors import AlreadyExists, ConsentError, NotFound, UserError
@@ -26,7 +26,7 @@ from reclaim.identities.photos import erase_photos
 from reclaim.index.face_vectors import drop_graph_files
 from reclaim.media import decode_image, read_bytes
 from reclaim.signals.face import Face, detect_faces
-from reclaim.store.models import Identity, IdentitySource
+from reclaim.store.models import Identity, IdentitySource, User
 from reclaim.vault import Vault
 
 MIN_CONSENT_CHARS = 10
@@ -101,6 +101,8 @@ def remove_identity(session: Session, name: str, *, actor: str, home: Path | Non
     shas = [s.sha256 for s in identity.sources]
     shared = set(session.scalars(select(IdentitySource.sha256).where(
         IdentitySource.sha256.in_(shas), IdentitySource.identity_id != identity.id)))
+    # an account that owned it stops pointing at it (SQLite may reuse the id for the next enrolment)
+    session.execute(update(User).where(User.identity_id == identity.id).values(identity_id=None))
     session.delete(identity)
     session.flush()
     erase_photos([sha for sha in shas if sha not in shared], home=home)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from reclaim.accounts import Role, Scope, find_api_key, find_session, record_access
 from reclaim.server.ratelimit import limit_lookups
+from reclaim.signals import get_signal
 
 SESSION_COOKIE = "reclaim_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -90,7 +91,15 @@ async def principal(request: Request) -> Principal | None:
     """The caller, or None when anonymous; a bad key or a cookie request without its CSRF token is refused."""
     if hasattr(request.state, "principal"):
         return request.state.principal
-    found: Principal | None = None
+    found = await identify(request)
+    request.state.principal = found  # set first, so a CSRF refusal is audited under their name
+    if found is not None and found.csrf_token is not None and request.method not in SAFE_METHODS:
+        await _check_csrf(request, found)
+    return found
+
+
+async def identify(request: Request) -> Principal | None:
+    """Who the credentials name (401 for a bad key), from the headers alone: it never reads the body."""
     header = request.headers.get("authorization", "")
     if header:
         scheme, _, key = header.partition(" ")
@@ -99,20 +108,29 @@ async def principal(request: Request) -> Principal | None:
         found = request.app.state.key_cache.get(request, key.strip())
         if found is None:
             raise HTTPException(401, "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
-    elif token := request.cookies.get(SESSION_COOKIE):
+        return found
+    if token := request.cookies.get(SESSION_COOKIE):
         with request.app.state.store.session() as session:
             signed_in = find_session(session, token)
             if signed_in is not None:
                 user, web = signed_in
-                found = Principal(user.name, user.role, user.case_id, csrf_token=web.csrf_token)
-        if found is not None and request.method not in SAFE_METHODS:
-            await _check_csrf(request, found)
-    request.state.principal = found
-    return found
+                return Principal(user.name, user.role, user.case_id, csrf_token=web.csrf_token)
+    return None
+
+
+async def upload_gate(request: Request) -> HTTPException | None:
+    """Before a multipart body is read (server.bodylimit): refused unless it comes with valid credentials.
+    What the caller may do is still checked by the route; this only keeps strangers from making us store
+    their bytes."""
+    try:
+        who = await identify(request)
+    except HTTPException as refusal:
+        return refusal
+    return _unauthenticated() if who is None else None
 
 
 async def _check_csrf(request: Request, who: Principal) -> None:
-    sent = request.headers.get("x-csrf-token")
+    sent: object = request.headers.get("x-csrf-token")
     if sent is None and request.headers.get("content-type", "").startswith(
             ("application/x-www-form-urlencoded", "multipart/form-data")):
         sent = (await request.form()).get("csrf_token")
@@ -138,11 +156,12 @@ async def lookup_access(who: MaybePrincipal) -> Principal:
 
 
 async def lookup_guard(request: Request) -> Principal:
-    """The lookup and hashing routes' guard: the client's rate, then who is asking and whether they may look
-    up. One call instead of three dependencies: each FastAPI resolves costs a lookup a few per cent
-    (bench/server.py), so the GET lookups call it themselves."""
-    await limit_lookups(request)
-    return await lookup_access(await principal(request))
+    """The lookup and hashing routes' guard: who is asking, their rate (by key or user, else address), then
+    whether they may look up. One call instead of three dependencies: each FastAPI resolves costs a lookup a
+    few per cent (bench/server.py), so the GET lookups call it themselves."""
+    who = await principal(request)
+    await limit_lookups(request, who.actor if who is not None else None)
+    return await lookup_access(who)
 
 
 async def bank_write_access(request: Request, who: MaybePrincipal) -> Principal:
@@ -155,6 +174,24 @@ async def bank_write_access(request: Request, who: MaybePrincipal) -> Principal:
         target = f"bank {bank}" if bank else "banks"
         raise HTTPException(403, f"{who.actor} may not change {target} (needs scope bank:write)")
     return who
+
+
+def authorize_bank_settings(who: Principal, bank: str | None, *, kind: object = None,
+                            pdq_threshold: int | None = None, delete: bool = False, other: bool = False) -> None:
+    """A bank's settings (kind, threshold) and its deletion: staff or a global ``bank:write`` key only.
+
+    A ``bank:write:<name>`` key may add and withdraw content, nothing more: as the kind of its bank it could
+    make a negative bank that hides every match everywhere, or with a wide threshold flood every case. A
+    threshold is capped at its signal's default (DESIGN: matching rules) for every caller: 422 above it.
+    """
+    cap = int(get_signal("pdq").default_threshold)
+    if pdq_threshold is not None and pdq_threshold > cap:
+        raise HTTPException(422, f"pdq_threshold {pdq_threshold} is over the pdq signal's cap of {cap}")
+    changes = kind is not None or pdq_threshold is not None or delete or other  # other: name, enabled (HMA)
+    if changes and not (who.is_staff or Scope.BANK_WRITE in who.scopes):
+        target = f"bank {bank}" if bank else "banks"
+        raise HTTPException(403, f"{who.actor} may only add and withdraw content in {target}: its kind, threshold"
+                                 " and deletion need scope bank:write")
 
 
 async def web_user(request: Request, who: MaybePrincipal) -> Principal:

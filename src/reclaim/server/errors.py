@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 
 from reclaim.errors import ReclaimError
 from reclaim.server.auth import LoginRequired
+from reclaim.server.refusals import audit_refusal
 from reclaim.server.templating import render
 
 
@@ -29,6 +30,7 @@ def install_error_handler(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> Response:
+        audit_refusal(request, exc.status_code, str(exc.detail))
         if _wants_page(request):
             return render(request, "error.html", {"status": exc.status_code, "message": str(exc.detail)},
                           status_code=exc.status_code)

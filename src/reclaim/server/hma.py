@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from reclaim.errors import ReclaimError
@@ -131,11 +132,17 @@ async def form_upload(request: Request) -> tuple[str, list[SignalValue]]:
         data = await read_limited(upload)  # type: ignore[arg-type]
     finally:
         await form.close()
-    return field, hash_upload(data, upload.filename or "upload", exact=True)
+    return field, await hash_upload(request, data, upload.filename or "upload", exact=True)
 
 
-def fetch_url(url: str, content_type: str | None) -> tuple[str, list[SignalValue]]:
-    """Fetch ``url`` (only from hosts in ``$RECLAIM_HMA_URL_HOSTS``; no redirects, size-capped) and hash it."""
+async def fetch_url(request: Request, url: str, content_type: str | None) -> tuple[str, list[SignalValue]]:
+    """Fetch ``url`` (only from hosts in ``$RECLAIM_HMA_URL_HOSTS``; no redirects, size-capped) on a thread, and
+    hash it in the decode pool."""
+    content_type, data, name = await run_in_threadpool(_download, url, content_type)
+    return content_type, await hash_upload(request, data, name, exact=True)
+
+
+def _download(url: str, content_type: str | None) -> tuple[str, bytes, str]:
     parts = urlsplit(url)
     allowed = {h.strip().lower() for h in os.environ.get(URL_HOSTS_ENV, "").split(",") if h.strip()}
     host = (parts.hostname or "").lower()
@@ -163,5 +170,4 @@ def fetch_url(url: str, content_type: str | None) -> tuple[str, list[SignalValue
             raise HmaError(400, f"unsupported url ContentType: '{declared[:50]}', if you know the expected "
                                 "type, provide it with the content_type query param")
         content_type = PHOTO if declared.startswith("image") else VIDEO
-    values = hash_upload(b"".join(parts_read), parts.path.rsplit("/", 1)[-1] or "download", exact=True)
-    return content_type, values
+    return content_type, b"".join(parts_read), parts.path.rsplit("/", 1)[-1] or "download"

@@ -9,6 +9,7 @@ connection it accepts (Linux, macOS).
 
 from __future__ import annotations
 
+import os
 import socket
 
 import uvicorn
@@ -17,11 +18,26 @@ from uvicorn.supervisors import Multiprocess
 APP = "reclaim.server:create_app"
 
 
+FORWARDED_ENV = "RECLAIM_FORWARDED_ALLOW_IPS"
+
+
+def proxy_settings() -> dict[str, object]:
+    """uvicorn believes ``X-Forwarded-For``/``-Proto`` only from the proxies named in
+    ``RECLAIM_FORWARDED_ALLOW_IPS`` (comma-separated addresses or networks); by default from nobody.
+
+    uvicorn's own default trusts 127.0.0.1, so any local process could claim any address: skip the per-address
+    sign-in limit and write false addresses into the audit. Behind a reverse proxy on this machine, set
+    ``RECLAIM_FORWARDED_ALLOW_IPS=127.0.0.1``."""
+    allowed = os.environ.get(FORWARDED_ENV, "").strip()
+    return {"proxy_headers": bool(allowed), "forwarded_allow_ips": allowed or None}
+
+
 def run_uvicorn(host: str, port: int, workers: int) -> None:
     if workers == 1:
-        uvicorn.run(APP, factory=True, host=host, port=port)
+        uvicorn.run(APP, factory=True, host=host, port=port, **proxy_settings())  # type: ignore[arg-type]
         return
-    config = uvicorn.Config(APP, factory=True, host=host, port=port, workers=workers)
+    config = uvicorn.Config(APP, factory=True, host=host, port=port, workers=workers,
+                            **proxy_settings())  # type: ignore[arg-type]
     sock = config.bind_socket()
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     Multiprocess(config, sockets=[sock]).run()

@@ -335,6 +335,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))  # Argon2id, in its own encoded form
     role: Mapped[str] = mapped_column(String(20))  # admin, officer, victim
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"), nullable=True)
+    # a victim's own face enrolment, by id: never found by name, which another person's identity may share
+    identity_id: Mapped[int | None] = mapped_column(ForeignKey("identities.id", ondelete="SET NULL"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 

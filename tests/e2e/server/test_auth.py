@@ -32,21 +32,24 @@ ROUTES = {
     "read_bank": ("GET", "/api/v1/c/bank/known", {}),
     "create_bank": ("POST", "/api/v1/c/banks", {"json": {"name": "new-bank"}}),
     "update_known": ("PUT", "/api/v1/c/bank/known", {"json": {"pdq_threshold": 20}}),
+    "make_known_negative": ("PUT", "/api/v1/c/bank/known", {"json": {"kind": "negative"}}),
+    "delete_empty": ("DELETE", "/api/v1/c/bank/empty", {}),
     "add_to_known": ("POST", "/api/v1/c/bank/known/signal", {"json": {"pdq": "a" * 64}}),
     "add_to_other": ("POST", "/api/v1/c/bank/other/signal", {"json": {"pdq": "b" * 64}}),
     "withdraw_from_known": ("DELETE", "/api/v1/c/bank/known/content/IMG_1", {}),
 }
 READS = {"raw_lookup", "lookup_upload", "hash", "list_banks", "read_bank"}
-WRITES_KNOWN = {"update_known", "add_to_known", "withdraw_from_known"}
+CONTENT_KNOWN = {"add_to_known", "withdraw_from_known"}  # what a key scoped to the bank "known" may do
+SETTINGS = {"update_known", "make_known_negative", "delete_empty", "create_bank"}  # global bank:write or staff
 EVERYTHING = set(ROUTES)
 
 # Who is asking -> the routes they may call; every other route must be refused.
 ALLOWED: dict[str, set[str]] = {
     "anonymous": set(),
     "key:lookup": READS,
-    "key:bank:write:known": WRITES_KNOWN,
-    "key:bank:write": WRITES_KNOWN | {"create_bank", "add_to_other"},
-    "key:lookup+bank:write:known": READS | WRITES_KNOWN,
+    "key:bank:write:known": CONTENT_KNOWN,
+    "key:bank:write": CONTENT_KNOWN | SETTINGS | {"add_to_other"},
+    "key:lookup+bank:write:known": READS | CONTENT_KNOWN,
     "admin": EVERYTHING,
     "officer": EVERYTHING,
     "victim": set(),
@@ -74,7 +77,7 @@ def _caller(make_client: Callable[..., TestClient], accounts: Any, who: str) -> 
 def test_each_role_and_scope_is_allowed_exactly_its_routes(
         accounts: Any, make_client: Callable[..., TestClient], who: str) -> None:
     setup = make_client()
-    for bank in ("known", "other"):
+    for bank in ("known", "other", "empty"):
         assert setup.post("/api/v1/c/banks", json={"name": bank}).status_code == 201
     added = setup.post("/api/v1/c/bank/known/signal", params={"content_id": "IMG_1"}, json={"pdq": PDQ})
     assert added.status_code == 201
@@ -87,6 +90,50 @@ def test_each_role_and_scope_is_allowed_exactly_its_routes(
     expected = {name: ("allowed" if name in ALLOWED[who] else denied) for name in ROUTES}
     seen = {name: ("allowed" if code < 400 else code) for name, code in outcomes.items()}
     assert seen == expected
+
+
+@pytest.mark.parametrize("who", ["key:bank:write", "admin"])
+def test_thresholds_are_capped_at_the_signals_default_for_every_caller(
+        accounts: Any, make_client: Callable[..., TestClient], who: str) -> None:
+    setup = make_client()
+    setup.post("/api/v1/c/banks", json={"name": "known", "pdq_threshold": 10})
+    client, headers = _caller(make_client, accounts, who)
+    assert client.put("/api/v1/c/bank/known", headers=headers, json={"pdq_threshold": 32}).status_code == 422
+    assert client.put("/api/v1/c/bank/known", headers=headers, json={"pdq_threshold": 128}).status_code == 422
+    wide = client.post("/api/v1/c/banks", headers=headers, json={"name": "wide", "pdq_threshold": 64})
+    assert wide.status_code == 422
+    assert client.put("/api/v1/c/bank/known", headers=headers, json={"pdq_threshold": 31}).status_code == 200
+    assert setup.get("/api/v1/c/bank/known").json()["pdq_threshold"] == 31
+
+
+def test_a_bank_scoped_key_cannot_switch_matching_off_everywhere(
+        accounts: Any, make_client: Callable[..., TestClient]) -> None:
+    """The attack of issue 20: a one-bank key turned its bank negative and every exact match vanished."""
+    setup = make_client()
+    for bank in ("victims", "mine"):
+        setup.post("/api/v1/c/banks", json={"name": bank})
+    setup.post("/api/v1/c/bank/victims/signal", json={"pdq": PDQ})
+    client, headers = _caller(make_client, accounts, "key:bank:write:mine")
+    assert client.post("/api/v1/c/bank/mine/signal", headers=headers, json={"pdq": PDQ}).status_code == 201
+    assert client.put("/api/v1/c/bank/mine", headers=headers, json={"kind": "negative"}).status_code == 403
+    assert client.put("/api/v1/c/bank/mine", headers=headers, json={"pdq_threshold": 31}).status_code == 403
+    assert client.delete("/api/v1/c/bank/mine", headers=headers).status_code == 403
+    found = setup.get("/api/v1/m/raw_lookup", params={"signal_type": "pdq", "signal": PDQ}).json()["matches"]
+    assert len(found) == 2  # both banks still match: nothing was suppressed
+
+
+
+def test_a_bank_scoped_key_cannot_change_an_hma_banks_settings(
+        accounts: Any, make_client: Callable[..., TestClient]) -> None:
+    """The same rule on HMA's face: a one-bank key may add content, not rename, disable or delete its bank."""
+    setup = make_client()
+    assert setup.post("/c/banks", json={"name": "MINE"}).status_code == 201
+    client, headers = _caller(make_client, accounts, "key:bank:write:MINE")
+    assert client.post("/c/bank/MINE/signal", headers=headers, json={"pdq": PDQ}).status_code == 200
+    for change in ({"enabled": False}, {"enabled_ratio": 0.0}, {"name": "OTHER"}):
+        assert client.put("/c/bank/MINE", headers=headers, json=change).status_code == 403, change
+    assert client.delete("/c/bank/MINE", headers=headers).status_code == 403
+    assert setup.get("/c/bank/MINE").json()["matching_enabled_ratio"] == 1.0
 
 
 def test_a_browser_post_without_its_csrf_token_is_refused(
@@ -127,6 +174,7 @@ def test_the_login_form_needs_its_own_token_and_a_right_password(
 
 def test_sign_ins_are_rate_limited_per_client(accounts: Any, make_client: Callable[..., TestClient]) -> None:
     client = make_client(key=False)
+    client.app.state.login_limit.clock = lambda: 0.0  # no refill while a slow machine checks passwords
     codes = []
     for _ in range(12):
         form = client.get("/login")

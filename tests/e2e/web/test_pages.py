@@ -68,7 +68,10 @@ def test_an_officer_reviews_unblurs_exports_and_drafts(make_client: Callable[...
     assert detail.status_code == 200 and "known.jpg" in detail.text and "pdq" in detail.text
 
     assert officer.get("/audit").text.count("media.unblurred") == 0
-    clear = officer.get(f"/items/{item_id}/unblurred")
+    assert officer.get(f"/items/{item_id}/unblurred").status_code == 405  # never by a link
+    assert officer.post(f"/items/{item_id}/unblurred").status_code == 403  # nor without the CSRF token
+    assert officer.get("/audit").text.count("media.unblurred") == 0
+    clear = officer.post(f"/items/{item_id}/unblurred", headers={"X-CSRF-Token": token})
     assert clear.status_code == 200 and clear.text.startswith('<img class="media clear"')
     assert "no-store" in clear.headers["cache-control"]
     audit_page = officer.get("/audit").text
@@ -133,7 +136,7 @@ def test_a_victim_sees_only_their_own_case(make_client: Callable[..., TestClient
                                            scanned_case: str) -> None:
     staff, _ = _signed_in(make_client, accounts, "officer-park", "officer")
     (item_id,) = _item_ids(staff.get("/cases/c1").text)
-    victim, _ = _signed_in(make_client, accounts, "minji", "victim", case="c1")
+    victim, victim_token = _signed_in(make_client, accounts, "minji", "victim", case="c1")
     outsider, _ = _signed_in(make_client, accounts, "jiwoo", "victim", case="c2")
 
     page = victim.get("/my-case?lang=ko")
@@ -141,11 +144,12 @@ def test_a_victim_sees_only_their_own_case(make_client: Callable[..., TestClient
     assert re.search(r'<div class="big">1</div>장의 사진이', page.text)  # one picture found, in plain Korean
     assert "Your case" in victim.get("/my-case", headers={"Accept-Language": "en-GB"}).text
     assert victim.get(f"/items/{item_id}/thumb").status_code == 200  # blurred pictures of their own case
-    for path in ("/", "/cases/c1", "/cases/c2", f"/items/{item_id}", f"/items/{item_id}/unblurred", "/banks",
+    for path in ("/", "/cases/c1", "/cases/c2", f"/items/{item_id}", "/banks",
                  "/audit", "/cases/c1/takedowns", "/cases/c1/takedowns/1"):
         assert victim.get(path).status_code == 403, path
+    assert victim.post(f"/items/{item_id}/unblurred", headers={"X-CSRF-Token": victim_token}).status_code == 403
 
-    assert outsider.get(f"/items/{item_id}/thumb").status_code == 403  # another victim's case
+    assert outsider.get(f"/items/{item_id}/thumb").status_code == 404  # another victim's case: as if absent
     assert '<div class="big">0</div>' in outsider.get("/my-case").text
     assert staff.get("/my-case").status_code == 403
 
@@ -216,15 +220,16 @@ def test_the_source_photo_of_a_matched_face_is_found_and_logged(make_client: Cal
         (found / face_photos[key].name).write_bytes(face_photos[key].read_bytes())
     assert cli("identity", "enroll", "astro", face_photos["astronaut"], "--consent", "self-enrolled").code == 0
     assert cli("scan", found, "--case", "faces", "--workers", "1").code == 0
-    officer, _ = _signed_in(make_client, accounts, "officer-yoon", "officer")
+    officer, officer_token = _signed_in(make_client, accounts, "officer-yoon", "officer")
     (item_id,) = _item_ids(officer.get("/cases/faces").text)
     detail = officer.get(f"/items/{item_id}").text
     assert "Find the source photo" in detail and "astro" in detail and 'class="facebox"' in detail
 
-    answer = officer.get(f"/items/{item_id}/attribution")
+    assert officer.get(f"/items/{item_id}/attribution").status_code == 405  # a POST with the CSRF token only
+    answer = officer.post(f"/items/{item_id}/attribution", headers={"X-CSRF-Token": officer_token})
     assert answer.status_code == 200 and "no-store" in answer.headers["cache-control"]
     assert 'src="data:image/png;base64,' in answer.text and "astronaut.jpg" in answer.text
     audit = officer.get("/audit").text
     assert "faces.attributed" in audit and f"item:{item_id} identity:astro" in audit
-    victim, _ = _signed_in(make_client, accounts, "astro-self", "victim", case="faces")
-    assert victim.get(f"/items/{item_id}/attribution").status_code == 403
+    victim, victim_token = _signed_in(make_client, accounts, "astro-self", "victim", case="faces")
+    assert victim.post(f"/items/{item_id}/attribution", headers={"X-CSRF-Token": victim_token}).status_code == 403

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, Response, UploadFile
+from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, Request, Response, UploadFile
 
 from reclaim.banks import add_content, create_bank, get_bank, list_banks, withdraw_content
 from reclaim.models import BankKind, SignalValue
-from reclaim.server.auth import bank_write_access, lookup_access
+from reclaim.server.auth import BankWriteAccess, authorize_bank_settings, bank_write_access, lookup_access
 from reclaim.server.deps import SessionDep
 from reclaim.server.schemas import BankIn, BankOut, BankUpdate, ContentOut
 from reclaim.server.uploads import hash_upload, read_limited
@@ -39,7 +39,8 @@ def banks(session: SessionDep) -> list[BankOut]:
 
 
 @router.post("/banks", status_code=201, dependencies=_WRITE)
-def new_bank(session: SessionDep, body: BankIn) -> BankOut:
+def new_bank(session: SessionDep, body: BankIn, who: BankWriteAccess) -> BankOut:
+    authorize_bank_settings(who, None, pdq_threshold=body.pdq_threshold)
     create_bank(session, body.name, body.kind, body.pdq_threshold)
     return _bank_out(session, body.name)
 
@@ -50,7 +51,8 @@ def bank(session: SessionDep, name: str) -> BankOut:
 
 
 @router.put("/bank/{name}", dependencies=_WRITE)
-def update_bank(session: SessionDep, name: str, body: BankUpdate) -> BankOut:
+def update_bank(session: SessionDep, name: str, body: BankUpdate, who: BankWriteAccess) -> BankOut:
+    authorize_bank_settings(who, name, kind=body.kind, pdq_threshold=body.pdq_threshold)
     found = get_bank(session, name)
     if body.pdq_threshold is not None:
         found.pdq_threshold = body.pdq_threshold
@@ -61,7 +63,8 @@ def update_bank(session: SessionDep, name: str, body: BankUpdate) -> BankOut:
 
 
 @router.delete("/bank/{name}", status_code=204, dependencies=_WRITE)
-def delete_bank(session: SessionDep, name: str) -> Response:
+def delete_bank(session: SessionDep, name: str, who: BankWriteAccess) -> Response:
+    authorize_bank_settings(who, name, delete=True)
     found = get_bank(session, name)
     if found.contents:
         raise HTTPException(409, f"bank {name} holds content: withdraw it instead of deleting the bank")
@@ -74,10 +77,10 @@ def _content_out(content: BankContent) -> ContentOut:
 
 
 @router.post("/bank/{name}/content", status_code=201, dependencies=_WRITE)
-async def add_media(session: SessionDep, name: str, photo: Annotated[UploadFile, File()],
+async def add_media(request: Request, session: SessionDep, name: str, photo: Annotated[UploadFile, File()],
                     content_id: Annotated[str | None, Form(max_length=200)] = None) -> ContentOut:
     """Hash the upload in memory and bank its hashes (the media is not kept); id defaults to its sha256."""
-    values = hash_upload(await read_limited(photo), photo.filename or "upload")
+    values = await hash_upload(request, await read_limited(photo), photo.filename or "upload")
     cid = content_id or next(v.value for v in values if v.signal == "sha256")
     return _content_out(add_content(session, get_bank(session, name), cid, values))
 

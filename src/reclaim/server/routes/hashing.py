@@ -11,6 +11,7 @@ import os
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from starlette.concurrency import run_in_threadpool
 
 from reclaim.cases import get_case
 from reclaim.evidence.casefiles import CaseFiles
@@ -29,7 +30,7 @@ async def hash_media(request: Request, session: SessionDep, who: LookupGuard,
                      keep_in_case: Annotated[str | None, Form(max_length=200)] = None) -> dict[str, str]:
     """``{signal_type: value}``; with ``keep_in_case`` also ``kept_in_vault`` (the sha256 now in that vault)."""
     data = await read_limited(photo)
-    values = hash_upload(data, photo.filename or "upload")
+    values = await hash_upload(request, data, photo.filename or "upload")
     answer = {v.signal: v.value for v in values}
     if keep_in_case:
         if not who.is_staff:
@@ -38,8 +39,8 @@ async def hash_media(request: Request, session: SessionDep, who: LookupGuard,
         if not passphrase:
             raise HTTPException(409, f"this server has no case vault passphrase (${VAULT_PASSPHRASE_ENV})")
         case = get_case(session, keep_in_case)
-        answer["kept_in_vault"] = vault_upload(CaseFiles.for_case(case.name), data, passphrase, who.actor,
-                                               photo.filename or "upload")
+        answer["kept_in_vault"] = await run_in_threadpool(  # Argon2id and AES: off the event loop
+            vault_upload, CaseFiles.for_case(case.name), data, passphrase, who.actor, photo.filename or "upload")
         audit(request, who, "upload.vaulted", f"case:{case.name} sha256:{answer['kept_in_vault']}",
               session=session)
     return answer

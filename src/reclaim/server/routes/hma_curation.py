@@ -24,7 +24,7 @@ from reclaim.banks import add_content
 from reclaim.banks.service import withdraw_content
 from reclaim.errors import AlreadyExists
 from reclaim.models import BankKind, SignalValue
-from reclaim.server.auth import bank_write_access, lookup_access
+from reclaim.server.auth import BankWriteAccess, authorize_bank_settings, bank_write_access, lookup_access
 from reclaim.server.deps import SessionDep
 from reclaim.server.hma import (
     CONTENT_TYPES,
@@ -99,9 +99,10 @@ def bank(session: SessionDep, name: str) -> Response:
     return json_response(_bank_json(_find_bank(session, name)))
 
 
-@router.put("/bank/{name}", dependencies=_WRITE, response_model=HmaBank)
-def update_bank(session: SessionDep, name: str, body: HmaBankUpdate) -> Response:
+@router.put("/bank/{name}", response_model=HmaBank)
+def update_bank(session: SessionDep, name: str, body: HmaBankUpdate, who: BankWriteAccess) -> Response:
     found = _find_bank(session, name)
+    authorize_bank_settings(who, name, other=any(v is not None for v in (body.name, body.enabled, body.enabled_ratio)))
     if body.name is not None and body.name != found.name:
         _check_name(body.name)
         if session.scalar(select(Bank).where(Bank.name == body.name)) is not None:
@@ -115,8 +116,9 @@ def update_bank(session: SessionDep, name: str, body: HmaBankUpdate) -> Response
     return json_response(_bank_json(found))
 
 
-@router.delete("/bank/{name}", dependencies=_WRITE)
-def delete_bank(session: SessionDep, name: str) -> Response:
+@router.delete("/bank/{name}")
+def delete_bank(session: SessionDep, name: str, who: BankWriteAccess) -> Response:
+    authorize_bank_settings(who, name, delete=True)
     found = session.scalar(select(Bank).where(Bank.name == name))
     if found is not None:
         if session.scalar(select(func.count(BankContent.id)).where(BankContent.bank_id == found.id)):
@@ -182,7 +184,7 @@ async def add_media(request: Request, session: SessionDep, name: str) -> Respons
     try:
         metadata, note = _fields(body, form)
         if url:
-            content_type, values = fetch_url(url, request.query_params.get("content_type"))
+            content_type, values = await fetch_url(request, url, request.query_params.get("content_type"))
         elif form is not None:
             content_type, values = await form_upload(request)
         else:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from reclaim.server.auth import lookup_guard
 from reclaim.server.hma import HmaError, fetch_url, form_upload, hma_signals, json_response
@@ -28,5 +27,5 @@ async def hash_url(request: Request) -> Response:
     url = request.query_params.get("url")
     if not url or len(url) > 2000:
         raise HmaError(422, "url is required (at most 2000 characters)")
-    content_type, values = await run_in_threadpool(fetch_url, url, request.query_params.get("content_type"))
+    content_type, values = await fetch_url(request, url, request.query_params.get("content_type"))
     return json_response(hma_signals(values, content_type))

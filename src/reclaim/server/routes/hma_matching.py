@@ -150,7 +150,7 @@ async def lookup(request: Request) -> Response:
     signal_type, signal, url = _param(request, "signal_type", 50), _param(request, "signal", 100_000), \
         _param(request, "url")
     if url:
-        content_type, values = await run_in_threadpool(fetch_url, url, _param(request, "content_type", 20))
+        content_type, values = await fetch_url(request, url, _param(request, "content_type", 20))
         answer = await _per_signal(request, values, content_type, banks, bypass)
         return json_response(answer.get(signal_type, {}) if signal_type else answer)
     if not signal or not signal_type:

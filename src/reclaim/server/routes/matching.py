@@ -125,7 +125,7 @@ async def lookup_get(request: Request) -> Response:
 @router.post("/lookup", response_model=dict[str, Any], dependencies=[Depends(lookup_guard)])
 async def lookup_upload(request: Request, photo: Annotated[UploadFile, File()]) -> Response:
     """Hash the upload in memory (never stored) and match every signal: ``{signal_type: {bank: [match]}}``."""
-    values = hash_upload(await read_limited(photo), photo.filename or "upload")
+    values = await hash_upload(request, await read_limited(photo), photo.filename or "upload")
     result = await request.app.state.matcher.amatch(values)
     await note_self_report_hits(request, result.matches)
     return _json(_by_signal_and_bank(result))

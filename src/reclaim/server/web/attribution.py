@@ -2,7 +2,8 @@
 
 It is a face query (DESIGN.md rule 2): staff only, for a face already matched to an enrolled identity, written
 to the access audit before the photos are read and to the identity audit by ``reclaim.attribution`` itself. The
-overlay blurs everything below the face in both pictures; it is sent inline, once, never cached.
+overlay blurs everything below the face in both pictures; it is sent inline, once, never cached. A POST with the
+session's CSRF token, never a GET link.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from reclaim.identities.photos import open_photos, passphrase_from_env
 from reclaim.server.auth import StaffUser, audit
 from reclaim.server.deps import SessionDep
 from reclaim.server.templating import render
-from reclaim.server.web.common import item_file, visible_item
+from reclaim.server.web.common import item_bytes, visible_item
 from reclaim.server.web.media import NO_STORE
 from reclaim.store.models import FaceMatchRow
 
@@ -29,7 +30,7 @@ router = APIRouter(include_in_schema=False)
 TOP = 3
 
 
-@router.get("/items/{item_id}/attribution", response_class=HTMLResponse)
+@router.post("/items/{item_id}/attribution", response_class=HTMLResponse)
 def attribution(request: Request, item_id: int, who: StaffUser, session: SessionDep) -> HTMLResponse:
     """Rank the matched identity's enrolled photos as the face's source; answers an htmx fragment."""
     item = visible_item(session, item_id, who)
@@ -37,17 +38,17 @@ def attribution(request: Request, item_id: int, who: StaffUser, session: Session
                            .order_by(FaceMatchRow.distance).limit(1)).first()
     if face is None:
         raise HTTPException(404, f"item {item.id} shows no enrolled face to attribute")
-    path = item_file(session, item)
-    if path is None:
-        raise HTTPException(404, "the file is no longer where the scan found it")
+    data = item_bytes(session, item)  # only bytes that hash to the item
     audit(request, who, "faces.attributed", f"item:{item.id} identity:{face.identity}")
     try:
-        result = attribute(session, path, actor=who.actor, identity=face.identity,
-                           vault=open_photos(passphrase_from_env()))
-        best = result.best
-        overlay = None
-        if best is not None:
-            with tempfile.TemporaryDirectory(prefix="reclaim-overlay-") as folder:
+        with tempfile.TemporaryDirectory(prefix="reclaim-overlay-") as folder:
+            suspect = Path(folder) / ("suspect" + Path(item.locator).suffix[:8])
+            suspect.write_bytes(data)
+            result = attribute(session, suspect, actor=who.actor, identity=face.identity,
+                               vault=open_photos(passphrase_from_env()))
+            best = result.best
+            overlay = None
+            if best is not None:
                 png = draw_overlay(result.sources[best.source], result.suspect, best, Path(folder) / "overlay.png")
                 overlay = base64.b64encode(png.read_bytes()).decode()
     except ReclaimError as exc:

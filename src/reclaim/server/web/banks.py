@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from reclaim.banks import create_bank, list_banks, withdraw_content
 from reclaim.errors import UserError
 from reclaim.models import BankKind
-from reclaim.server.auth import StaffUser
+from reclaim.server.auth import StaffUser, authorize_bank_settings
 from reclaim.server.deps import SessionDep
 from reclaim.server.templating import render
 
@@ -31,6 +31,7 @@ def banks(request: Request, who: StaffUser, session: SessionDep) -> HTMLResponse
 def new_bank(request: Request, who: StaffUser, session: SessionDep, name: Annotated[str, Form(max_length=200)],
              kind: Annotated[BankKind, Form()] = BankKind.KNOWN,
              pdq_threshold: Annotated[int, Form(ge=0, le=128)] = 31) -> Response:
+    authorize_bank_settings(who, None, pdq_threshold=pdq_threshold)
     try:
         create_bank(session, name.strip(), kind, pdq_threshold)
     except UserError as exc:

@@ -15,7 +15,7 @@ from reclaim.evidence.casefiles import CaseFiles
 from reclaim.server.auth import StaffUser
 from reclaim.server.deps import SessionDep
 from reclaim.server.templating import render
-from reclaim.server.web.common import visible_case
+from reclaim.server.web.common import stored_id, visible_case
 from reclaim.store.models import Item, TakedownEvent, TakedownItem, TakedownRequest
 from reclaim.takedown.notices import DraftSpec, Requester, Selection, draft_request, notice_text, parse_locations
 from reclaim.takedown.platforms import PLATFORMS
@@ -59,7 +59,7 @@ def draft(request: Request, name: str, who: StaffUser, session: SessionDep,
 
 def _case_request(session: SessionDep, name: str, request_id: int, who: StaffUser) -> TakedownRequest:
     case = visible_case(session, name, who)
-    found = session.get(TakedownRequest, request_id)
+    found = session.get(TakedownRequest, stored_id(request_id, "takedown request"))
     if found is None or found.case_id != case.id:
         raise HTTPException(404, f"case {name} has no takedown request #{request_id}")
     return found

@@ -14,6 +14,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from reclaim.cases import case_items
 from reclaim.cases.victims import add_victim
@@ -24,7 +25,7 @@ from reclaim.server.auth import Principal, WebUser, audit
 from reclaim.server.deps import SessionDep
 from reclaim.server.templating import render
 from reclaim.server.uploads import read_limited
-from reclaim.store.models import Case, Identity, Item, TakedownItem, TakedownRequest
+from reclaim.store.models import Case, Identity, Item, TakedownItem, TakedownRequest, User
 from reclaim.takedown.tracking import request_rows
 
 router = APIRouter(include_in_schema=False)
@@ -42,7 +43,7 @@ TEXT = {
         "added": "Your photo was added.", "next": "What happens next", "next_text": "Your case officer reviews "
         "every match, sends removal requests to each platform and checks until the pictures are gone. You do not "
         "need to look at any of them.", "need_consent": "Please tick the consent box to add a photo.",
-        "switch": "한국어",
+        "switch": "한국어", "already": "Your face is already enrolled: withdraw your photos first to add others.",
     },
     "ko": {
         "title": "내 사건", "found": "찾은 것", "matched": "장의 사진이 알려진 이미지나 얼굴과 일치했습니다",
@@ -56,6 +57,7 @@ TEXT = {
         "added": "사진이 추가되었습니다.", "next": "앞으로의 절차", "next_text": "담당자가 모든 일치 항목을 검토하고, "
         "각 플랫폼에 삭제 요청을 보내며, 사진이 사라질 때까지 확인합니다. 사진을 직접 보실 필요는 없습니다.",
         "need_consent": "사진을 추가하려면 동의란에 표시해 주세요.", "switch": "English",
+        "already": "이미 얼굴이 등록되어 있습니다: 다른 사진을 추가하려면 먼저 내 사진을 삭제하세요.",
     },
 }
 
@@ -64,6 +66,20 @@ def language(request: Request, lang: str | None) -> str:
     if lang in TEXT:
         return lang
     return "ko" if request.headers.get("accept-language", "").lower().startswith("ko") else "en"
+
+
+def _own_identity(session: SessionDep, who: Principal) -> Identity | None:
+    """The victim's own enrolment, through their account's link by id; never an identity that shares their
+    name (which another person's enrolment may)."""
+    user = session.scalar(select(User).where(User.name == who.name))
+    return session.get(Identity, user.identity_id) if user is not None and user.identity_id is not None else None
+
+
+def _free_identity_name(session: SessionDep, who: Principal, user_id: int) -> str:
+    """The name to enrol the victim under: theirs, or, when another identity already has it, theirs with the
+    account's number (the other identity stays untouched and unnamed to them)."""
+    taken = session.scalar(select(Identity.id).where(Identity.name == who.name)) is not None
+    return f"{who.name} (account {user_id})" if taken else who.name
 
 
 def _own_case(session: SessionDep, who: Principal) -> Case:
@@ -84,7 +100,7 @@ def my_case(request: Request, who: WebUser, session: SessionDep, lang: str | Non
     ids = {r.locator: r.id for r in session.execute(select(Item.locator, Item.id).where(Item.case_id == case.id))}
     requests = [r for r in request_rows(session, case.name) if r.state != "drafted"]  # sent, not just written
     reported, removed = _items_reported(session, case.id)
-    enrolled = session.scalar(select(Identity.id).where(Identity.name == who.name)) is not None
+    enrolled = _own_identity(session, who) is not None
     return render(request, "victim.html", {
         "t": TEXT[lang], "lang": lang, "other": "en" if lang == "ko" else "ko", "case": case,
         "matched": len(items), "confirmed": sum(v.decision == "confirmed" for v in items),
@@ -112,18 +128,28 @@ async def add_photo(request: Request, who: WebUser, session: SessionDep, photo: 
     if not consent:
         return _back(lang, error=TEXT[language(request, lang)]["need_consent"])
     data = await read_limited(photo)
-    try:
+    if _own_identity(session, who) is not None:
+        return _back(lang, error=TEXT[language(request, lang)]["already"])
+    user = session.scalar(select(User).where(User.name == who.name))
+    assert user is not None  # a signed-in victim's session names a live account
+    name = _free_identity_name(session, who, user.id)
+
+    def enrol() -> None:  # face detection: seconds of CPU, off the event loop
         vault = open_photos(passphrase_from_env())
         with tempfile.TemporaryDirectory(prefix="reclaim-enrol-") as folder:
-            path = Path(folder) / Path(photo.filename or "photo.jpg").name
+            path = Path(folder) / ("photo" + Path(photo.filename or "").suffix[:8])  # never the sent name
             path.write_bytes(data)
-            enroll(session, who.name, f"self-enrolled by {who.name} on the victim page to find fakes in case "
+            enroll(session, name, f"self-enrolled by {who.name} on the victim page to find fakes in case "
                    f"{case.name}", [path], actor=who.actor, vault=vault)
-        add_victim(session, case.name, who.name, actor=who.actor)
+        add_victim(session, case.name, name, actor=who.actor)
+        user.identity_id = session.scalar(select(Identity.id).where(Identity.name == name))
+
+    try:
+        await run_in_threadpool(enrol)
     except ReclaimError as exc:
         session.rollback()
         return _back(lang, error=exc.message)
-    audit(request, who, "identity.enrolled", f"identity:{who.name} case:{case.name}", session=session)
+    audit(request, who, "identity.enrolled", f"identity:{name} case:{case.name}", session=session)
     return _back(lang, done="added")
 
 
@@ -132,9 +158,11 @@ def withdraw(request: Request, who: WebUser, session: SessionDep,
              lang: Annotated[str, Form(max_length=5)] = "en") -> Response:
     """Erase the victim's enrolled photos and descriptors now (honoured at once, as DESIGN.md requires)."""
     _own_case(session, who)
-    if session.scalar(select(Identity.id).where(Identity.name == who.name)) is not None:
-        remove_identity(session, who.name, actor=who.actor)
-        audit(request, who, "identity.withdrawn", f"identity:{who.name}", session=session)
+    own = _own_identity(session, who)
+    if own is not None:
+        name = own.name
+        remove_identity(session, name, actor=who.actor)
+        audit(request, who, "identity.withdrawn", f"identity:{name}", session=session)
     return _back(lang, done="withdrawn")
 
 

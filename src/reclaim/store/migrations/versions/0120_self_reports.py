@@ -1,7 +1,7 @@
 """self-reports: hashes a person sent from their own device, under a case number and an Argon2id PIN
 
 Revision ID: 0120_self_reports
-Revises: 0100_hma_content_ids
+Revises: 0110_identity_accounts
 Create Date: 2026-12-05
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0120_self_reports"
-down_revision = "0100_hma_content_ids"
+down_revision = "0110_identity_accounts"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,106 @@
+"""Uploads are decoded off the event loop, in a bounded pool: a worker keeps answering ``/status`` while large
+uploads decode, and a full pool answers 503 at once instead of queueing without end."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+from fastapi import HTTPException
+from PIL import Image
+
+pytestmark = pytest.mark.slow
+
+
+def _large_png() -> bytes:
+    """A 6000 x 6000 picture (36 Mpx, under the server's cap) that is small to send and slow to decode."""
+    rows = np.linspace(0, 255, 6000, dtype=np.uint8)
+    pixels = np.stack([np.tile(rows, (6000, 1)), np.tile(rows[:, None], (1, 6000)),
+                       np.full((6000, 6000), 90, np.uint8)], axis=-1)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def one_worker(reclaim_home: Path, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """``reclaim serve`` with one worker process: (its address, an API key with lookup)."""
+    made = subprocess.run([sys.executable, "-m", "reclaim", "apikey", "create", "--name", "platform",
+                           "--scope", "lookup"], capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    key = made.stdout.strip().splitlines()[-1]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = tmp_path / "serve.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen([sys.executable, "-m", "reclaim", "serve", "--port", str(port), "--workers", "1"],
+                                   env={**os.environ, "RECLAIM_DECODE_QUEUE": "16"}, stdout=sink,
+                                   stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"{base}/status").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, "server did not answer within 120 s"
+            time.sleep(0.2)
+        yield base, key
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_status_answers_quickly_while_eight_large_uploads_decode(
+        one_worker: tuple[str, str], tmp_path: Path) -> None:
+    """The uploads are sent by curl processes, so the probe's timing is the server's, not this process's GIL."""
+    base, key = one_worker
+    picture = tmp_path / "large.png"
+    picture.write_bytes(_large_png())
+    command = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", f"Authorization: Bearer {key}",
+               "-F", f"photo=@{picture};type=image/png", f"{base}/m/lookup"]
+    uploads = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(8)]
+    waits = []
+    with httpx.Client(base_url=base, timeout=30) as probe:
+        time.sleep(0.5)  # the uploads are sent and decoding
+        while any(u.poll() is None for u in uploads):
+            started = time.perf_counter()
+            assert probe.get("/status").text == "I-AM-ALIVE"
+            waits.append(time.perf_counter() - started)
+            time.sleep(0.05)
+    assert [u.communicate()[0] for u in uploads] == ["200"] * 8
+    assert len(waits) >= 5, "the uploads finished before /status was probed: make them larger"
+    assert max(waits) < 0.2, f"/status took up to {max(waits) * 1000:.0f} ms while uploads decoded"
+
+
+def test_a_full_pool_answers_503_at_once() -> None:
+    from reclaim.server.decodepool import DecodePool
+
+    pool = DecodePool(workers=1, queue=1)
+
+    async def scenario() -> None:
+        running = [asyncio.create_task(pool.run(time.sleep, 2.0)) for _ in range(2)]
+        await asyncio.sleep(0.05)
+        assert pool.admitted == 2
+        with pytest.raises(HTTPException) as refused:
+            await pool.run(time.sleep, 0.0)
+        assert refused.value.status_code == 503 and refused.value.headers == {"Retry-After": "2"}
+        await asyncio.gather(*running)
+        assert pool.admitted == 0
+        assert await pool.run(sum, [1, 2]) == 3  # room again once the jobs are done
+
+    asyncio.run(scenario())
