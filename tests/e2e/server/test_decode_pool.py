@@ -72,7 +72,7 @@ def test_status_answers_quickly_while_eight_large_uploads_decode(
     picture = tmp_path / "large.png"
     picture.write_bytes(_large_png())
     command = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", f"Authorization: Bearer {key}",
-               "-F", f"photo=@{picture};type=image/png", f"{base}/m/lookup"]
+               "-F", f"photo=@{picture};type=image/png", f"{base}/api/v1/m/lookup"]
     uploads = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(8)]
     waits = []
     with httpx.Client(base_url=base, timeout=30) as probe:
