@@ -15,8 +15,12 @@ import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import faiss
 
 FORMAT = b"reclaim-keypoint-index-1"
 
@@ -28,7 +32,7 @@ def stamp(refs: Iterable[int], *layout: object) -> str:
     return digest.hexdigest()
 
 
-def save(path: Path, key: str, faiss_index: object, owners: np.ndarray) -> None:
+def save(path: Path, key: str, faiss_index: faiss.IndexBinary, owners: np.ndarray) -> None:
     """Write atomically (a reader never sees half a file)."""
     import faiss
 
@@ -44,7 +48,7 @@ def save(path: Path, key: str, faiss_index: object, owners: np.ndarray) -> None:
         raise
 
 
-def load(path: Path, key: str) -> tuple[object, np.ndarray] | None:
+def load(path: Path, key: str) -> tuple[faiss.IndexBinary, np.ndarray] | None:
     """(faiss index, owners) if ``path`` holds the index stamped ``key``; otherwise None."""
     import faiss
 
