@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 
 from reclaim.errors import ExternalError
 
@@ -56,7 +56,7 @@ def atomic_write(target: Path, data: bytes, mode: int = 0o600, *, sync_dir: bool
         raise ExternalError(f"{target}: cannot write: {exc.strerror or exc}") from exc
 
 
-def open_or_fail(path: Path, mode: str) -> BinaryIO:
+def open_or_fail(path: Path, mode: Literal["rb", "ab"]) -> BinaryIO:
     """``open`` with OS errors turned into ExternalError naming the file; use it in a ``with``."""
     try:
         return open(path, mode)  # noqa: SIM115 - the caller closes it
