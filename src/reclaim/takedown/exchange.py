@@ -80,7 +80,7 @@ def case_hashes(session: Session, case_name: str, *, withdrawals: bool = False) 
         content_id = sha or f"{signals[0].signal}:{signals[0].value}"  # never the locator: it can name people
         changed = aware(content.withdrawn_at or content.added_at)
         video = any(s.signal == "vpdq" for s in signals)
-        shared += [SharedHash(s.signal, s.value, content_id, s.quality, withdrawals, changed,  # type: ignore[arg-type]
+        shared += [SharedHash(s.signal, s.value, content_id, s.quality, withdrawals, changed,
                               video) for s in signals if s.signal in ("pdq", "md5", "sha256")]
     return shared
 
@@ -101,10 +101,11 @@ def export_hashes(hashes: list[SharedHash], fmt: Format, case_number: str) -> st
             writer.writerow((h.signal, h.value, h.content_id, "" if h.quality is None else h.quality,
                              "true" if h.withdrawn else "false"))
         return out.getvalue()
-    records = [{"lastModtimestamp": int(h.changed.timestamp()), "signalType": TO_STOPNCII[h.signal],
-                "hashValue": h.value, "hashStatus": "Withdrawn" if h.withdrawn else "Active",
-                "caseNumbers": {case_number: "Withdrawn" if h.withdrawn else "Active"}, "CSPFeedbacks": []}
-               for h in hashes if h.signal == "pdq" or (h.signal == "md5" and h.video)]
+    records: list[dict[str, Any]] = [
+        {"lastModtimestamp": int(h.changed.timestamp()), "signalType": TO_STOPNCII[h.signal],
+         "hashValue": h.value, "hashStatus": "Withdrawn" if h.withdrawn else "Active",
+         "caseNumbers": {case_number: "Withdrawn" if h.withdrawn else "Active"}, "CSPFeedbacks": []}
+        for h in hashes if h.signal == "pdq" or (h.signal == "md5" and h.video)]
     latest = max((r["lastModtimestamp"] for r in records), default=int(utcnow().timestamp()))
     return json.dumps({"count": len(records), "nextPageToken": None, "nextSetTimestamp": latest,
                        "hasMoreRecords": False, "hashRecords": records}, indent=2) + "\n"
