@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -41,7 +42,7 @@ class ItemView:
     matches: list[MatchView]
     decision: str | None = None
     reviewer: str | None = None
-    context: dict = field(default_factory=dict)  # where, when and by whom the source found it
+    context: dict[str, Any] = field(default_factory=dict)  # where, when and by whom the source found it
 
 
 def current_decisions(session: Session, case: Case) -> dict[int, Review]:
