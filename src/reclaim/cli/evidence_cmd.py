@@ -65,7 +65,7 @@ def verify(
                    "files_checked": result.files_checked, "custody_entries": result.custody_entries,
                    "originals_checked": result.originals_checked})
     elif result.ok:
-        out.print(f"[green]OK[/] {escape(str(bundle))}: signature valid (key {result.key_fingerprint[:16]}…), "
+        out.print(f"[green]OK[/] {escape(str(bundle))}: signature valid (key {(result.key_fingerprint or '')[:16]}…), "
                   f"{result.files_checked} files match, {result.custody_entries} custody entries chained and signed, "
                   f"{result.items} items" + (f", {result.originals_checked} originals decrypted and match"
                                              if check_originals else ""))

@@ -12,7 +12,7 @@ from rich.markup import escape
 from reclaim.cli.explain import draw_explanation
 from reclaim.cli.output import emit_json, err, expand_paths, match_json, match_text, out, progress_bar
 from reclaim.errors import NotFound, UserError
-from reclaim.hashing import FileHashes, HashFailure, HashOutcome, hash_files
+from reclaim.hashing import FileHashes, HashFailure, HashOutcome, Target, hash_files
 from reclaim.identities import FaceMatcher, current_actor, face_opt_in
 from reclaim.matching import Matcher
 from reclaim.matching_keypoints import KEYPOINTS, KeypointMatch, Mode, keypoint_opt_in
@@ -83,7 +83,7 @@ def _match_files(store: Store, matcher: Matcher, faces: FaceMatcher | None, path
                  workers: int | None, opt_in: frozenset[str], explain: tuple[Path, bool] | None = None) -> int:
     failed = 0
     for outcome in _hash_in_order(paths, workers, False, opt_in):
-        if isinstance(outcome, HashFailure):
+        if not isinstance(outcome, FileHashes):
             failed += 1
             _report_failure(outcome, json)
             continue
@@ -92,7 +92,7 @@ def _match_files(store: Store, matcher: Matcher, faces: FaceMatcher | None, path
         if faces is not None:
             with store.session() as session:  # each face query is audit-logged as it happens
                 rows += [m.as_json() for m in faces.match(session, outcome.values, query=str(outcome.path))]
-        if explain and isinstance(outcome, FileHashes):
+        if explain:
             _explain(outcome, result.matches, *explain)
         stage = {} if result.keypoint_features is None else {"keypoints": {"features": result.keypoint_features}}
         if json:
@@ -119,6 +119,7 @@ def _explain(outcome: FileHashes, matches: list[Match], path: Path, blur: bool) 
         err.print(f"nothing to explain: no keypoint match for {escape(str(outcome.path))}; {path} not written")
         return
     kset = next(v for v in outcome.values if v.signal == KEYPOINTS)
+    assert isinstance(outcome.path, Path)  # the CLI hashes local files
     image = decode_image(read_bytes(outcome.path), str(outcome.path))
     draw_explanation(image.rgb, tuple(kset.extras["size"]), found, path, blur=blur)
     err.print(f"explanation written to {escape(str(path))}")
@@ -129,7 +130,7 @@ def _hash_in_order(paths: list[Path], workers: int | None, full: bool,
     """Hash on all cores but yield in input order, so output is stable and diffable."""
     entries = list(dict.fromkeys(expand_paths(paths)))  # a file named twice is hashed and shown once
     files = [e for e in entries if isinstance(e, Path)]
-    ready: dict[Path, HashOutcome] = {}
+    ready: dict[Target, HashOutcome] = {}
     with progress_bar("hashing", len(files)) as update:
         outcomes = hash_files(files, workers=workers, fast=not full, opt_in=opt_in)
         finished = 0

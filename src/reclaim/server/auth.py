@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from sqlalchemy.orm import Session
 
 from reclaim.accounts import Role, Scope, find_api_key, find_session, record_access
@@ -78,7 +78,7 @@ class _KeyCache:
         return found
 
 
-def install_auth(app) -> None:  # noqa: ANN001 - FastAPI app, typed loosely to keep this module import-light
+def install_auth(app: FastAPI) -> None:
     app.state.key_cache = _KeyCache()
 
 
@@ -89,7 +89,8 @@ def client_address(request: Request) -> str:
 async def principal(request: Request) -> Principal | None:
     """The caller, or None when anonymous; a bad key or a cookie request without its CSRF token is refused."""
     if hasattr(request.state, "principal"):
-        return request.state.principal
+        cached: Principal | None = request.state.principal
+        return cached
     found: Principal | None = None
     header = request.headers.get("authorization", "")
     if header:
@@ -112,7 +113,7 @@ async def principal(request: Request) -> Principal | None:
 
 
 async def _check_csrf(request: Request, who: Principal) -> None:
-    sent = request.headers.get("x-csrf-token")
+    sent: object = request.headers.get("x-csrf-token")
     if sent is None and request.headers.get("content-type", "").startswith(
             ("application/x-www-form-urlencoded", "multipart/form-data")):
         sent = (await request.form()).get("csrf_token")
