@@ -145,15 +145,16 @@ def _turned(image: np.ndarray, angle: float) -> np.ndarray:
     turn = rotation_matrix(image.shape, angle)
     if turn is None:
         return image
-    return np.asarray(Image.fromarray(image).transform(image.shape[1::-1], Image.AFFINE, _inverse_coeffs(turn),
-                                                       Image.BILINEAR))
+    turned = Image.fromarray(image).transform(image.shape[1::-1], Image.Transform.AFFINE, _inverse_coeffs(turn),
+                                              Image.Resampling.BILINEAR)
+    return np.asarray(turned)
 
 
 def _resized(image: np.ndarray, shrink: float) -> np.ndarray:
     if shrink == 1.0:
         return image
     size = (round(image.shape[1] * shrink), round(image.shape[0] * shrink))
-    return np.asarray(Image.fromarray(image).resize(size, Image.BILINEAR))
+    return np.asarray(Image.fromarray(image).resize(size, Image.Resampling.BILINEAR))
 
 
 def _run(detector: Any, image: np.ndarray, upsample: int) -> list[tuple[Any, float]]:

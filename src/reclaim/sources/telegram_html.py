@@ -184,10 +184,10 @@ def _media(node: Node, service: bool) -> tuple[str | None, str | None, str | Non
     wrap = node.find("media_wrap")
     if wrap is None:
         return None, None, None
-    for cls, kind in _WRAPS.items():
+    for cls, wrapped in _WRAPS.items():
         anchor = wrap.find(cls)
         if anchor is not None:
-            return kind, anchor.attrs.get("href") or None, None if anchor.attrs.get("href") else "not_included"
+            return wrapped, anchor.attrs.get("href") or None, None if anchor.attrs.get("href") else "not_included"
     block = wrap.find("media")
     if block is None:
         return None, None, None
