@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -89,7 +90,7 @@ def scan_source(
     on_progress: Progress | None = None,
     actor: str | None = None,
     mode: Mode = Mode.FAST,
-    engine: Engine | None = None,  # type: ignore[type-arg]
+    engine: Engine[Any, Any] | None = None,
 ) -> ScanReport:
     """Scan any source (see the module docstring). Faces are looked for only when identities are enrolled;
     ``actor`` (default: current_actor()) is who the face audit log names. ``mode`` thorough stores keypoint
@@ -115,7 +116,7 @@ def scan_source(
     if on_progress:
         on_progress(run.done, run.done)
     with store.session() as session:
-        session.get(Scan, run.report.scan_id).finished_at = utcnow()  # type: ignore[union-attr]
+        session.get_one(Scan, run.report.scan_id).finished_at = utcnow()
     run.report.failed.sort(key=lambda s: s.locator)
     return run.report
 

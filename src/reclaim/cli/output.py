@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from reclaim.matching_keypoints import KeypointMatch
-from reclaim.models import Match, MediaItem, Skipped
+from reclaim.models import Match, Skipped
 from reclaim.sources import FolderSource
 
 out = Console(highlight=False, soft_wrap=True)
@@ -73,6 +73,9 @@ def expand_paths(paths: list[Path]) -> Iterator[Path | Skipped]:
     for path in paths:
         if path.is_dir():
             for item in FolderSource(str(path)).iter_items():
-                yield item.path if isinstance(item, MediaItem) and item.path else item  # type: ignore[misc]
+                if isinstance(item, Skipped):
+                    yield item
+                elif item.path is not None:  # always, for a folder's files
+                    yield item.path
         else:
             yield path

@@ -65,7 +65,9 @@ def _models() -> tuple[Any, Any, Any]:
     import dlib
 
     spec = importlib.util.find_spec("face_recognition_models")
-    folder = Path(next(iter(spec.submodule_search_locations or []))) / "models"  # type: ignore[union-attr]
+    if spec is None or not spec.submodule_search_locations:
+        raise UserError(INSTALL_HINT)
+    folder = Path(next(iter(spec.submodule_search_locations))) / "models"
     try:
         landmarks = dlib.shape_predictor(str(folder / "shape_predictor_5_face_landmarks.dat"))
         network = dlib.face_recognition_model_v1(str(folder / "dlib_face_recognition_resnet_model_v1.dat"))
