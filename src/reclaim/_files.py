@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Literal
 
 from reclaim.errors import ExternalError, IntegrityError, ReclaimError
 
@@ -104,7 +104,7 @@ def read_json_object(
     return doc
 
 
-def open_or_fail(path: Path, mode: str) -> BinaryIO:
+def open_or_fail(path: Path, mode: Literal["rb", "ab"]) -> BinaryIO:
     """``open`` with OS errors turned into ExternalError naming the file; use it in a ``with``."""
     try:
         return open(path, mode)  # noqa: SIM115 - the caller closes it

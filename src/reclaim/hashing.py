@@ -16,6 +16,7 @@ from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from reclaim.engines import Engine, LocalEngine, ProcessEngine
 from reclaim.engines.faults import Faults
@@ -142,7 +143,7 @@ def _is_video(path: Path) -> bool:
 def hash_files(
     paths: Iterable[Target], *, workers: int | None = None, limits: Limits = Limits(), fast: bool = True,
     chunk: int = 8, opt_in: frozenset[str] = frozenset(), bytes_only: Container[Target] = frozenset(),
-    engine: Engine | None = None,  # type: ignore[type-arg]
+    engine: Engine[Any, Any] | None = None,
 ) -> Iterator[HashOutcome]:
     """Hash many files on ``engine`` (default: ``workers`` local processes, all cores unless given); yields
     results as they arrive.

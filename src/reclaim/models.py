@@ -42,6 +42,11 @@ class RemoteObject:
     def __str__(self) -> str:
         return self.url
 
+    @property
+    def name(self) -> str:
+        """The key's last part, as ``Path.name`` is a file's."""
+        return self.url.rstrip("/").rpartition("/")[2]
+
 
 @dataclass(frozen=True)
 class MediaItem:

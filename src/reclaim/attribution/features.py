@@ -79,7 +79,7 @@ def region_keypoints(rgb: np.ndarray, scale: float, face: Face | None, *, mirror
                       interpolation=cv2.INTER_AREA if zoom < 1 else cv2.INTER_LINEAR)
     if mirror:
         crop = crop[:, ::-1].copy()
-    found, descriptors = cv2.ORB_create(ORB_FEATURES).detectAndCompute(crop, None)
+    found, descriptors = cv2.ORB.create(ORB_FEATURES).detectAndCompute(crop, None)
     if descriptors is None:
         return Keypoints(np.empty((0, 2), np.float32), np.empty((0, 32), np.uint8))
     points = np.array([k.pt for k in found], dtype=np.float32)

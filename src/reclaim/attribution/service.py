@@ -51,7 +51,8 @@ def attribute(session: Session, image: Path, *, actor: str, identity: str | None
             descriptors[row.filename] = np.frombuffer(row.descriptor, dtype=np.float32)
         compared = [identity]
     else:
-        sources = folder_features(sources_dir)  # type: ignore[arg-type]
+        assert sources_dir is not None  # exactly one of the two, checked above
+        sources = folder_features(sources_dir)
         compared = [f"folder {sources_dir}"]
     suspect = suspect_features(str(image), rgb, scale, list(descriptors.values()))
     ranked = rank_sources(suspect, sources, descriptors=descriptors)

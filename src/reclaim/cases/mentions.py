@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 KINDS = ("name", "handle", "school", "phone")
 _PHONE = re.compile(r"(?<!\d)(?:\+?82[\s.\-]*)?0?1[016789](?:[\s.\-·]*\d){7,8}(?!\d)")
@@ -75,6 +76,6 @@ def doxxing(text: str) -> list[str]:
     return kinds
 
 
-def message_text(context: dict) -> str:
+def message_text(context: dict[str, Any]) -> str:
     """The words a source kept with an item: a message's caption, a page's text."""
     return " ".join(str(context.get(k) or "") for k in ("caption", "text", "message", "title"))

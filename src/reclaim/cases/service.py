@@ -43,7 +43,7 @@ class ItemView:
     matches: list[MatchView]
     decision: str | None = None
     reviewer: str | None = None
-    context: dict = field(default_factory=dict)  # where, when and by whom the source found it
+    context: dict[str, Any] = field(default_factory=dict)  # where, when and by whom the source found it
 
 
 def current_decisions(session: Session, case: Case) -> dict[int, Review]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -98,7 +99,7 @@ def face_reason(identity: str, distance: float, confidence: float) -> Reason:
     return Reason(0.85 * confidence, f"face of enrolled {identity} (distance {distance:.2f})")
 
 
-def text_reasons(context: dict, terms: Iterable[Term], has_media: bool) -> list[Reason]:
+def text_reasons(context: dict[str, Any], terms: Iterable[Term], has_media: bool) -> list[Reason]:
     text = message_text(context)
     reasons = [Reason(0.30, f"message names {m.term}") for m in find_mentions(text, terms)]
     posted = doxxing(text) if has_media else []

@@ -25,7 +25,7 @@ BLUR_RADIUS = 8
 def draw_explanation(query_rgb: np.ndarray, query_size: tuple[int, int], matches: Sequence[KeypointMatch],
                      out: Path, *, blur: bool = True) -> Path:
     """Write the picture to ``out``; ``query_size`` is the bounded copy the keypoint positions refer to."""
-    query = Image.fromarray(query_rgb).convert("RGB").resize(query_size, Image.LANCZOS)
+    query = Image.fromarray(query_rgb).convert("RGB").resize(query_size, Image.Resampling.LANCZOS)
     if blur:
         query = query.filter(ImageFilter.GaussianBlur(BLUR_RADIUS))
     verified = [(f"{m.bank}/{m.content_id}", m.verification) for m in matches if m.verification]

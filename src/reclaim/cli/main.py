@@ -90,7 +90,10 @@ def main(argv: list[str] | None = None) -> int:
         err.print(f"[red]error:[/red] {escape(exc.message)}", markup=True)
         return exc.exit_code
     except TyperException as exc:  # usage errors from the parser: Typer prints them with a hint
-        exc.show()  # type: ignore[attr-defined]
+        if callable(show := getattr(exc, "show", None)):  # usage errors show themselves; the base class cannot
+            show()
+        else:
+            err.print(f"[red]error:[/red] {escape(exc.format_message())}", markup=True)
         return exc.exit_code
     except typer.Abort:
         err.print("aborted")

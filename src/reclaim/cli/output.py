@@ -11,7 +11,7 @@ from typing import Any
 
 from rich.console import Console
 
-from reclaim.models import Match, MediaItem, Skipped
+from reclaim.models import Match, Skipped
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -79,6 +79,9 @@ def expand_paths(paths: list[Path]) -> Iterator[Path | Skipped]:
             from reclaim.sources.folder import FolderSource
 
             for item in FolderSource(str(path)).iter_items():
-                yield item.path if isinstance(item, MediaItem) and item.path else item  # type: ignore[misc]
+                if isinstance(item, Skipped):
+                    yield item
+                elif item.path is not None:  # always, for a folder's files
+                    yield item.path
         else:
             yield path

@@ -77,8 +77,8 @@ def run_face_demo(store: Store, case: str, out: Path, *, workers: int | None,
     attributed: dict[str, dict[str, Any]] = {}
     overlay = None
     for locator in sorted(found):
-        image = decode_image(Path(locator).read_bytes(), locator)
-        suspect = suspect_features(locator, image.rgb, image.scale, [])
+        decoded = decode_image(Path(locator).read_bytes(), locator)
+        suspect = suspect_features(locator, decoded.rgb, decoded.scale, [])
         best = rank_sources(suspect, sources)[0]
         attributed[locator] = best.as_json()
         if overlay is None:

@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 import shutil
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -129,7 +130,7 @@ def run_demo(out: Path, *, workers: int | None = None, on_progress: Progress | N
     return result
 
 
-def _review_and_export(store: Store, out: Path, matches: dict, hard: list[str]) -> DemoEvidence:
+def _review_and_export(store: Store, out: Path, matches: Mapping[str, object], hard: list[str]) -> DemoEvidence:
     """An officer's pass over the matches, recorded in the custody log, then a signed, verified bundle."""
     officer = "demo-officer"
     files = CaseFiles.for_case(CASE, home=out)
@@ -186,7 +187,7 @@ def _build_found_folder(found: Path, known: dict[str, Image.Image]) -> tuple[lis
     return reuploads, hard, decoys
 
 
-def _summary(result: DemoResult) -> dict:
+def _summary(result: DemoResult) -> dict[str, Any]:
     report = result.report
     return {
         "case": report.case,

@@ -5,6 +5,7 @@ re-check then finds. Everything runs on 127.0.0.1.
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import BinaryIO
 
 import httpx
 
@@ -60,7 +62,7 @@ def _host(folder: Path) -> Iterator[tuple[str, set[str]]]:
     taken_down: set[str] = set()
 
     class Handler(SimpleHTTPRequestHandler):
-        def send_head(self):  # type: ignore[no-untyped-def]  # noqa: ANN202
+        def send_head(self) -> io.BytesIO | BinaryIO | None:
             if self.path in taken_down:
                 self.send_error(410, "removed after a takedown notice")
                 return None

@@ -33,15 +33,18 @@ def _cluster_messages_to_stderr() -> None:
     error listener calls the module function ``print_to_stdstream``, which is what this wraps.)"""
     from ray._private import worker
 
-    show = worker.print_to_stdstream
-    if getattr(show, "reclaim_stderr", False):
-        return
+    if not isinstance(worker.print_to_stdstream, _ToStderr):
+        worker.print_to_stdstream = _ToStderr(worker.print_to_stdstream)
 
-    def to_stderr(data: dict[str, Any], ignore_prefix: bool) -> None:
-        show({**data, "is_err": True}, ignore_prefix)
 
-    to_stderr.reclaim_stderr = True  # type: ignore[attr-defined]
-    worker.print_to_stdstream = to_stderr
+class _ToStderr:
+    """Ray's ``print_to_stdstream`` with every message marked for stderr."""
+
+    def __init__(self, show: Callable[[dict[str, Any], bool], None]) -> None:
+        self.show = show
+
+    def __call__(self, data: dict[str, Any], ignore_prefix: bool) -> None:
+        self.show({**data, "is_err": True}, ignore_prefix)
 
 
 def _apply(fn: Callable[[list[A]], list[R]], chunk: list[A]) -> list[R]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from reclaim.engines.base import Engine
 from reclaim.engines.local import LocalEngine
 from reclaim.engines.process import ProcessEngine
@@ -10,7 +12,7 @@ from reclaim.errors import UserError
 ENGINE_NAMES = ("local", "process", "ray")
 
 
-def engine_for(name: str, *, workers: int | None = None, address: str | None = None) -> Engine:  # type: ignore[type-arg]
+def engine_for(name: str, *, workers: int | None = None, address: str | None = None) -> Engine[Any, Any]:
     """The engine called ``name``; Ray is imported only when asked for."""
     if name == "local":
         return LocalEngine()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from hashlib import sha256
 from pathlib import Path
 from typing import Any
@@ -53,10 +53,10 @@ class Entry:
     entry_hash: str
 
     @classmethod
-    def make(cls, seq: int, time: str, actor: str, action: str, sha: str | None, details: dict, prev: str) -> Entry:
-        body = {"seq": seq, "time": time, "actor": actor, "action": action, "object_sha256": sha,
-                "details": details, "prev_hash": prev}
-        return cls(**body, entry_hash=sha256(canonical(body)).hexdigest())
+    def make(cls, seq: int, time: str, actor: str, action: str, sha: str | None, details: dict[str, Any],
+             prev: str) -> Entry:
+        unhashed = cls(seq, time, actor, action, sha, details, prev, entry_hash="")
+        return replace(unhashed, entry_hash=unhashed.computed_hash())
 
     def line(self) -> bytes:
         return canonical({**self._body(), "entry_hash": self.entry_hash}) + b"\n"

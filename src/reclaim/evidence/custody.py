@@ -158,7 +158,8 @@ class CustodyLog:
             with self._appending(seq, head) as add:
                 add("reclaim", "custody.recovered", None, notes)
             self.recovered = notes
-            seq, head = self._known[1], self._known[2]  # type: ignore[index]
+            assert self._known is not None  # the append above recorded the new head
+            seq, head = self._known[1], self._known[2]
         return seq, head
 
     def _cut(self, torn: bytes) -> dict[str, Any]:

@@ -114,5 +114,5 @@ def _place(record: dict[str, Any]) -> str:
         return f"Telegram: {context['chat_name']}"
     if context.get("url"):
         return str(context["url"]).split("/")[2] if "//" in str(context["url"]) else str(context["url"])
-    locator = record["locator"]
+    locator = str(record["locator"])
     return locator.rsplit("/", 1)[0] if "/" in locator else locator

@@ -34,7 +34,7 @@ FONT_NAME = "NanumGothic"
 _FONT_CANDIDATES = ("/usr/share/fonts/truetype/nanum/NanumGothic.ttf",)
 
 
-def split_items(manifest: dict[str, Any]) -> tuple[list[dict], list[dict]]:
+def split_items(manifest: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(flagged items, unreadable items) in the order the report lists them."""
     flagged = [r for r in manifest["items"] if _is_flagged(r)]
     unreadable = [r for r in manifest["items"] if r["error"]]
@@ -78,7 +78,7 @@ def render_pdf(manifest: dict[str, Any], thumbnails: dict[str, bytes]) -> bytes:
         from reportlab.lib.units import mm
         from reportlab.pdfbase import pdfmetrics
         from reportlab.pdfbase.ttfonts import TTFont
-        from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+        from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
     except ImportError as exc:
         raise UserError("the PDF report needs ReportLab: pip install 'reclaim[report]'") from exc
     if FONT_NAME not in pdfmetrics.getRegisteredFontNames():
@@ -116,7 +116,7 @@ def render_pdf(manifest: dict[str, Any], thumbnails: dict[str, bytes]) -> bytes:
     story += [Spacer(1, 4), p("미리보기는 흐리게 처리됨 / Previews are blurred. 검증 / Verify: reclaim evidence verify",
                               small), p("항목 / Items", heading)]
     flagged, unreadable = split_items(manifest)
-    table = [[p(h, small) for h in ("#", "미리보기 / Preview", "위치 / Location", "게시 / Posted",
+    table: list[list[Flowable]] = [[p(h, small) for h in ("#", "미리보기 / Preview", "위치 / Location", "게시 / Posted",
                                    "일치 / Match", "검토 / Review")]]
     for n, r in enumerate(flagged, 1):
         thumb = thumbnails.get(r["sha256"] or "")

@@ -141,10 +141,14 @@ def _manifest(members: dict[str, bytes], key: VerifyKey | None, result: Verifica
     except (ValueError, KeyError, TypeError) as exc:
         result.problems.append(f"manifest.sig: unreadable ({exc})")
     try:
-        return json.loads(data)
+        manifest = json.loads(data)
     except ValueError as exc:
         result.problems.append(f"manifest.json: not valid JSON ({exc})")
         return None
+    if not isinstance(manifest, dict):
+        result.problems.append("manifest.json: not a JSON object")
+        return None
+    return manifest
 
 
 def _check_files(members: dict[str, bytes], manifest: dict[str, Any], result: Verification) -> None:

@@ -41,7 +41,7 @@ def pack_face(descriptor: np.ndarray, box: Box) -> str:
     vector = np.asarray(descriptor, dtype=np.float32).reshape(-1)
     if vector.shape != (DIMENSIONS,):
         raise InvalidHash(f"a face descriptor has {DIMENSIONS} numbers, got {vector.size}")
-    quantised = np.clip(np.rint(vector * _SCALE), -127, 127).astype(np.int8)
+    quantised: np.ndarray = np.clip(np.rint(vector * _SCALE), -127, 127).astype(np.int8)
     return ",".join(str(int(v)) for v in box) + "@" + quantised.tobytes().hex()
 
 
@@ -55,7 +55,7 @@ def unpack_face(text: str) -> tuple[np.ndarray, Box]:
         raise InvalidHash(f"not a face value ('x,y,w,h@<hex>'): {text.strip()[:80]!r}") from exc
     if len(raw) != DIMENSIONS or len(encoded) != 2 * DIMENSIONS or len(box) != 4 or min(box[2:]) <= 0:
         raise InvalidHash(f"not a face value (box x,y,w,h @ {2 * DIMENSIONS} hex digits): {text.strip()[:80]!r}")
-    return np.frombuffer(raw, dtype=np.int8).astype(np.float32) / _SCALE, box  # type: ignore[return-value]
+    return np.frombuffer(raw, dtype=np.int8).astype(np.float32) / _SCALE, box
 
 
 class FaceVectorIndex(Index):

@@ -68,7 +68,8 @@ def _corners(size: tuple[int, int]) -> np.ndarray:
 
 def _project(h: np.ndarray, points: np.ndarray) -> np.ndarray:
     p = np.hstack([points, np.ones((len(points), 1))]) @ h.T
-    return p[:, :2] / p[:, 2:3]
+    projected: np.ndarray = p[:, :2] / p[:, 2:3]
+    return projected
 
 
 def _signed_area(poly: np.ndarray) -> float:

@@ -13,10 +13,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from reclaim._files import atomic_writer
+
+if TYPE_CHECKING:
+    import faiss
 
 FORMAT = b"reclaim-keypoint-index-1"
 
@@ -28,7 +32,7 @@ def stamp(refs: Iterable[int], *layout: object) -> str:
     return digest.hexdigest()
 
 
-def save(path: Path, key: str, faiss_index: object, owners: np.ndarray) -> None:
+def save(path: Path, key: str, faiss_index: faiss.IndexBinary, owners: np.ndarray) -> None:
     """Write atomically (a reader never sees half a file)."""
     import faiss
 
@@ -38,7 +42,7 @@ def save(path: Path, key: str, faiss_index: object, owners: np.ndarray) -> None:
                  index=faiss.serialize_index_binary(faiss_index))
 
 
-def load(path: Path, key: str) -> tuple[object, np.ndarray] | None:
+def load(path: Path, key: str) -> tuple[faiss.IndexBinary, np.ndarray] | None:
     """(faiss index, owners) if ``path`` holds the index stamped ``key``; otherwise None."""
     import faiss
 

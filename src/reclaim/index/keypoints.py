@@ -16,12 +16,16 @@ import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from reclaim.index import keypoint_cache
 from reclaim.index.geometry import MIN_INLIERS, Verification, verify
 from reclaim.index.keypoint_set import Features, KeypointSet, opencv
+
+if TYPE_CHECKING:
+    import faiss
 
 K = 4
 MAX_HAMMING = 40  # of 256 bits; matching ORB descriptors are mostly within 40, random pairs near 128
@@ -74,7 +78,7 @@ class KeypointIndex:
         self._known: dict[int, _Known] = {}
         self._flat_limit, self._nprobe, self._cache = flat_limit, nprobe, cache
         self.loaded_from_cache = False
-        self._faiss: object | None = None
+        self._faiss: faiss.IndexBinary | None = None
         self._owners = np.zeros(0, np.int64)  # faiss row -> ref
 
     def add(self, refs: Sequence[int], sets: Sequence[KeypointSet]) -> None:
@@ -107,7 +111,7 @@ class KeypointIndex:
             self._tune()
             return
         self._build(refs)
-        if self._cache:
+        if self._cache and self._faiss is not None:
             keypoint_cache.save(self._cache, key, self._faiss, self._owners)
 
     def _build(self, refs: list[int]) -> None:
@@ -117,22 +121,23 @@ class KeypointIndex:
         self._owners = np.repeat(np.array(refs, np.int64), [len(self._known[r].features) for r in refs])
         rng = np.random.default_rng(0)
         if len(codes) <= self._flat_limit:
-            index = faiss.IndexBinaryFlat(256)
+            index: faiss.IndexBinary = faiss.IndexBinaryFlat(256)
         elif (nlist := min(len(codes) // POINTS_PER_LIST, MAX_LISTS)) > FLAT_LISTS:
             # Many lists: centres are a random sample of the descriptors (k-means on 10^4 centres would take
             # minutes) and an HNSW graph over them assigns each descriptor and query to its nearest lists.
             quantizer = faiss.IndexBinaryHNSW(256, 16)
             quantizer.hnsw.efConstruction = 40
             quantizer.add(codes[rng.choice(len(codes), nlist, replace=False)])
-            index = faiss.IndexBinaryIVF(quantizer, 256, nlist)
-            index.own_fields = True
-            quantizer.this.disown()  # the IVF index owns and frees it
+            ivf = faiss.IndexBinaryIVF(quantizer, 256, nlist)
+            ivf.own_fields = True
+            quantizer.this.disown()  # type: ignore[attr-defined]  # SWIG's ownership handle, not in faiss's stubs
+            index = ivf
         else:
             # Coarse clusters from a sample: >= 40 points a centroid, few k-means rounds (build time counts too).
             nlist = max(1, min(int(4 * math.sqrt(len(codes))), nlist))
-            index = faiss.IndexBinaryIVF(faiss.IndexBinaryFlat(256), 256, nlist)
-            index.cp.niter = 8
-            index.train(codes[rng.choice(len(codes), min(len(codes), nlist * POINTS_PER_LIST), replace=False)])
+            index = ivf = faiss.IndexBinaryIVF(faiss.IndexBinaryFlat(256), 256, nlist)
+            ivf.cp.niter = 8
+            ivf.train(codes[rng.choice(len(codes), min(len(codes), nlist * POINTS_PER_LIST), replace=False)])
         index.add(codes)
         self._faiss = index
         self._tune()
@@ -141,7 +146,7 @@ class KeypointIndex:
         """Search-time settings, also for an index read from the cache (they are not part of its stamp)."""
         import faiss
 
-        if hasattr(self._faiss, "nprobe"):
+        if isinstance(self._faiss, faiss.IndexBinaryIVF):
             self._faiss.nprobe = probes(self._faiss.nlist, self._faiss.ntotal, self._nprobe)
             quantizer = faiss.downcast_IndexBinary(self._faiss.quantizer)
             if isinstance(quantizer, faiss.IndexBinaryHNSW):
@@ -151,7 +156,8 @@ class KeypointIndex:
         """(distances, refs) of the ``K`` nearest known descriptors per row; ref -1 where none."""
         if self._faiss is None:
             self.build()
-        distances, rows = self._faiss.search(np.ascontiguousarray(descriptors, np.uint8), K)  # type: ignore[attr-defined]
+        assert self._faiss is not None  # build() made it
+        distances, rows = self._faiss.search(np.ascontiguousarray(descriptors, np.uint8), K)
         refs = np.where(rows >= 0, self._owners[np.clip(rows, 0, None)] if len(self._owners) else -1, -1)
         return distances, refs
 
@@ -168,7 +174,7 @@ class KeypointIndex:
         row = np.repeat(np.arange(len(descriptors)), K).reshape(-1, K)[ok]
         pairs = np.unique(np.stack([refs[ok] * 2 + (row >= n), row], axis=1), axis=0)  # one vote per row and image
         keys, starts, votes = np.unique(pairs[:, 0], return_index=True, return_counts=True)
-        ranked = []
+        ranked: list[Candidate] = []
         for i in np.argsort(-votes, kind="stable"):
             ref, mirrored = int(keys[i] // 2), bool(keys[i] % 2)
             if votes[i] < MIN_VOTES or len(ranked) == limit:

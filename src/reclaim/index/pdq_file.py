@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -35,7 +36,8 @@ def _aligned(offset: int) -> int:
 def write_arrays(path: str | Path, arrays: dict[str, np.ndarray]) -> None:
     """Write ``arrays`` to ``path`` atomically in the format above."""
     path = Path(path)
-    entries, offset = {}, 0
+    entries: dict[str, dict[str, Any]] = {}
+    offset = 0
     for name, array in arrays.items():
         entries[name] = {"dtype": array.dtype.str, "shape": list(array.shape), "offset": offset}
         offset = _aligned(offset + array.nbytes)

@@ -8,10 +8,15 @@ same way, so the tables agree with the distances whatever the byte order.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any, cast
+
 import numpy as np
 from llvmlite import ir
 from numba import njit, types
 from numba.core import cgutils
+from numba.core.base import BaseContext
+from numba.core.typing.templates import Signature
 from numba.extending import intrinsic
 
 CODE_BITS = 256
@@ -20,35 +25,39 @@ CHUNK_VALUES = 1 << 16
 SCAN_BLOCK = 1024  # rows a linear scan tests before collecting the hits
 PREFETCH_AHEAD = 16  # buckets in flight while scanning: enough to hide DRAM latency, few enough not to be dropped
 
+# An intrinsic's Python signature is its typing function's (typing context first); jitted code calls it
+# without the context, so each is named below with the signature its callers see.
+Codegen = Callable[[BaseContext, ir.IRBuilder, Signature, Sequence[ir.Value]], ir.Value]
 
-@intrinsic
-def _popcount(typingctx, x):  # type: ignore[no-untyped-def]
+
+def _popcount_ir(typingctx: object, x: types.Integer) -> tuple[Signature, Codegen]:
     """Number of set bits, as int64: one ``popcnt`` instruction instead of a table lookup or bit tricks."""
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context: BaseContext, builder: ir.IRBuilder, signature: Signature,
+                args: Sequence[ir.Value]) -> ir.Value:
         count = builder.ctpop(args[0])
-        if x.bitwidth < 64:
+        if x.bitwidth < 64:  # type: ignore[attr-defined]  # numba's stubs leave out Integer.bitwidth
             return builder.zext(count, context.get_value_type(types.int64))
         return count
 
     return types.int64(x), codegen
 
 
-@intrinsic
-def _trailing_zeros(typingctx, x):  # type: ignore[no-untyped-def]
+def _trailing_zeros_ir(typingctx: object, x: types.Integer) -> tuple[Signature, Codegen]:
     """Index of the lowest set bit (``tzcnt``), as int64; ``x`` must not be 0."""
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context: BaseContext, builder: ir.IRBuilder, signature: Signature,
+                args: Sequence[ir.Value]) -> ir.Value:
         return builder.cttz(args[0], ir.Constant(ir.IntType(1), 1))
 
     return types.int64(x), codegen
 
 
-@intrinsic
-def _prefetch(typingctx, array, index):  # type: ignore[no-untyped-def]
+def _prefetch_ir(typingctx: object, array: types.Array, index: types.Integer) -> tuple[Signature, Codegen]:
     """Hint the CPU to start loading ``array[index]`` (1-D, contiguous) now; it never faults, even out of range."""
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context: BaseContext, builder: ir.IRBuilder, signature: Signature,
+                args: Sequence[ir.Value]) -> ir.Value:
         data = context.make_array(signature.args[0])(context, builder, args[0]).data
         i32 = ir.IntType(32)
         fnty = ir.FunctionType(ir.VoidType(), [ir.PointerType(), i32, i32, i32])
@@ -60,13 +69,19 @@ def _prefetch(typingctx, array, index):  # type: ignore[no-untyped-def]
     return types.none(array, index), codegen
 
 
+_popcount = cast("Callable[[Any], int]", intrinsic(_popcount_ir))
+_trailing_zeros = cast("Callable[[Any], int]", intrinsic(_trailing_zeros_ir))
+_prefetch = cast("Callable[[np.ndarray, Any], None]", intrinsic(_prefetch_ir))
+
+
 @njit(inline="always")
-def _chunk(word: np.uint64, i: int) -> int:
+def _chunk(word: np.uint64, i: int) -> np.int64:
     return np.int64((word >> np.uint64(16 * (i & 3))) & np.uint64(0xFFFF))
 
 
 @njit(cache=True, nogil=True)
-def build_table(codes, t, offsets, inline, lo, upper):  # type: ignore[no-untyped-def]
+def build_table(codes: np.ndarray, t: int, offsets: np.ndarray, inline: np.ndarray, lo: np.ndarray,
+                upper: np.ndarray) -> None:
     """Counting-sort the rows by chunk ``t`` into one CSR table (filled in place; ``upper`` must be zeroed).
 
     ``offsets[v]:offsets[v + 1]`` is the slice of rows whose chunk ``t`` equals ``v``, ascending by row. For each
@@ -93,7 +108,7 @@ def build_table(codes, t, offsets, inline, lo, upper):  # type: ignore[no-untype
 
 
 @njit(inline="always")
-def upper_span(n):  # type: ignore[no-untyped-def]
+def upper_span(n: int) -> int:
     """H, the number of distinct ``row >> 16`` values among ``n`` rows."""
     return max((n + 0xFFFF) >> 16, 1)
 
@@ -105,7 +120,7 @@ def upper_words(n: int) -> int:
 
 
 @njit(inline="always")
-def _row(upper, table, start, j, lo_bits):  # type: ignore[no-untyped-def]
+def _row(upper: np.ndarray, table: int, start: int, j: int, lo_bits: int) -> np.int64 | int:
     """The row of the ``j``-th entry of a bucket whose ``upper`` bits start at ``start`` (table-local).
 
     Entry ``k`` of bucket ``v`` set bit ``k + v * H + hi`` and the bucket's bits start at ``offsets[v] + v * H``,
@@ -132,7 +147,7 @@ def _row(upper, table, start, j, lo_bits):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always")
-def _distance(codes, row, q0, q1, q2, q3):  # type: ignore[no-untyped-def]
+def _distance(codes: np.ndarray, row: int, q0: np.uint64, q1: np.uint64, q2: np.uint64, q3: np.uint64) -> int:
     return (
         _popcount(codes[row, 0] ^ q0)
         + _popcount(codes[row, 1] ^ q1)
@@ -142,7 +157,8 @@ def _distance(codes, row, q0, q1, q2, q3):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always")
-def _append(rows, dists, size, row, dist):  # type: ignore[no-untyped-def]
+def _append(rows: np.ndarray, dists: np.ndarray, size: int, row: int,
+            dist: int) -> tuple[np.ndarray, np.ndarray, int]:
     if size == rows.size:
         grown_rows, grown_dists = np.empty(2 * size, np.int64), np.empty(2 * size, np.int32)
         grown_rows[:size], grown_dists[:size] = rows, dists
@@ -152,7 +168,7 @@ def _append(rows, dists, size, row, dist):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always")
-def _first_box(x0, x1, x2, x3, t1, t2):  # type: ignore[no-untyped-def]
+def _first_box(x0: np.uint64, x1: np.uint64, x2: np.uint64, x3: np.uint64, t1: int, t2: int) -> int:
     """The first chunk ``i`` meeting the ring condition (``d_i <= t1`` and ``d_i + d_(i+1) <= t2``), or -1.
 
     A row is reported only from this table: it can pass the pair test in several tables, and this keeps every
@@ -169,13 +185,16 @@ def _first_box(x0, x1, x2, x3, t1, t2):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always")
-def is_alive(alive, row):  # type: ignore[no-untyped-def]
+def is_alive(alive: np.ndarray, row: int) -> int:
     """``alive`` is a bit per row (little-endian within each byte): 1 = live, 0 = removed."""
-    return (alive[row >> 3] >> (row & 7)) & 1
+    bit: int = (alive[row >> 3] >> (row & 7)) & 1
+    return bit
 
 
 @njit(cache=True, nogil=True)
-def search_tables(queries, radius, masks, weights, codes, alive, offsets, inline, lo, upper):  # type: ignore[no-untyped-def]
+def search_tables(queries: np.ndarray, radius: int, masks: np.ndarray, weights: np.ndarray, codes: np.ndarray,
+                  alive: np.ndarray, offsets: np.ndarray, inline: np.ndarray, lo: np.ndarray,
+                  upper: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rows within ``radius`` of each query, found by probing the 16 chunk tables (see pdq_mih.py for why exact).
 
     ``masks`` lists every 16-bit flip pattern of weight ``<= radius // 16`` and ``weights`` their popcounts.
@@ -246,7 +265,8 @@ def search_tables(queries, radius, masks, weights, codes, alive, offsets, inline
 
 
 @njit(nogil=True)
-def _near_rows(codes, start, stop, q0, q1, q2, q3, radius, hits):  # type: ignore[no-untyped-def]
+def _near_rows(codes: np.ndarray, start: int, stop: int, q0: np.uint64, q1: np.uint64, q2: np.uint64, q3: np.uint64,
+               radius: int, hits: np.ndarray) -> int:
     """Write to ``hits`` the rows in ``start:stop`` within ``radius`` of the query; return how many.
 
     Branch-free, and a separate function: inlined next to the growable result arrays it runs ~5x slower.
@@ -259,7 +279,8 @@ def _near_rows(codes, start, stop, q0, q1, q2, q3, radius, hits):  # type: ignor
 
 
 @njit(cache=True, nogil=True)
-def search_linear(queries, radius, codes, alive):  # type: ignore[no-untyped-def]
+def search_linear(queries: np.ndarray, radius: int, codes: np.ndarray,
+                  alive: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rows within ``radius`` by scanning every row: for small segments and radii where probing costs more."""
     counts = np.zeros(queries.shape[0], np.int64)
     rows, dists, size = np.empty(64, np.int64), np.empty(64, np.int32), 0

@@ -144,11 +144,12 @@ class PDQIndex:
         """The (32,) uint8 code held under id ``ref``; KeyError if none is (never added, or removed)."""
         pending = np.flatnonzero(self._pending_ids == ref)
         if len(pending):
-            return self._pending_codes[pending[-1]].view(np.uint8)
+            code: np.ndarray = self._pending_codes[pending[-1]]
+            return code.view(np.uint8)
         for segment in self._segments:
-            code = segment.code_of(ref)
-            if code is not None:
-                return code.view(np.uint8)
+            found = segment.code_of(ref)
+            if found is not None:
+                return found.view(np.uint8)
         raise KeyError(f"PDQ index holds no code for id {ref}")
 
     def search_batch(self, codes: np.ndarray, radius: int = 31, threads: int | None = None) -> list[Result]:

@@ -57,7 +57,7 @@ def prefers_scan(rows: int, radius: int) -> bool:
     per_bucket = rows / kernels.CHUNK_VALUES
     probes = kernels.CHUNKS * int(PROBES[rho])
     tables = probes * (PROBE_NS + per_bucket * ENTRY_NS) + kernels.CHUNKS * per_bucket * PASSING[radius] * VERIFY_NS
-    return rows * SCAN_NS < tables
+    return bool(rows * SCAN_NS < tables)
 
 
 @dataclass
@@ -112,7 +112,8 @@ class IdColumn:
 
     def __getitem__(self, rows: np.ndarray) -> np.ndarray:
         """The ids at ``rows`` (an index array or mask) as int64."""
-        return (self.offsets[rows].astype(np.uint64) + np.uint64(self.base & 0xFFFFFFFFFFFFFFFF)).view(np.int64)
+        ids: np.ndarray = (self.offsets[rows].astype(np.uint64) + np.uint64(self.base & 0xFFFFFFFFFFFFFFFF))
+        return ids.view(np.int64)
 
     def find(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(rows, found): where each of ``ids`` (sorted) is, and whether it is here at all."""
@@ -162,7 +163,8 @@ class Segment:
             and t.offsets.dtype == np.uint32 and t.offsets.shape == (kernels.CHUNKS, kernels.CHUNK_VALUES + 1)
             and t.inline.shape == t.lo.shape == (kernels.CHUNKS, n)
             and t.upper.shape == (kernels.CHUNKS, kernels.upper_words(n))
-            and (t.inline.dtype, t.lo.dtype, t.upper.dtype) == (np.uint16, np.uint16, np.uint64)
+            and (t.inline.dtype, t.lo.dtype, t.upper.dtype) == (np.dtype(np.uint16), np.dtype(np.uint16),
+                                                                np.dtype(np.uint64))
         )  # fmt: skip
         if not shapes_ok:
             raise ValueError("corrupt PDQ index: segment arrays have inconsistent shapes or types")
@@ -214,7 +216,8 @@ class Segment:
         row = int(np.searchsorted(offsets, offsets.dtype.type(wanted)))  # a Python int would copy every offset
         if int(offsets[row]) != wanted or not (int(self.alive[row >> 3]) >> (row & 7)) & 1:
             return None
-        return self.codes[row]
+        code: np.ndarray = self.codes[row]
+        return code
 
     def search(self, queries: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(per-query counts, ids, distances) within ``radius``, by whichever exact strategy is cheaper."""

@@ -20,10 +20,11 @@ details stays true.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 from sqlalchemy import Select, func, select
@@ -50,7 +51,10 @@ def cache_path(session: Session) -> Path:
     return cache_file(session, "pdq", ".pdq")
 
 
-def _active(columns: Select) -> Select:  # type: ignore[type-arg]
+_Query = TypeVar("_Query", bound="Select[*tuple[Any, ...]]")
+
+
+def _active(columns: _Query) -> _Query:
     """``columns`` over the active PDQ rows. ``signal || ''`` keeps SQLite from walking the (signal, value)
     index row by row, which is ~10x slower than scanning the table for the ~all rows that are PDQ."""
     return (
@@ -217,12 +221,17 @@ def sync_index(session: Session, path: Path, *, verify: bool = True) -> tuple[PD
     return index, rows
 
 
+def _plain(result: Iterable[Found]) -> list[Found]:
+    """Plain tuples (rows hold a reference to their result's metadata, and compare more slowly)."""
+    return [(i, bank, value, version, quality, cid) for i, bank, value, version, quality, cid in result]
+
+
 def _added_since(session: Session, max_id: int) -> list[Found]:
     """The active PDQ rows above ``max_id``: read by id range first (a few rows, however big the bank), then
     their contents; one join would let the planner start from the millions of active contents. A first build
     (nothing read yet) wants all of them: then the one join is the fast way (3.2 s against 6.6 at 1 M)."""
     if max_id == 0:
-        return [tuple(row) for row in session.execute(_active(select(*_FOUND_COLUMNS)))]  # type: ignore[misc]
+        return _plain(session.execute(_active(select(*_FOUND_COLUMNS))))
     fresh = session.execute(
         select(ContentSignal.id, ContentSignal.content_pk, ContentSignal.value, ContentSignal.version,
                ContentSignal.quality)
@@ -250,7 +259,7 @@ def _reconcile(session: Session, index: PDQIndex, rows: Rows) -> tuple[Rows, int
         chunk = missing[start : start + FETCH_ROWS]
         query = select(*_FOUND_COLUMNS).join(
             BankContent, ContentSignal.content_pk == BankContent.id).where(ContentSignal.id.in_(chunk))
-        found += [tuple(r) for r in session.execute(query)]  # type: ignore[misc]
+        found += _plain(session.execute(query))
     rows, added = _add(index, rows, found)
     return rows, removed + added
 

@@ -15,7 +15,7 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
-def _gather(data, starts, lengths, out):  # type: ignore[no-untyped-def]
+def _gather(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray, out: np.ndarray) -> None:
     """Copy the byte runs ``data[starts[i]:starts[i] + lengths[i]]`` end to end into ``out``."""
     at = 0
     for i in range(starts.shape[0]):

@@ -142,8 +142,10 @@ def _rgb(frame: Any, max_side: int | None) -> np.ndarray:
     if max_side and max(width, height) > max_side:
         scale = max_side / max(width, height)
         width, height = max(2, round(width * scale)), max(2, round(height * scale))
-        return frame.to_ndarray(format="rgb24", width=width, height=height, interpolation="AREA")
-    return frame.to_ndarray(format="rgb24")
+        rgb: np.ndarray = frame.to_ndarray(format="rgb24", width=width, height=height, interpolation="AREA")
+    else:
+        rgb = frame.to_ndarray(format="rgb24")
+    return rgb
 
 
 def _info(container: Any, stream: Any) -> VideoInfo:

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -93,7 +94,7 @@ def scan_source(
     on_progress: Progress | None = None,
     actor: str | None = None,
     mode: Mode = Mode.FAST,
-    engine: Engine | None = None,  # type: ignore[type-arg]
+    engine: Engine[Any, Any] | None = None,
     custody: bool = True,
 ) -> ScanReport:
     """Scan any source (see the module docstring). Faces are looked for only when identities are enrolled;
@@ -121,7 +122,7 @@ def scan_source(
     if on_progress:
         on_progress(run.done, run.done)
     with store.session() as session:
-        session.get(Scan, run.report.scan_id).finished_at = utcnow()  # type: ignore[union-attr]
+        session.get_one(Scan, run.report.scan_id).finished_at = utcnow()
     with store.session() as session:  # every stored item gets its custody entry, also after a resume
         run.report.reuploads = finish_scan(session, case_name, run.report.matches, actor or current_actor(),
                                            custody=custody)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from sqlalchemy.orm import Session
 
 from reclaim.accounts import Role, Scope, find_api_key, find_session, record_access
@@ -79,7 +79,7 @@ class _KeyCache:
         return found
 
 
-def install_auth(app) -> None:  # noqa: ANN001 - FastAPI app, typed loosely to keep this module import-light
+def install_auth(app: FastAPI) -> None:
     app.state.key_cache = _KeyCache()
 
 

@@ -65,7 +65,9 @@ def _models() -> tuple[Any, Any, Any]:
     import dlib
 
     spec = importlib.util.find_spec("face_recognition_models")
-    folder = Path(next(iter(spec.submodule_search_locations or []))) / "models"  # type: ignore[union-attr]
+    if spec is None or not spec.submodule_search_locations:
+        raise UserError(INSTALL_HINT)
+    folder = Path(next(iter(spec.submodule_search_locations))) / "models"
     try:
         landmarks = dlib.shape_predictor(str(folder / "shape_predictor_5_face_landmarks.dat"))
         network = dlib.face_recognition_model_v1(str(folder / "dlib_face_recognition_resnet_model_v1.dat"))
@@ -145,15 +147,16 @@ def _turned(image: np.ndarray, angle: float) -> np.ndarray:
     turn = rotation_matrix(image.shape, angle)
     if turn is None:
         return image
-    return np.asarray(Image.fromarray(image).transform(image.shape[1::-1], Image.AFFINE, _inverse_coeffs(turn),
-                                                       Image.BILINEAR))
+    turned = Image.fromarray(image).transform(image.shape[1::-1], Image.Transform.AFFINE, _inverse_coeffs(turn),
+                                              Image.Resampling.BILINEAR)
+    return np.asarray(turned)
 
 
 def _resized(image: np.ndarray, shrink: float) -> np.ndarray:
     if shrink == 1.0:
         return image
     size = (round(image.shape[1] * shrink), round(image.shape[0] * shrink))
-    return np.asarray(Image.fromarray(image).resize(size, Image.BILINEAR))
+    return np.asarray(Image.fromarray(image).resize(size, Image.Resampling.BILINEAR))
 
 
 def _run(detector: Any, image: np.ndarray, upsample: int) -> list[tuple[Any, float]]:

@@ -54,7 +54,7 @@ def bank_opt_in() -> frozenset[str]:
 def sized_grey(rgb: np.ndarray, side: int = MAX_SIDE) -> np.ndarray:
     """A grey copy whose long side is ``side`` (enlarged at most ``MAX_ENLARGE`` times)."""
     cv2 = opencv()
-    grey = cv2.cvtColor(np.ascontiguousarray(rgb, np.uint8), cv2.COLOR_RGB2GRAY)
+    grey: np.ndarray = cv2.cvtColor(np.ascontiguousarray(rgb, np.uint8), cv2.COLOR_RGB2GRAY)
     scale = min(side / max(grey.shape), MAX_ENLARGE)
     if scale != 1:
         size = (max(1, round(grey.shape[1] * scale)), max(1, round(grey.shape[0] * scale)))

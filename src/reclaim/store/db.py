@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 from sqlalchemy import Engine, create_engine, event
@@ -20,6 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from reclaim.errors import ExternalError
 
 log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from sqlalchemy.engine.interfaces import DBAPIConnection
 
 
 def reclaim_home() -> Path:
@@ -111,8 +114,8 @@ def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
     return Store(engine, sessionmaker(engine, expire_on_commit=False))
 
 
-def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
-    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: object) -> None:
+    cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the scan's writer
     cursor.execute("PRAGMA busy_timeout=30000")

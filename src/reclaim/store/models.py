@@ -13,6 +13,7 @@ face_audit                                   (every face query: who, what, again
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -156,7 +157,7 @@ class Item(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     scan_id: Mapped[int] = mapped_column(ForeignKey("scans.id", ondelete="CASCADE"), index=True)
     locator: Mapped[str] = mapped_column(Text)
-    context: Mapped[dict] = mapped_column(JSON, default=dict)  # where/when/who from the source
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # where/when/who from the source
     size: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     mtime_ns: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     status: Mapped[str] = mapped_column(String(20))
@@ -229,7 +230,7 @@ class IdentitySource(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     data: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # None: in the photo vault (by sha256)
     descriptor: Mapped[bytes] = mapped_column(LargeBinary)  # 128 float32
-    box: Mapped[list] = mapped_column(JSON)  # x, y, w, h of the enrolled face
+    box: Mapped[list[int]] = mapped_column(JSON)  # x, y, w, h of the enrolled face
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     identity: Mapped[Identity] = relationship(back_populates="sources")
 
@@ -245,7 +246,7 @@ class FaceMatchRow(Base):
     distance: Mapped[float] = mapped_column(Float)
     confidence: Mapped[float] = mapped_column(Float)
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)  # within the stricter auto-flag distance
-    box: Mapped[list] = mapped_column(JSON)
+    box: Mapped[list[int]] = mapped_column(JSON)
     matched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -258,9 +259,9 @@ class FaceAudit(Base):
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(30))
     query: Mapped[str] = mapped_column(Text)  # the file, locator or identity the action was about
-    compared: Mapped[list] = mapped_column(JSON)  # identity names the faces were compared with
+    compared: Mapped[list[str]] = mapped_column(JSON)  # identity names the faces were compared with
     faces: Mapped[int] = mapped_column(Integer, default=0)
-    matched: Mapped[list] = mapped_column(JSON)  # identity names within the same-person distance
+    matched: Mapped[list[str]] = mapped_column(JSON)  # identity names within the same-person distance
     outcome: Mapped[str] = mapped_column(String(30), default="ok")  # ok, refused
 
 
@@ -285,7 +286,7 @@ class TakedownRequest(Base):
     subject: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
     body_sha256: Mapped[str] = mapped_column(String(64))
-    spec: Mapped[dict] = mapped_column(JSON, default=dict)  # requester, case reference: enough to re-render
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # requester, case reference: enough to re-render
     deadline_hours: Mapped[int] = mapped_column(Integer)
     reference: Mapped[str] = mapped_column(Text, default="")  # the platform's ticket number, once known
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -322,7 +323,7 @@ class TakedownEvent(Base):
     )
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(50))
-    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -348,7 +349,7 @@ class ApiKey(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     key_sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    scopes: Mapped[list] = mapped_column(JSON)  # "lookup", "bank:write" (all banks), "bank:write:<name>"
+    scopes: Mapped[list[str]] = mapped_column(JSON)  # "lookup", "bank:write" (all banks), "bank:write:<name>"
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -36,7 +36,8 @@ class Edit:
 
 def face_region(portrait: Image.Image) -> Image.Image:
     w, h = portrait.size
-    return portrait.crop(tuple(round(f * s) for f, s in zip(FACE_CROP, (w, h, w, h), strict=True)))
+    left, top, right, bottom = (round(f * s) for f, s in zip(FACE_CROP, (w, h, w, h), strict=True))
+    return portrait.crop((left, top, right, bottom))
 
 
 def fake(portrait: Image.Image, seed: int, edit: Edit = Edit(), size: tuple[int, int] = (1024, 800)) -> bytes:
@@ -44,14 +45,14 @@ def fake(portrait: Image.Image, seed: int, edit: Edit = Edit(), size: tuple[int,
     place on a generated scene."""
     rng = np.random.default_rng(seed)
     crop = face_region(portrait)
-    crop = crop.resize((round(crop.width * edit.scale), round(crop.height * edit.scale)), Image.LANCZOS)
+    crop = crop.resize((round(crop.width * edit.scale), round(crop.height * edit.scale)), Image.Resampling.LANCZOS)
     if edit.mirror:
         crop = ImageOps.mirror(crop)
     crop = ImageEnhance.Color(crop).enhance(edit.colour)
     mask = Image.new("L", crop.size, 255)
     if edit.rotate:
-        crop = crop.rotate(edit.rotate, Image.BICUBIC, expand=True)
-        mask = mask.rotate(edit.rotate, Image.BICUBIC, expand=True)
+        crop = crop.rotate(edit.rotate, Image.Resampling.BICUBIC, expand=True)
+        mask = mask.rotate(edit.rotate, Image.Resampling.BICUBIC, expand=True)
     background = scene(seed, size)
     x = int(rng.uniform(0, max(1, size[0] - crop.width)))
     y = int(rng.uniform(0, max(1, size[1] - crop.height)))
@@ -64,7 +65,7 @@ def swapped(portrait: Image.Image, other: Image.Image) -> Image.Image:
     out = portrait.copy()
     donor = face_region(other)
     x0, y0, x1, y1 = (round(f * s) for f, s in zip(FACE_CROP, (*portrait.size, *portrait.size), strict=True))
-    inner = donor.resize((round((x1 - x0) * 0.7), round((y1 - y0) * 0.7)), Image.LANCZOS)
+    inner = donor.resize((round((x1 - x0) * 0.7), round((y1 - y0) * 0.7)), Image.Resampling.LANCZOS)
     out.paste(inner, (x0 + (x1 - x0 - inner.width) // 2, y0 + (y1 - y0 - inner.height) // 3))
     return out
 

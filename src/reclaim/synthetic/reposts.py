@@ -62,7 +62,7 @@ def screenshot(image: Image.Image, seed: int, scale: tuple[float, float] = (0.3,
     """The image scaled by 0.3-0.6 inside a phone chat screen: status bar, header, bubbles, input bar."""
     rng = np.random.default_rng(seed)
     s = rng.uniform(*scale)
-    shown = image.resize((max(8, round(image.width * s)), max(8, round(image.height * s))), Image.LANCZOS)
+    shown = image.resize((max(8, round(image.width * s)), max(8, round(image.height * s))), Image.Resampling.LANCZOS)
     width = round(shown.width / 0.8)
     height = round(width * 19.5 / 9)
     dark = rng.random() < 0.5
@@ -95,14 +95,14 @@ def collage(images: Sequence[Image.Image], seed: int) -> Image.Image:
     gap = int(rng.integers(0, 8))
     out = Image.new("RGB", (2 * cell_w + 3 * gap, 2 * cell_h + 3 * gap), (255, 255, 255))
     for i, image in enumerate(images[:4]):
-        cell = ImageOps.fit(image, (cell_w, cell_h), Image.LANCZOS)
+        cell = ImageOps.fit(image, (cell_w, cell_h), Image.Resampling.LANCZOS)
         out.paste(cell, (gap + (i % 2) * (cell_w + gap), gap + (i // 2) * (cell_h + gap)))
     return out
 
 
 def rotate(image: Image.Image, seed: int, max_degrees: float = 10.0) -> Image.Image:
     angle = float(np.random.default_rng(seed).uniform(2, max_degrees)) * (1 if seed % 2 else -1)
-    return image.rotate(angle, Image.BICUBIC, expand=True, fillcolor=(0, 0, 0))
+    return image.rotate(angle, Image.Resampling.BICUBIC, expand=True, fillcolor=(0, 0, 0))
 
 
 def mirror(image: Image.Image, seed: int) -> Image.Image:

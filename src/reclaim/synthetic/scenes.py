@@ -56,7 +56,7 @@ def composite(face: Image.Image, seed: int, size: tuple[int, int] = (640, 480)) 
     fw, fh = face.size
     crop = face.crop((int(fw * 0.2), int(fh * 0.05), int(fw * 0.8), int(fh * 0.65)))
     scale = rng.uniform(0.35, 0.55) * size[1] / crop.height
-    crop = crop.resize((max(1, int(crop.width * scale)), max(1, int(crop.height * scale))), Image.LANCZOS)
+    crop = crop.resize((max(1, int(crop.width * scale)), max(1, int(crop.height * scale))), Image.Resampling.LANCZOS)
     x = int(rng.uniform(0, size[0] - crop.width))
     y = int(rng.uniform(0, size[1] - crop.height))
     background.paste(crop, (x, y))
@@ -74,7 +74,8 @@ def reencode(quality: int) -> Edit:
 
 
 def resize(factor: float) -> Edit:
-    return lambda im: im.resize((max(8, round(im.width * factor)), max(8, round(im.height * factor))), Image.LANCZOS)
+    return lambda im: im.resize((max(8, round(im.width * factor)), max(8, round(im.height * factor))),
+                                Image.Resampling.LANCZOS)
 
 
 def brightness(factor: float) -> Edit:

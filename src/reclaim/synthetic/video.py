@@ -14,14 +14,19 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from reclaim.errors import UserError
+
 
 def write_clip(path: Path, pictures: Sequence[Image.Image], *, fps: int = 2, size: tuple[int, int] = (160, 120),
                codec: str = "libx264", bit_rate: int | None = None) -> Path:
     """Write ``pictures`` (one a second, resized to ``size``) as an MP4 at ``fps`` frames a second."""
     import av
+    from av.video.stream import VideoStream
 
     with av.open(str(path), "w") as out:
         stream = out.add_stream(codec, rate=fps, options={"preset": "ultrafast"} if codec == "libx264" else {})
+        if not isinstance(stream, VideoStream):
+            raise UserError(f"{codec} is not a video codec")
         stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
         stream.codec_context.time_base = Fraction(1, fps)
         if bit_rate:

@@ -13,7 +13,7 @@ an e-mail.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -178,7 +178,7 @@ def missing_fields(platform: Platform, lang: str, text: str, context: dict[str, 
 def _needles(name: str, c: Any, ctx: dict[str, Any]) -> list[str]:
     items: list[NoticeItem] = ctx["items"]
     requester: Requester = ctx["requester"]
-    needles: dict[str, Any] = {
+    needles: dict[str, Callable[[], list[str]]] = {
         "reference": lambda: [ctx["reference"]],
         "locations": lambda: [i.location for i in items],
         "sha256": lambda: [i.sha256 for i in items if i.sha256],

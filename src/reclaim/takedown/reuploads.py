@@ -8,6 +8,7 @@ whichever host (Telegram, X, the web site) has the new copy. Running this again 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -63,11 +64,11 @@ def find_reuploads(session: Session, case_name: str) -> ReuploadReport:
             report.unplaced.append(item.locator)
             continue
         groups.setdefault((platform.name, parent.id), set()).add(item.id)
-    for (platform, parent_id), item_ids in groups.items():
+    for (platform_name, parent_id), item_ids in groups.items():
         parent = parents[parent_id]
-        spec = DraftSpec.from_json({**parent.spec, "platform": platform})
-        kind = Kind.REUPLOAD if platform == parent.platform else Kind.INITIAL
-        pending = _pending_draft_items(requests, platform, parent_id if kind is Kind.REUPLOAD else None, kind)
+        spec = DraftSpec.from_json({**parent.spec, "platform": platform_name})
+        kind = Kind.REUPLOAD if platform_name == parent.platform else Kind.INITIAL
+        pending = _pending_draft_items(requests, platform_name, parent_id if kind is Kind.REUPLOAD else None, kind)
         request = draft_request(session, case_name, spec, kind=kind, parent=parent if kind is Kind.REUPLOAD else None,
                                 item_ids=item_ids | pending)
         report.drafts.append(request.id)
@@ -78,12 +79,12 @@ def _parent_of(sent: list[TakedownRequest], session: Session, content_id: str) -
     """The newest sent request that reported the original (the bank's content id is its sha256 or locator)."""
     for request in reversed(sent):
         for reported in request.items:
-            if content_id in (reported.sha256, session.get(Item, reported.item_id).locator):  # type: ignore[union-attr]
+            if content_id in (reported.sha256, session.get_one(Item, reported.item_id).locator):
                 return request
     return None
 
 
-def _pending_draft_items(requests: list[TakedownRequest], platform: str, parent_id: int | None,
+def _pending_draft_items(requests: Sequence[TakedownRequest], platform: str, parent_id: int | None,
                          kind: Kind) -> set[int]:
     """Items already in the unsent follow-up draft that this run would replace, so none is dropped."""
     return {i.item_id for r in requests if r.state == State.DRAFTED.value and r.platform == platform

@@ -70,7 +70,7 @@ def _stats(session: Session, scope: str, cases: list[Case]) -> Stats:
 def _platform(name: str, pairs: list[tuple[TakedownRequest, TakedownItem]]) -> PlatformStats:
     requests = {r.id: r for r, _ in pairs}
     hours = [
-        (aware(i.removed_at) - aware(r.sent_at)).total_seconds() / 3600  # type: ignore[operator]
+        (aware(i.removed_at) - aware(r.sent_at)).total_seconds() / 3600
         for r, i in pairs if i.removed_at is not None and r.sent_at is not None
     ]
     return PlatformStats(

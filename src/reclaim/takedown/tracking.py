@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -44,6 +44,10 @@ NEXT: dict[State, frozenset[State]] = {
 OPEN = frozenset({State.SENT, State.ACKNOWLEDGED, State.NO_RESPONSE, State.REFUSED})  # content may still be up
 
 
+@overload
+def aware(moment: datetime) -> datetime: ...
+@overload
+def aware(moment: None) -> None: ...
 def aware(moment: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes; every stored time is UTC."""
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
@@ -178,7 +182,7 @@ def remind(session: Session, rows: Iterable[RequestRow], now: datetime | None = 
             continue
         last = session.scalar(select(func.max(TakedownEvent.at)).where(
             TakedownEvent.request_id == row.id, TakedownEvent.action == "reminder"))
-        if last is None or aware(last) <= now - REMIND_EVERY:  # type: ignore[operator]
+        if last is None or aware(last) <= now - REMIND_EVERY:
             request = get_request(session, row.id)
             record_event(session, request.case_id, row.id, "reclaim", "reminder",
                          {"deadline": row.deadline_at.isoformat() if row.deadline_at else None})

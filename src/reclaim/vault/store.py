@@ -238,7 +238,7 @@ class Vault:
         except BaseException:
             fh.close()
             raise
-        return io.BufferedReader(raw, buffer_size=_CHUNK)  # type: ignore[return-value]
+        return io.BufferedReader(raw, buffer_size=_CHUNK)
 
     def _store(self, sha: str, src: BinaryIO, what: str) -> None:
         """Encrypt into tmp/, then under the lock write the key file and rename the object into place."""

@@ -24,12 +24,15 @@ import io
 import os
 import struct
 from hashlib import sha256
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from reclaim.errors import IntegrityError
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 MAGIC = b"RECLAIMV"
 VERSION = 1
@@ -101,11 +104,12 @@ class DecryptingReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+    def readinto(self, buffer: WriteableBuffer) -> int:
         while self._pos >= len(self._plain) and not self._done:
             self._advance()
-        n = min(len(buffer), len(self._plain) - self._pos)
-        buffer[:n] = memoryview(self._plain)[self._pos : self._pos + n]
+        out = memoryview(buffer).cast("B")
+        n = min(len(out), len(self._plain) - self._pos)
+        out[:n] = memoryview(self._plain)[self._pos : self._pos + n]
         self._pos += n
         return n
 

@@ -59,7 +59,9 @@ def review_queue(session: Session, case: Case) -> tuple[list[QueueRow], list[Que
     """(items with any signal, best first; items with none; unreadable files)."""
     ids = {row.locator: row.id for row in session.execute(select(Item.locator, Item.id).where(Item.case_id == case.id))}
     scores = {t.locator: t for t in triage_case(session, case.name, read_files=False)}
-    rows, quiet, failed = [], [], 0
+    rows: list[QueueRow] = []
+    quiet: list[QueueRow] = []
+    failed = 0
     for view in case_items(session, case.name):
         if view.status != "hashed":
             failed += 1
@@ -81,7 +83,7 @@ def case_page(request: Request, name: str, who: StaffUser, session: SessionDep) 
 @router.get("/items/{item_id}", response_class=HTMLResponse)
 def item_page(request: Request, item_id: int, who: StaffUser, session: SessionDep) -> HTMLResponse:
     item = visible_item(session, item_id, who)
-    case = session.get(Case, item.case_id)
+    case = session.get_one(Case, item.case_id)
     (view,) = case_items(session, case.name, item_ids=[item.id])
     (triage,) = triage_case(session, case.name, read_files=False, item_ids=[item.id])
     faces = list(session.scalars(select(FaceMatchRow).where(FaceMatchRow.item_id == item.id)

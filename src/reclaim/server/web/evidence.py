@@ -28,6 +28,11 @@ def export(request: Request, name: str, who: StaffUser, session: SessionDep) -> 
     result = export_bundle(session, CaseFiles.for_case(case.name), out, actor=who.actor)
     audit(request, who, "evidence.exported", f"case:{case.name} manifest:{result.manifest_sha256}",
           session=session)
-    cleanup = BackgroundTask(lambda: (out.unlink(missing_ok=True), folder.rmdir()))
+
+    def cleanup_files() -> None:
+        out.unlink(missing_ok=True)
+        folder.rmdir()
+
+    cleanup = BackgroundTask(cleanup_files)
     return FileResponse(out, media_type="application/zip", filename=out.name, background=cleanup,
                         headers={"Cache-Control": "no-store", "X-Manifest-SHA256": result.manifest_sha256})
