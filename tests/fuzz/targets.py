@@ -80,7 +80,7 @@ def _zip(entries: list[tuple[str, bytes]]) -> bytes:
         for name, data in entries:
             try:
                 zf.writestr(name or "empty", data)
-            except (ValueError, UnicodeError):
+            except (ValueError, UnicodeError, IndexError):  # names zipfile itself cannot write ("/")
                 continue
     return out.getvalue()
 

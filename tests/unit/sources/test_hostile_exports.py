@@ -121,3 +121,36 @@ def test_verbose_shows_why_each_message_was_skipped_in_uvicorns_format(cli, tmp_
     loud = cli("scan", export, "--case", "c2", "--workers", "1", "--verbose")
     assert loud.code in (0, 1)
     assert any(line.startswith("INFO:     reclaim.") for line in loud.err.splitlines()), loud.err
+
+
+def test_zip_names_that_are_not_utf8_are_refused_not_raised(tmp_path: Path) -> None:
+    """Found by fuzzing: a name flagged UTF-8 whose bytes are not raised UnicodeDecodeError out of the scan."""
+    import zipfile
+
+    good = tmp_path / "good.zip"
+    with zipfile.ZipFile(good, "w") as zf:
+        zf.writestr("\u00e9.jpg", b"x")  # non-ASCII: zipfile sets the UTF-8 flag
+        zf.writestr("ok.jpg", b"y")
+    data = good.read_bytes()
+    both = tmp_path / "both.zip"
+    both.write_bytes(data.replace(b"\xc3\xa9", b"\x8e\xa9"))  # local header and central directory
+    with pytest.raises(SourceError, match=r"both\.zip: damaged archive"):
+        list(ArchiveSource(str(both)).iter_items())
+    local = tmp_path / "local.zip"
+    local.write_bytes(data.replace(b"\xc3\xa9", b"\x8e\xa9", 1))  # the local header only
+    found = list(ArchiveSource(str(local)).iter_items())
+    assert [(f.locator.rsplit("!", 1)[1], getattr(f, "code", "item")) for f in found] == [
+        ("\u00e9.jpg", "unreadable"), ("ok.jpg", "item")]
+
+
+def test_tar_names_that_are_not_utf8_are_stored_escaped(cli, tmp_path: Path) -> None:
+    import io
+    import tarfile
+
+    archive = tmp_path / "names.tar"
+    with tarfile.open(archive, "w", encoding="utf-8", errors="surrogateescape") as tf:
+        info = tarfile.TarInfo("bad\udc8e.jpg")
+        info.size = 1
+        tf.addfile(info, io.BytesIO(b"x"))
+    report = cli("scan", archive, "--case", "c1", "--json", "--workers", "1").json_lines()[0]
+    assert [f["path"] for f in report["failed"]] == [f"archive:{archive}!bad\\x8e.jpg"]
