@@ -154,3 +154,17 @@ def test_tar_names_that_are_not_utf8_are_stored_escaped(cli, tmp_path: Path) -> 
         tf.addfile(info, io.BytesIO(b"x"))
     report = cli("scan", archive, "--case", "c1", "--json", "--workers", "1").json_lines()[0]
     assert [f["path"] for f in report["failed"]] == [f"archive:{archive}!bad\\x8e.jpg"]
+
+
+def test_a_lone_surrogate_read_by_the_python_parser_is_storable(tmp_path: Path) -> None:
+    """An id past 64 bits sends the file to ijson's Python parser, which keeps "\\ud800" as a surrogate."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "result.json").write_bytes(
+        b'{"name": "R\\ud800", "type": "private_group", "id": 1, "messages": ['
+        b'{"id": 1180591620717411303424, "type": "message", "text": "x"},'
+        b'{"id": 2, "type": "message", "photo": "(File not included.)", "text": "a\\udc00b"}]}')
+    found = entries(folder)
+    assert [f.locator for f in found] == ["telegram:1/?1", "telegram:1/2"]
+    item = found[1]
+    assert isinstance(item, MediaItem) and item.context["caption"] == "a?b" and item.context["chat_name"] == "R?"
