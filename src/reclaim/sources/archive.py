@@ -103,8 +103,9 @@ class ArchiveSource(Source):
                     yield from self._telegram(archive, members, export, resume_after)
                     return
                 yield from self._files(archive, members, resume_after)
-        except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError, ValueError) as exc:  # ValueError:
-            raise SourceError(f"{self.path}: damaged archive ({exc})") from exc  # names that are not UTF-8
+        except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError, ValueError, NotImplementedError) as exc:
+            # ValueError: names that are not UTF-8; NotImplementedError: a zip version Python cannot read
+            raise SourceError(f"{self.path}: damaged archive ({exc})") from exc
 
     def _files(self, archive: _Archive, members: list[Member], resume_after: str | None
                ) -> Iterator[MediaItem | Skipped]:
@@ -182,8 +183,9 @@ def _copy_out(archive: _Archive, member: Member, dest: Path, budget: _Budget) ->
                 if written > allowed:
                     return f"inflates past the {allowed:,} bytes its header declared; refused", "too_large"
                 out.write(chunk)
-    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError, RuntimeError, ValueError) as exc:
-        return f"cannot be read ({exc})", "unreadable"  # ValueError: a local header's name is not UTF-8
+    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError, RuntimeError, ValueError,
+            NotImplementedError) as exc:  # a local header's name not UTF-8; a compression method unknown
+        return f"cannot be read ({exc})", "unreadable"
     finally:
         budget.total += written
     return None

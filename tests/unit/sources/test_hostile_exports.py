@@ -168,3 +168,27 @@ def test_a_lone_surrogate_read_by_the_python_parser_is_storable(tmp_path: Path) 
     assert [f.locator for f in found] == ["telegram:1/?1", "telegram:1/2"]
     item = found[1]
     assert isinstance(item, MediaItem) and item.context["caption"] == "a?b" and item.context["chat_name"] == "R?"
+
+
+def test_zip_versions_and_methods_python_cannot_read_are_refused_not_raised(tmp_path: Path) -> None:
+    """Found by fuzzing: zipfile's NotImplementedError escaped the scan."""
+    import struct
+    import zipfile
+
+    base = tmp_path / "base.zip"
+    with zipfile.ZipFile(base, "w") as zf:
+        zf.writestr("a.jpg", b"x")
+        zf.writestr("b.jpg", b"y")
+    data = base.read_bytes()
+    central = data.index(b"PK\x01\x02")
+    version = tmp_path / "version.zip"  # "version needed to extract" 18.4 in the central directory
+    version.write_bytes(data[:central + 6] + struct.pack("<H", 184) + data[central + 8:])
+    with pytest.raises(SourceError, match=r"version\.zip: damaged archive \(zip file version 18\.4\)"):
+        list(ArchiveSource(str(version)).iter_items())
+    method = tmp_path / "method.zip"  # compression method 99 for the first member, in both headers
+    patched = bytearray(data)
+    struct.pack_into("<H", patched, 8, 99)
+    struct.pack_into("<H", patched, central + 10, 99)
+    method.write_bytes(bytes(patched))
+    found = list(ArchiveSource(str(method)).iter_items())
+    assert [getattr(f, "code", "item") for f in found] == ["unreadable", "item"]
