@@ -192,3 +192,12 @@ def test_zip_versions_and_methods_python_cannot_read_are_refused_not_raised(tmp_
     method.write_bytes(bytes(patched))
     found = list(ArchiveSource(str(method)).iter_items())
     assert [getattr(f, "code", "item") for f in found] == ["unreadable", "item"]
+
+
+def test_a_media_path_with_a_nul_byte_is_skipped(tmp_path: Path) -> None:
+    """Found by fuzzing the HTML parser: a NUL in an href raised ValueError out of the scan."""
+    (tmp_path / "messages.html").write_text(nested_html(1).replace(
+        '<div class="text">', '<div class="media_wrap"><a class="photo_wrap" href="photos/a\x00.jpg">p</a></div>'
+        '<div class="text">'))
+    (found,) = TelegramExportSource(str(tmp_path)).iter_items()
+    assert isinstance(found, Skipped) and found.code == "unreadable_file" and "NUL" in found.reason
