@@ -80,7 +80,7 @@ def _zip(entries: list[tuple[str, bytes]]) -> bytes:
         for name, data in entries:
             try:
                 zf.writestr(name or "empty", data)
-            except (ValueError, UnicodeError):
+            except (ValueError, UnicodeError, IndexError):  # names zipfile itself cannot write ("/")
                 continue
     return out.getvalue()
 
@@ -101,7 +101,8 @@ def _tar(entries: list[tuple[str, bytes]]) -> bytes:
 def _check(entries: list[object]) -> None:
     for entry in entries:
         assert isinstance(entry, MediaItem | Skipped | TelegramMessage), entry
-        json.dumps(getattr(entry, "context", None) or {}).encode("utf-8")  # storable as the scan stores it
+        entry.locator.encode("utf-8")  # type: ignore[union-attr]  # storable as the scan stores it: no surrogates
+        json.dumps(getattr(entry, "context", None) or {}, ensure_ascii=False).encode("utf-8")
 
 
 def run_json(data: bytes) -> None:

@@ -54,6 +54,12 @@ class Member:
     kind: str  # "file", "dir", "link", "special", "encrypted"
 
 
+def printable_name(name: str) -> str:
+    """A member name as text that can be stored: bytes that were not UTF-8 (a tar keeps them as surrogates)
+    shown as ``\\xNN``."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def safe_name(name: str) -> PurePosixPath | None:
     """The member's path inside the archive, or None if it would leave it (or names nothing)."""
     if "\\" in name or name.startswith("/") or (len(name) > 1 and name[1] == ":"):
@@ -97,7 +103,8 @@ class ArchiveSource(Source):
                     yield from self._telegram(archive, members, export, resume_after)
                     return
                 yield from self._files(archive, members, resume_after)
-        except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError) as exc:
+        except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError, ValueError, NotImplementedError) as exc:
+            # ValueError: names that are not UTF-8; NotImplementedError: a zip version Python cannot read
             raise SourceError(f"{self.path}: damaged archive ({exc})") from exc
 
     def _files(self, archive: _Archive, members: list[Member], resume_after: str | None
@@ -105,7 +112,8 @@ class ArchiveSource(Source):
         budget = _Budget(self.limits)
         skipping = resume_after is not None
         for index, member in enumerate(members):
-            locator = f"archive:{self.path}!{member.name}"
+            shown = printable_name(member.name)
+            locator = f"archive:{self.path}!{shown}"
             if skipping:
                 skipping = locator != resume_after
                 continue
@@ -113,17 +121,17 @@ class ArchiveSource(Source):
                 continue
             problem = self._refusal(member, budget)
             if problem:
-                yield Skipped(locator, f"{self.path}: member {member.name!r} {problem[0]}", problem[1])
+                yield Skipped(locator, f"{self.path}: member {shown!r} {problem[0]}", problem[1])
                 continue
             copy = self.spool / f"{index:07d}{PurePosixPath(member.name).suffix.lower()[:12]}"
             problem = _copy_out(archive, member, copy, budget)
             if problem:
                 copy.unlink(missing_ok=True)
-                yield Skipped(locator, f"{self.path}: member {member.name!r} {problem[0]}", problem[1])
+                yield Skipped(locator, f"{self.path}: member {shown!r} {problem[0]}", problem[1])
                 continue
             os.utime(copy, (member.mtime, member.mtime))
             yield MediaItem(locator, path=copy, context={
-                "source": "archive", "archive": str(self.path), "member": member.name, "size": member.size})
+                "source": "archive", "archive": str(self.path), "member": shown, "size": member.size})
 
     def _refusal(self, member: Member, budget: _Budget) -> tuple[str, str] | None:
         """Why a member is not read at all, from its header alone (reason, code), or None."""
@@ -175,7 +183,8 @@ def _copy_out(archive: _Archive, member: Member, dest: Path, budget: _Budget) ->
                 if written > allowed:
                     return f"inflates past the {allowed:,} bytes its header declared; refused", "too_large"
                 out.write(chunk)
-    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError, RuntimeError) as exc:
+    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError, RuntimeError, ValueError,
+            NotImplementedError) as exc:  # a local header's name not UTF-8; a compression method unknown
         return f"cannot be read ({exc})", "unreadable"
     finally:
         budget.total += written

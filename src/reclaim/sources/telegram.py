@@ -104,9 +104,9 @@ class TelegramExportSource(Source):
             return escape
         try:
             resolved = (self.root / shown).resolve()
-        except (OSError, RuntimeError):
+        except (OSError, RuntimeError, ValueError):  # ValueError: a NUL byte in the path (found by fuzzing)
             return Skipped(message.locator, f"{message.locator}: media path {ref!r} cannot be resolved "
-                           "(symlink loop?)", "unreadable_file")
+                           "(symlink loop or NUL byte?)", "unreadable_file")
         if not resolved.is_relative_to(self.root):
             return escape
         try:

@@ -78,7 +78,10 @@ def iter_json_messages(path: Path, *, max_depth: int = MAX_DEPTH) -> Iterator[Te
         with raw:
             reader = _CleanReader(raw)
             try:
-                walked = _Walker(path, reader, max_depth).walk(backend.basic_parse(reader, use_float=True))
+                events = backend.basic_parse(reader, use_float=True)
+                if backend is python_backend:
+                    events = _without_surrogates(events)
+                walked = _Walker(path, reader, max_depth).walk(events)
                 for number, entry in enumerate(walked):
                     if number >= given:  # a second pass starts where the first stopped
                         given += 1
@@ -92,6 +95,14 @@ def iter_json_messages(path: Path, *, max_depth: int = MAX_DEPTH) -> Iterator[Te
                              path, reader.offset)
                     continue
                 raise SourceError(f"{path}: broken JSON at or before byte {reader.offset:,}: {reason}") from exc
+
+
+def _without_surrogates(events: Iterator[tuple[str, Any]]) -> Iterator[tuple[str, Any]]:
+    """Lone surrogates (a JSON "\\ud800") as '?', as yajl gives them: text with them cannot be stored."""
+    for event, value in events:
+        if isinstance(value, str) and not value.isascii():
+            value = value.encode("utf-8", "replace").decode("utf-8")
+        yield event, value
 
 
 class _Walker:

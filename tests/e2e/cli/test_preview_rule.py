@@ -30,6 +30,8 @@ def test_a_file_replaced_after_the_scan_gets_no_preview(cli, known_jpeg: Path, t
     assert cli("evidence", "export", "c1", "--out", tmp_path / "after.zip").code == 0
     assert thumbnails(tmp_path / "after.zip") == []
     with zipfile.ZipFile(tmp_path / "after.zip") as zf:
+        assert "original not available" in zf.read("report.html").decode()
+    with zipfile.ZipFile(tmp_path / "after.zip") as zf:
         manifest = json.loads(zf.read("manifest.json"))
         assert "thumbnails/" not in zf.read("report.html").decode()
     assert [i["locator"] for i in manifest["items"]] == [str(folder / "copy.jpg")]  # still listed as evidence

@@ -121,3 +121,83 @@ def test_verbose_shows_why_each_message_was_skipped_in_uvicorns_format(cli, tmp_
     loud = cli("scan", export, "--case", "c2", "--workers", "1", "--verbose")
     assert loud.code in (0, 1)
     assert any(line.startswith("INFO:     reclaim.") for line in loud.err.splitlines()), loud.err
+
+
+def test_zip_names_that_are_not_utf8_are_refused_not_raised(tmp_path: Path) -> None:
+    """Found by fuzzing: a name flagged UTF-8 whose bytes are not raised UnicodeDecodeError out of the scan."""
+    import zipfile
+
+    good = tmp_path / "good.zip"
+    with zipfile.ZipFile(good, "w") as zf:
+        zf.writestr("\u00e9.jpg", b"x")  # non-ASCII: zipfile sets the UTF-8 flag
+        zf.writestr("ok.jpg", b"y")
+    data = good.read_bytes()
+    both = tmp_path / "both.zip"
+    both.write_bytes(data.replace(b"\xc3\xa9", b"\x8e\xa9"))  # local header and central directory
+    with pytest.raises(SourceError, match=r"both\.zip: damaged archive"):
+        list(ArchiveSource(str(both)).iter_items())
+    local = tmp_path / "local.zip"
+    local.write_bytes(data.replace(b"\xc3\xa9", b"\x8e\xa9", 1))  # the local header only
+    found = list(ArchiveSource(str(local)).iter_items())
+    assert [(f.locator.rsplit("!", 1)[1], getattr(f, "code", "item")) for f in found] == [
+        ("\u00e9.jpg", "unreadable"), ("ok.jpg", "item")]
+
+
+def test_tar_names_that_are_not_utf8_are_stored_escaped(cli, tmp_path: Path) -> None:
+    import io
+    import tarfile
+
+    archive = tmp_path / "names.tar"
+    with tarfile.open(archive, "w", encoding="utf-8", errors="surrogateescape") as tf:
+        info = tarfile.TarInfo("bad\udc8e.jpg")
+        info.size = 1
+        tf.addfile(info, io.BytesIO(b"x"))
+    report = cli("scan", archive, "--case", "c1", "--json", "--workers", "1").json_lines()[0]
+    assert [f["path"] for f in report["failed"]] == [f"archive:{archive}!bad\\x8e.jpg"]
+
+
+def test_a_lone_surrogate_read_by_the_python_parser_is_storable(tmp_path: Path) -> None:
+    """An id past 64 bits sends the file to ijson's Python parser, which keeps "\\ud800" as a surrogate."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "result.json").write_bytes(
+        b'{"name": "R\\ud800", "type": "private_group", "id": 1, "messages": ['
+        b'{"id": 1180591620717411303424, "type": "message", "text": "x"},'
+        b'{"id": 2, "type": "message", "photo": "(File not included.)", "text": "a\\udc00b"}]}')
+    found = entries(folder)
+    assert [f.locator for f in found] == ["telegram:1/?1", "telegram:1/2"]
+    item = found[1]
+    assert isinstance(item, MediaItem) and item.context["caption"] == "a?b" and item.context["chat_name"] == "R?"
+
+
+def test_zip_versions_and_methods_python_cannot_read_are_refused_not_raised(tmp_path: Path) -> None:
+    """Found by fuzzing: zipfile's NotImplementedError escaped the scan."""
+    import struct
+    import zipfile
+
+    base = tmp_path / "base.zip"
+    with zipfile.ZipFile(base, "w") as zf:
+        zf.writestr("a.jpg", b"x")
+        zf.writestr("b.jpg", b"y")
+    data = base.read_bytes()
+    central = data.index(b"PK\x01\x02")
+    version = tmp_path / "version.zip"  # "version needed to extract" 18.4 in the central directory
+    version.write_bytes(data[:central + 6] + struct.pack("<H", 184) + data[central + 8:])
+    with pytest.raises(SourceError, match=r"version\.zip: damaged archive \(zip file version 18\.4\)"):
+        list(ArchiveSource(str(version)).iter_items())
+    method = tmp_path / "method.zip"  # compression method 99 for the first member, in both headers
+    patched = bytearray(data)
+    struct.pack_into("<H", patched, 8, 99)
+    struct.pack_into("<H", patched, central + 10, 99)
+    method.write_bytes(bytes(patched))
+    found = list(ArchiveSource(str(method)).iter_items())
+    assert [getattr(f, "code", "item") for f in found] == ["unreadable", "item"]
+
+
+def test_a_media_path_with_a_nul_byte_is_skipped(tmp_path: Path) -> None:
+    """Found by fuzzing the HTML parser: a NUL in an href raised ValueError out of the scan."""
+    (tmp_path / "messages.html").write_text(nested_html(1).replace(
+        '<div class="text">', '<div class="media_wrap"><a class="photo_wrap" href="photos/a\x00.jpg">p</a></div>'
+        '<div class="text">'))
+    (found,) = TelegramExportSource(str(tmp_path)).iter_items()
+    assert isinstance(found, Skipped) and found.code == "unreadable_file" and "NUL" in found.reason
