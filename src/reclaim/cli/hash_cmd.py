@@ -35,7 +35,7 @@ def hash_command(paths: PathsArg, json: JsonOpt = False, workers: WorkersOpt = N
             if json:
                 emit_json(record)
             else:
-                out.print(f"{escape(record['path'])}\n  sha256 {record['sha256']}\n  md5    {record['md5']}\n"
+                out.print(f"{escape(str(outcome.path))}\n  sha256 {record['sha256']}\n  md5    {record['md5']}\n"
                           f"  pdq    {pdq.value}  quality {pdq.quality}")
         else:
             failed += 1
@@ -72,7 +72,7 @@ def _print_video(outcome: FileHashes, json: bool) -> None:
     if json:
         emit_json(record)
     else:
-        out.print(f"{escape(record['path'])}\n  sha256 {record['sha256']}\n  md5    {record['md5']}\n"
+        out.print(f"{escape(str(outcome.path))}\n  sha256 {record['sha256']}\n  md5    {record['md5']}\n"
                   f"  vpdq   {len(frames)} frames (1 a second)")
 
 

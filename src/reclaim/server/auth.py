@@ -90,7 +90,8 @@ def client_address(request: Request) -> str:
 async def principal(request: Request) -> Principal | None:
     """The caller, or None when anonymous; a bad key or a cookie request without its CSRF token is refused."""
     if hasattr(request.state, "principal"):
-        return request.state.principal
+        cached: Principal | None = request.state.principal
+        return cached
     found = await identify(request)
     request.state.principal = found  # set first, so a CSRF refusal is audited under their name
     if found is not None and found.csrf_token is not None and request.method not in SAFE_METHODS:
@@ -105,7 +106,7 @@ async def identify(request: Request) -> Principal | None:
         scheme, _, key = header.partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
             raise HTTPException(401, "use Authorization: Bearer <api key>", headers={"WWW-Authenticate": "Bearer"})
-        found = request.app.state.key_cache.get(request, key.strip())
+        found: Principal | None = request.app.state.key_cache.get(request, key.strip())
         if found is None:
             raise HTTPException(401, "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
         return found

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -45,7 +45,7 @@ class HmaError(Exception):
         self.status, self.message = status, message
 
 
-def install(app: Any) -> None:  # noqa: ANN401 - the FastAPI app
+def install(app: FastAPI) -> None:
     @app.exception_handler(HmaError)
     async def _hma_error(_request: Request, exc: HmaError) -> JSONResponse:
         return JSONResponse({"message": exc.message}, status_code=exc.status)
@@ -138,8 +138,8 @@ async def form_upload(request: Request) -> tuple[str, list[SignalValue]]:
 async def fetch_url(request: Request, url: str, content_type: str | None) -> tuple[str, list[SignalValue]]:
     """Fetch ``url`` (only from hosts in ``$RECLAIM_HMA_URL_HOSTS``; no redirects, size-capped) on a thread, and
     hash it in the decode pool."""
-    content_type, data, name = await run_in_threadpool(_download, url, content_type)
-    return content_type, await hash_upload(request, data, name, exact=True)
+    found_type, data, name = await run_in_threadpool(_download, url, content_type)
+    return found_type, await hash_upload(request, data, name, exact=True)
 
 
 def _download(url: str, content_type: str | None) -> tuple[str, bytes, str]:

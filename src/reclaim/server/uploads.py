@@ -42,7 +42,8 @@ async def hash_upload(request: Request, data: bytes, name: str, *, exact: bool =
     file that cannot be decoded raises its ItemError (422).
 
     ``exact``: decode at full resolution, so PDQ is python-threatexchange's bit for bit (HMA's routes)."""
-    return await request.app.state.decode_pool.run(_hash, data, name, exact)
+    values: list[SignalValue] = await request.app.state.decode_pool.run(_hash, data, name, exact)
+    return values
 
 
 def _hash(data: bytes, name: str, exact: bool = False) -> list[SignalValue]:

@@ -76,7 +76,7 @@ class BankContent(Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
     # HMA's: 1 enabled, 0 disabled, else not matched by /m/lookup before this Unix time; the row id is HMA's id.
     disable_until_ts: Mapped[int] = mapped_column(BigInteger, default=1, server_default="1")
-    hma_metadata: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # HMA's content_uri and json
+    hma_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # HMA's content_uri and json
     bank: Mapped[Bank] = relationship(back_populates="contents")
     signals: Mapped[list[ContentSignal]] = relationship(back_populates="content", cascade="all, delete-orphan")
 
@@ -200,7 +200,8 @@ class MatchRow(Base):
     signal_version: Mapped[str] = mapped_column(String(50))
     distance: Mapped[float] = mapped_column(Float)
     frame_time: Mapped[float | None] = mapped_column(Float, nullable=True)  # seconds into the video that matched
-    details: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # a keypoint match's inliers and transform
+    # a keypoint match's inliers and transform
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     suppressed: Mapped[bool] = mapped_column(Boolean, default=False)
     matched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     item: Mapped[Item] = relationship(back_populates="matches")

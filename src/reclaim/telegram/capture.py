@@ -199,7 +199,8 @@ class Capture:
         self.files.record_many(self.actor, entries)
         self.totals.deletions += len(entries)
 
-    async def _prepare(self, message: Any) -> tuple[TelegramMessage, MediaItem | None, tuple[str | None, dict]]:
+    async def _prepare(
+            self, message: Any) -> tuple[TelegramMessage, MediaItem | None, tuple[str | None, dict[str, Any]]]:
         """Map one message, download its media into the vault, and say what its custody entry records."""
         tm = await self._map(message)
         item, sha = None, None

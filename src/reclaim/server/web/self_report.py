@@ -13,7 +13,7 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -65,10 +65,11 @@ def _limits(request: Request) -> dict[str, RateLimit]:
     if not hasattr(state, "self_report_limits"):
         state.self_report_limits = {"reports": RateLimit(*REPORTS), "address": RateLimit(*PIN_TRIES),
                                     "number": RateLimit(*PIN_TRIES)}
-    return state.self_report_limits
+    limits: dict[str, RateLimit] = state.self_report_limits
+    return limits
 
 
-def _page(request: Request, name: str, context: dict, status_code: int = 200) -> HTMLResponse:
+def _page(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
     """A page with the double-submit token in a cookie and in the page (forms and page.js echo it); a token
     already set is kept, so the report page and the status page open side by side both work."""
     held = request.cookies.get(CSRF_COOKIE, "")
