@@ -2,8 +2,48 @@
 several conftest modules was imported last, so shared names live here."""
 
 import os
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import httpx
 
 REPO = Path(__file__).resolve().parents[1]
 EVALS = Path(os.environ.get("RECLAIM_EVALS", REPO.parent / "shared" / "evals"))
 IDENTITY_PASSPHRASE = "test identity photos passphrase"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def running(argv: list[str], env: dict[str, str], log: Path, ready: Callable[[], bool], what: str,
+            timeout: float = 600) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``argv`` (output to ``log``) until ``ready()`` answers true, yield it, and stop it afterwards. A loaded
+    CI machine can take minutes to import and migrate, hence the long default; a process that dies fails at once
+    with its log."""
+    with log.open("wb") as sink:
+        process = subprocess.Popen(argv, env=env, stdout=sink, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if ready():
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, f"{what} did not answer within {timeout:.0f} s"
+            time.sleep(0.2)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import io
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,8 @@ import numpy as np
 import pytest
 from fastapi import HTTPException
 from PIL import Image
+
+from reclaim_testdata import free_port, running
 
 pytestmark = pytest.mark.slow
 
@@ -39,30 +40,12 @@ def one_worker(reclaim_home: Path, tmp_path: Path) -> Iterator[tuple[str, str]]:
                            "--scope", "lookup"], capture_output=True, text=True, timeout=120)
     assert made.returncode == 0, made.stderr
     key = made.stdout.strip().splitlines()[-1]
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    log = tmp_path / "serve.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen([sys.executable, "-m", "reclaim", "serve", "--port", str(port), "--workers", "1"],
-                                   env={**os.environ, "RECLAIM_DECODE_QUEUE": "16"}, stdout=sink,
-                                   stderr=subprocess.STDOUT)
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{base}/status").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "server did not answer within 120 s"
-            time.sleep(0.2)
+    argv = [sys.executable, "-m", "reclaim", "serve", "--port", str(port), "--workers", "1"]
+    with running(argv, {**os.environ, "RECLAIM_DECODE_QUEUE": "16"}, tmp_path / "serve.log",
+                 lambda: httpx.get(f"{base}/status").status_code == 200, "reclaim serve", timeout=120):
         yield base, key
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def test_status_answers_quickly_while_eight_large_uploads_decode(

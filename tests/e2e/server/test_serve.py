@@ -5,7 +5,6 @@ every lookup within a second. A revoked key is refused by both workers within a 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from reclaim_testdata import free_port, running
 
 PDQ = "2d6b1af3a956c529e79ca3d2526fa834d4196c81cedd04de0a26b855fc99b724"
 pytestmark = pytest.mark.slow
@@ -33,31 +34,16 @@ def key(reclaim_home: Path) -> str:
 
 @pytest.fixture
 def server(reclaim_home: Path, tmp_path: Path, key: str) -> Iterator[httpx.Client]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     command = [sys.executable, "-m", "reclaim", "serve", "--port", str(port), "--workers", "2"]
-    log = tmp_path / "serve.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(command, env=os.environ.copy(), stdout=sink, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"})
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if client.get("/api/v1/c/banks").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "server did not answer within 60 s"
-            time.sleep(0.2)
-        yield client
+        with running(command, os.environ.copy(), tmp_path / "serve.log",
+                     lambda: client.get("/api/v1/c/banks").status_code == 200, "reclaim serve", timeout=60):
+            yield client
     finally:
         client.close()
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def _all_lookups_answer(client: httpx.Client, expected: list[str]) -> None:

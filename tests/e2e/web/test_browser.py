@@ -13,10 +13,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
 import sys
-import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +21,8 @@ from pathlib import Path
 
 import pytest
 from playwright import sync_api  # the test extra has it: CI runs these tests, never skips them
+
+from reclaim_testdata import free_port, running
 
 pytest.importorskip("uvicorn", reason="needs reclaim[server]")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -40,43 +39,16 @@ class Demo:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    folder = tmp_path_factory.mktemp("demo-serve")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    folder, port = tmp_path_factory.mktemp("demo-serve"), free_port()
     env = {k: v for k, v in os.environ.items() if k != "RECLAIM_DATABASE_URL"}
     env |= {"RECLAIM_HOME": str(folder / "home"), "COLUMNS": "200"}
     log = folder / "demo.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen([sys.executable, "-m", "reclaim", "demo", "--out", str(folder / "demo"),
-                                    "--workers", "1", "--serve", "--port", str(port)],
-                                   env=env, stdout=sink, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 600
-        while "Uvicorn running" not in log.read_text() and "Application startup complete" not in log.read_text():
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "reclaim demo --serve did not start within 10 minutes"
-            time.sleep(0.5)
+    argv = [sys.executable, "-m", "reclaim", "demo", "--out", str(folder / "demo"), "--workers", "1", "--serve",
+            "--port", str(port)]
+    with running(argv, env, log, lambda: any(s in log.read_text() for s in (
+            "Uvicorn running", "Application startup complete")), "reclaim demo --serve"):
         logins = dict(re.findall(r"sign in as \w+: name (\w+) password (\S+)", log.read_text()))
         yield Demo(f"http://127.0.0.1:{port}", logins)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[sync_api.Browser]:
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield launched
-        launched.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = Path(os.environ.get("RECLAIM_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def _snap(page: sync_api.Page, path: Path, *, full_page: bool = False) -> None:

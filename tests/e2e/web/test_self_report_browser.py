@@ -19,7 +19,6 @@ import io
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,7 @@ from threatexchange.signal_type.pdq.pdq_hasher import pdq_from_bytes
 
 from reclaim.signals.pdq import hamming
 from reclaim.synthetic.scenes import composite
+from reclaim_testdata import free_port, running
 
 pytest.importorskip("uvicorn", reason="needs reclaim[server]")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -60,44 +60,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     env = {k: v for k, v in os.environ.items() if k != "RECLAIM_DATABASE_URL"} | {"RECLAIM_HOME": str(folder)}
     made = subprocess.run([sys.executable, "-m", "reclaim", "apikey", "create", "--name", "partner", "--scope",
                            "lookup"], env=env, capture_output=True, text=True, timeout=300, check=True)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    log = folder / "serve.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen([sys.executable, "-m", "reclaim", "serve", "--port", str(port), "--workers", "2"],
-                                   env=env, stdout=sink, stderr=subprocess.STDOUT)
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 600  # a loaded CI machine can take minutes to import and migrate
-        while True:
-            try:
-                if httpx.get(f"{base}/status").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "reclaim serve did not answer within 10 minutes"
-            time.sleep(0.3)
+    argv = [sys.executable, "-m", "reclaim", "serve", "--port", str(port), "--workers", "2"]
+    with running(argv, env, folder / "serve.log", lambda: httpx.get(f"{base}/status").status_code == 200,
+                 "reclaim serve"):
         yield Server(base, made.stdout.strip().splitlines()[-1])
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[sync_api.Browser]:
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield launched
-        launched.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = Path(os.environ.get("RECLAIM_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @dataclass
