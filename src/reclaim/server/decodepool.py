@@ -18,6 +18,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -46,11 +47,20 @@ def _executor(workers: int, *, broken: ProcessPoolExecutor | None = None) -> Pro
 
 
 def _yield_to_requests() -> None:
-    """A decode worker runs at a lower priority than the server: answering requests comes first."""
+    """A decode worker runs at a lower priority than the server: answering requests comes first. It also leaves
+    when its server process is gone (killed, or stopped without shutting the pool down): a pool's workers wait
+    on their queue for ever otherwise, each holding its decoder's memory."""
     try:
         os.nice(10)
     except OSError:  # not allowed here (some containers): the pool still keeps decodes off the loop
         log.warning("could not lower the decode workers' priority")
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="reclaim-parent-watch", daemon=True).start()
+
+
+def _exit_with_parent(parent: int, every: float = 1.0) -> None:
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(0)
 
 
 class DecodePool:

@@ -87,3 +87,24 @@ def test_a_full_pool_answers_503_at_once() -> None:
         assert await pool.run(sum, [1, 2]) == 3  # room again once the jobs are done
 
     asyncio.run(scenario())
+
+
+def test_decode_workers_leave_when_their_server_is_killed(reclaim_home: Path, tmp_path: Path) -> None:
+    """A server killed outright (SIGKILL, OOM) leaves no decode workers behind holding memory: they notice
+    their parent is gone and exit. Before, every killed server left its pool's processes for ever."""
+    import psutil
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    argv = [sys.executable, "-m", "reclaim", "serve", "--port", str(port), "--workers", "1"]
+    with running(argv, dict(os.environ), tmp_path / "serve.log",
+                 lambda: httpx.get(f"{base}/status").status_code == 200, "reclaim serve", timeout=120) as process:
+        server = psutil.Process(process.pid)
+        tree = [server, *server.children(recursive=True)]
+        decoders = [p for p in tree if "spawn_main" in " ".join(p.cmdline())]
+        assert decoders, [p.cmdline() for p in tree]
+        for part in tree:
+            if part not in decoders:
+                part.kill()
+        _, alive = psutil.wait_procs(decoders, timeout=15)
+        assert not alive, f"{len(alive)} decode workers outlived their server"
