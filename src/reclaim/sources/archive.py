@@ -235,7 +235,8 @@ class _Zip(_Archive):
     def members(self, limit: int) -> list[Member]:
         out = []
         for info in self.zip.infolist():  # the central directory is already read: count all of it
-            kind = "dir" if info.is_dir() else "encrypted" if info.flag_bits & 0x1 else "file"
+            # not info.is_dir(): it indexes the name's last character, and a hostile name can be empty
+            kind = "dir" if info.filename.endswith("/") else "encrypted" if info.flag_bits & 0x1 else "file"
             mode = info.external_attr >> 16
             if kind == "file" and mode and (mode & 0o170000) == 0o120000:
                 kind = "link"  # a symlink stored by Info-ZIP: its "content" is a path

@@ -201,3 +201,16 @@ def test_a_media_path_with_a_nul_byte_is_skipped(tmp_path: Path) -> None:
         '<div class="text">'))
     (found,) = TelegramExportSource(str(tmp_path)).iter_items()
     assert isinstance(found, Skipped) and found.code == "unreadable_file" and "NUL" in found.reason
+
+
+def test_a_zip_member_with_an_empty_name_is_refused_not_raised(tmp_path: Path) -> None:
+    """Found by the long fuzzing run: zipfile's is_dir() indexes the name's last character (IndexError)."""
+    import zipfile
+
+    path = tmp_path / "empty-name.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(zipfile.ZipInfo(""), b"x")
+        zf.writestr("ok.jpg", b"y")
+    found = list(ArchiveSource(str(path)).iter_items())
+    assert [f.locator.rsplit("!", 1)[1] for f in found][-1] == "ok.jpg"
+    assert all(isinstance(f, (Skipped, MediaItem)) for f in found)
