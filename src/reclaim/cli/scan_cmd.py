@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from contextlib import nullcontext
 from typing import Annotated
 
@@ -43,7 +42,7 @@ def scan_command(
     runner = engine_for(engine, workers=workers, address=address) if engine else None
     with open_store() as store, runner or nullcontext(), progress_bar(f"scanning {path}") as update:
         report = scan_source(store, case, reader, workers=workers, on_progress=update, engine=runner,
-                             mode=mode, actor=getpass.getuser())
+                             mode=mode)
     if json:
         emit_json({
             "case": report.case, "target": report.target, "items": report.items, "hashed": report.hashed,
