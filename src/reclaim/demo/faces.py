@@ -68,7 +68,7 @@ def run_face_demo(store: Store, case: str, out: Path, *, workers: int | None,
         scene(950 + k).save(fakes_dir / f"decoy_{k}.png")
     for name, data in distractors(portraits, 10).items():  # the photo folder also holds other photos
         (photos / name).write_bytes(data)
-    report = scan_folder(store, case, fakes_dir, workers=workers, actor=OFFICER)
+    report = scan_folder(store, case, fakes_dir, workers=workers, actor=OFFICER, case_home=out)
     found = {loc: ms[0].identity for loc, ms in report.face_matches.items()}
     say(f"scanned {fakes_dir}: {len(found)} of {len(fakes)} fakes show an enrolled face "
         f"({sum(found.get(loc) == who for loc, who in fakes.items())} the right person)")

@@ -113,7 +113,8 @@ def run_demo(out: Path, *, workers: int | None = None, on_progress: Progress | N
     reuploads, hard, decoys = _build_found_folder(found_dir, known)
     say(f"built a folder to scan: {len(reuploads)} re-uploads, {len(hard)} crops/banners, "
         f"{len(decoys)} decoys, 2 broken files")
-    report = scan_folder(store, CASE, found_dir, workers=workers, on_progress=on_progress, mode=Mode.THOROUGH)
+    report = scan_folder(store, CASE, found_dir, workers=workers, on_progress=on_progress, mode=Mode.THOROUGH,
+                         case_home=out)
     evidence = _review_and_export(store, out, report.matches, hard)
     say(f"an officer confirmed {evidence.confirmed} matches and flagged {evidence.second_look} for a second look; "
         f"signed evidence bundle {evidence.bundle} ({'verified' if evidence.verified else 'NOT verified'}, "

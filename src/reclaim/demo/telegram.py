@@ -83,7 +83,7 @@ def write_export(root: Path, known: list[Image.Image]) -> tuple[Path, int]:
 def run_telegram_demo(store: Store, out: Path, known: list[Image.Image], *, workers: int | None = None,
                       say: Callable[[str], None] = lambda _: None) -> TelegramDemo:
     root, count = write_export(out / "telegram" / "ChatExport_2026-09-22", known)
-    report = scan_source(store, CASE, TelegramExportSource(str(root)), workers=workers)
+    report = scan_source(store, CASE, TelegramExportSource(str(root)), workers=workers, case_home=out)
     with store.session() as session:
         add_terms(session, CASE, [WatchTerm("name", VICTIM), WatchTerm("phone", VICTIM_PHONE)], actor="demo-officer")
         terms = case_terms(session, CASE)

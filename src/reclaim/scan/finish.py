@@ -6,6 +6,8 @@ each item exactly one ``item.acquired`` entry, and the follow-ups see every matc
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,11 +20,11 @@ from reclaim.takedown.reuploads import ReuploadReport, find_reuploads
 
 
 def finish_scan(session: Session, case_name: str, matches: dict[str, list[Match]], actor: str, *,
-                custody: bool = True) -> dict[str, ReuploadReport]:
+                custody: bool = True, home: Path | None = None) -> dict[str, ReuploadReport]:
     """Record the case's new acquisitions in its custody log (unless the caller records its own); return the
     re-uploads found, by case."""
     if custody:
-        record_acquisitions(session, CaseFiles.for_case(case_name), actor)
+        record_acquisitions(session, CaseFiles.for_case(case_name, home), actor)
     return follow_reuploads(session, matches)
 
 

@@ -78,10 +78,11 @@ def scan_folder(
     on_progress: Progress | None = None,
     actor: str | None = None,
     mode: Mode = Mode.FAST,
+    case_home: Path | None = None,
 ) -> ScanReport:
     source = FolderSource(str(target), limits=limits)
     return scan_source(store, case_name, source, workers=workers, limits=limits, on_progress=on_progress,
-                       actor=actor, mode=mode)
+                       actor=actor, mode=mode, case_home=case_home)
 
 
 def scan_source(
@@ -96,12 +97,14 @@ def scan_source(
     mode: Mode = Mode.FAST,
     engine: Engine[Any, Any] | None = None,
     custody: bool = True,
+    case_home: Path | None = None,
 ) -> ScanReport:
     """Scan any source (see the module docstring). Faces are looked for only when identities are enrolled;
     ``actor`` (default: current_actor()) is who the face audit log names. ``mode`` thorough stores keypoint
     sets for every item, so the keypoint stage can find crops, screenshots and collages. ``engine`` says
     where files are hashed (default: ``workers`` local processes); results are written here, by the driver.
-    ``custody=False`` is for a caller that writes richer custody entries of its own (a live Telegram capture)."""
+    ``custody=False`` is for a caller that writes richer custody entries of its own (a live Telegram capture);
+    ``case_home`` is where the case's files (custody log, key) live, if not under RECLAIM_HOME."""
     with store.session() as session:
         opt_in = face_opt_in(session)
         keypoints = keypoint_opt_in(session, mode)
@@ -125,7 +128,7 @@ def scan_source(
         session.get_one(Scan, run.report.scan_id).finished_at = utcnow()
     with store.session() as session:  # every stored item gets its custody entry, also after a resume
         run.report.reuploads = finish_scan(session, case_name, run.report.matches, actor or current_actor(),
-                                           custody=custody)
+                                           custody=custody, home=case_home)
     run.report.failed.sort(key=lambda s: s.locator)
     return run.report
 
