@@ -84,7 +84,7 @@ def test_a_declared_gigabyte_is_refused_before_its_body_is_read(
     assert status == 413 and pulled == 0 and peak == 0
 
 
-@pytest.mark.parametrize("path", ["/m/lookup", "/h/hash", "/c/bank/known/content"])
+@pytest.mark.parametrize("path", ["/m/lookup", "/h/hash", "/api/v1/c/bank/known/content"])
 def test_a_streamed_gigabyte_is_cut_off_at_the_limit(
         make_client: Callable[..., TestClient], accounts: Any, spool: Path, path: str) -> None:
     """No Content-Length (chunked): the counting receive stops it; temporary disk grows by under 64 MiB."""

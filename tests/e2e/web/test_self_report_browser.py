@@ -187,14 +187,14 @@ def jpeg(image: Image.Image, quality: int) -> bytes:
 
 
 def partner_lookup(server: Server, data: bytes) -> list[dict]:
-    answer = httpx.post(f"{server.base}/m/lookup", files={"photo": ("copy.jpg", data, "image/jpeg")},
+    answer = httpx.post(f"{server.base}/api/v1/m/lookup", files={"photo": ("copy.jpg", data, "image/jpeg")},
                         headers={"Authorization": f"Bearer {server.key}"}, timeout=60)
     assert answer.status_code == 200, answer.text
     return [m for bank in answer.json().get("pdq", {}).values() for m in bank]
 
 
 def raw_lookup(server: Server, pdq: str) -> list[str]:
-    answer = httpx.get(f"{server.base}/m/raw_lookup", params={"signal_type": "pdq", "signal": pdq},
+    answer = httpx.get(f"{server.base}/api/v1/m/raw_lookup", params={"signal_type": "pdq", "signal": pdq},
                        headers={"Authorization": f"Bearer {server.key}"}, timeout=60)
     assert answer.status_code == 200, answer.text
     return answer.json()["matches"]

@@ -19,7 +19,9 @@ def visible_case(session: Session, name: str, who: Principal) -> Case:
     return case
 
 
-MAX_ID = 2**63 - 1  # the database's integer: a larger id in a URL names nothing (and must not reach the driver)
+# Row ids are 32-bit INTEGER columns (PostgreSQL refuses a larger parameter with an error, not an empty result):
+# a larger id in a URL names nothing and must not reach the driver.
+MAX_ID = 2**31 - 1
 
 
 def stored_id(value: int, what: str) -> int:
