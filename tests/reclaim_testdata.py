@@ -47,3 +47,18 @@ def running(argv: list[str], env: dict[str, str], log: Path, ready: Callable[[],
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+# Issue 21's bar for a PDQ computed elsewhere (JavaScript, a browser) against pytx's on the same image.
+MAX_BITS, MEDIAN_BITS, QUALITY_SLACK = 16, 6, 10
+
+
+def assert_pdq_agrees(what: str, distances: list[int], quality_gaps: list[int]) -> None:
+    """Print the agreement (the closing note reports it) and hold it to the bar above."""
+    import statistics
+
+    print(f"{what} vs pytx on {len(distances)} images: max {max(distances)} bits, median "
+          f"{statistics.median(distances)}, mean {statistics.mean(distances):.2f}; quality within {max(quality_gaps)}")
+    assert max(distances) <= MAX_BITS
+    assert statistics.median(distances) <= MEDIAN_BITS
+    assert max(quality_gaps) <= QUALITY_SLACK

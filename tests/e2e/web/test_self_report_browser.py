@@ -19,7 +19,6 @@ import io
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -37,14 +36,13 @@ from threatexchange.signal_type.pdq.pdq_hasher import pdq_from_bytes
 
 from reclaim.signals.pdq import hamming
 from reclaim.synthetic.scenes import composite
-from reclaim_testdata import free_port, running
+from reclaim_testdata import assert_pdq_agrees, free_port, running
 
 pytest.importorskip("uvicorn", reason="needs reclaim[server]")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (scripts/system-deps)")]
 PHONE = {"width": 390, "height": 844}
-MAX_BITS, MEDIAN_BITS, QUALITY_SLACK = 16, 6, 10
 
 
 @dataclass(frozen=True)
@@ -151,11 +149,7 @@ def test_reference_images_hashed_in_the_browser_agree_with_pytx(browser: sync_ap
         distances.append(hamming(expected, item["pdq"]))
         gaps.append(abs(item["pdq_quality"] - expected_quality))
         print(f"{distances[-1]:3d} bits, quality {item['pdq_quality']} vs {expected_quality}: {path.name}")
-    print(f"browser PDQ vs pytx on {len(images)} reference images: max {max(distances)} bits, median "
-          f"{statistics.median(distances)}, mean {statistics.mean(distances):.2f}; quality within {max(gaps)}")
-    assert max(distances) <= MAX_BITS
-    assert statistics.median(distances) <= MEDIAN_BITS
-    assert max(gaps) <= QUALITY_SLACK
+    assert_pdq_agrees("browser PDQ (Meta's reference images)", distances, gaps)
 
 
 def as_browsers_show_16_bit(data: bytes) -> tuple[str, int] | None:

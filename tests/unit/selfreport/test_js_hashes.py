@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import statistics
 import subprocess
 from pathlib import Path
 
@@ -20,11 +19,11 @@ from PIL import Image
 from threatexchange.signal_type.pdq.pdq_hasher import pdq_from_bytes
 
 from reclaim.signals.pdq import hamming
+from reclaim_testdata import assert_pdq_agrees
 
 NODE = shutil.which("node")
 CLI = Path(__file__).resolve().parents[3] / "src/reclaim/server/static/selfreport/hash-cli.mjs"
 pytestmark = pytest.mark.skipif(NODE is None, reason="needs Node (apt-get install nodejs)")
-MAX_BITS, MEDIAN_BITS, QUALITY_SLACK = 16, 6, 10
 
 
 def js(*args: str, data: bytes) -> dict:
@@ -52,11 +51,7 @@ def test_pdq_agrees_with_pytx_on_every_reference_image(evals: Path) -> None:
         distances.append(hamming(expected, got))
         quality_gaps.append(abs(quality - expected_quality))
         print(f"{distances[-1]:3d} bits, quality {quality} vs {expected_quality}: {path.relative_to(evals)}")
-    print(f"JS PDQ vs pytx on {len(images)} images: max {max(distances)} bits, median "
-          f"{statistics.median(distances)}, quality differs by at most {max(quality_gaps)}")
-    assert max(distances) <= MAX_BITS
-    assert statistics.median(distances) <= MEDIAN_BITS
-    assert max(quality_gaps) <= QUALITY_SLACK
+    assert_pdq_agrees("JS PDQ", distances, quality_gaps)
 
 
 def test_pdq_tells_different_images_apart(evals: Path) -> None:
