@@ -248,6 +248,10 @@ class FaceMatchRow(Base):
     confidence: Mapped[float] = mapped_column(Float)
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)  # within the stricter auto-flag distance
     box: Mapped[list[int]] = mapped_column(JSON)
+    # Videos and animations: the best frame's time (seconds) and the span the identity shows in; None for photos.
+    frame_time: Mapped[float | None] = mapped_column(Float, nullable=True)
+    span_start: Mapped[float | None] = mapped_column(Float, nullable=True)
+    span_end: Mapped[float | None] = mapped_column(Float, nullable=True)
     matched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
