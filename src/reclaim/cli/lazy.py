@@ -47,7 +47,9 @@ def lazy_root(commands: dict[str, Lazy]) -> type[TyperGroup]:
     class LazyRoot(TyperGroup):
         def __init__(self, **attrs: Any) -> None:
             super().__init__(**attrs)
-            self.waiting = {name: TyperCommand(name, help=lazy.help) for name, lazy in commands.items()}
+            # short_help: the whole line, wrapped, not click's 45-character cut
+            self.waiting = {name: TyperCommand(name, help=lazy.help, short_help=lazy.help)
+                            for name, lazy in commands.items()}
             self.commands.update(self.waiting)
 
         def resolve_command(self, ctx: Context, args: list[str]) -> tuple[str | None, Command | None, list[str]]:

@@ -16,6 +16,7 @@ import io
 import struct
 import warnings
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -25,13 +26,24 @@ from reclaim.errors import DecodeError, TooLarge, UnreadableFile, UnsupportedFor
 from reclaim.media.limits import Limits, deadline
 from reclaim.media.sniff import describe_non_image, looks_like_heif
 
-try:  # optional extra: reclaim[heif] (pillow-heif wheels bundle GPL x265)
-    from pillow_heif import register_heif_opener
 
+@cache
+def _heif_opener() -> bool:
+    """Register pillow-heif's opener (optional extra reclaim[heif]; its wheels bundle GPL x265). Done the first
+    time a file looks like HEIF/AVIF, not at import: the import costs ~20 ms that ``reclaim hash`` of a JPEG
+    should not pay."""
+    try:
+        from pillow_heif import register_heif_opener
+    except ImportError:
+        return False
     register_heif_opener()
-    HEIF_AVAILABLE = True
-except ImportError:
-    HEIF_AVAILABLE = False
+    return True
+
+
+def heif_ready(data: bytes) -> bool:
+    """True when ``data`` looks like HEIF/AVIF and Pillow can now open it; call before ``Image.open``."""
+    return looks_like_heif(data) and _heif_opener()
+
 
 SUPPORTED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "GIF", "BMP", "DIB", "TIFF", "HEIF", "AVIF"})
 FAST_MIN_SIDE = 512
@@ -123,12 +135,13 @@ def _pytx_pixels(image: Image.Image) -> np.ndarray:
 
 def _open(data: bytes, name: str, limits: Limits) -> Image.Image:
     """Identify the format from the header only, and refuse what we must not decode."""
+    heif = heif_ready(data)
     try:
         image = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as exc:
         raise TooLarge(f"{name}: {_reason(exc)}") from exc
     except UnidentifiedImageError as exc:
-        if HEIF_AVAILABLE and looks_like_heif(data):
+        if heif:
             raise DecodeError(f"{name}: truncated or corrupt HEIC/AVIF data") from exc
         other = describe_non_image(data)
         if other:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps
 
+from reclaim.media.image import heif_ready
 from reclaim.signals.blending import foreign_grids
 from reclaim.signals.face import detect_faces, faces_available
 from reclaim.signals.watermark import find_mark
@@ -65,6 +66,7 @@ def provenance_leads(data: bytes) -> list[Lead]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # damaged metadata is common and not our finding
+            heif_ready(data)  # a HEIC photo's metadata is read too
             with Image.open(io.BytesIO(data)) as image:
                 leads += _png_text(image) + _software(image) + _pasted_faces(image)
     except (OSError, ValueError, SyntaxError):
