@@ -114,7 +114,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, body: bool) -> None:
         self.server.seen.append((self.command, self.path))  # type: ignore[attr-defined]
         if self.path == "/slow":
-            time.sleep(1.0)
+            time.sleep(5.0)  # past any client timeout the tests use
         if self.path == "/moved":
             self.send_response(302)
             self.send_header("Location", "/removed")

@@ -16,7 +16,7 @@ from reclaim.takedown.tracking import State, get_request, transition
 
 
 def test_check_url_outcomes() -> None:
-    with http_server() as server, httpx.Client(timeout=0.3, follow_redirects=True) as client:
+    with http_server() as server, httpx.Client(timeout=2.0, follow_redirects=True) as client:  # 2 s: loaded CI cores
         base = f"http://127.0.0.1:{server.server_port}"
         results = {path: check_url(client, base + path) for path in
                    ("/up", "/media.jpg", "/gone404", "/gone410", "/moved", "/slow")}
