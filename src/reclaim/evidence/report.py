@@ -73,8 +73,6 @@ def match_lines(record: dict[str, Any]) -> list[str]:
     return lines
 
 
-ENV.globals["match_lines"] = match_lines
-
 
 def score_notes() -> list[str]:
     """What each distance and score in the report means and the threshold it is held to. None of them is a
@@ -109,7 +107,7 @@ def render_html(manifest: dict[str, Any], thumbnails: dict[str, str]) -> str:
     flagged, unreadable = split_items(manifest)
     return ENV.get_template("report.html.j2").render(
         m=manifest, s=manifest["summary"], flagged=flagged, unreadable=unreadable, thumbs=thumbnails,
-        notes=score_notes())
+        lines=[match_lines(r) for r in flagged], notes=score_notes())
 
 
 def find_korean_font() -> Path:

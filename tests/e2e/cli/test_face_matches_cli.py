@@ -92,6 +92,7 @@ def test_evidence_manifest_and_report_list_face_matches(cli_in_case, tmp_path: P
     with zipfile.ZipFile(bundle) as zf:
         manifest = json.loads(zf.read("manifest.json"))
         html = zf.read("report.html").decode()
+        assert "report.pdf" in zf.namelist()  # drawn from the same match lines
     items = {Path(r["locator"]).name: r for r in manifest["items"]}
     face = _face(items["fake_astronaut.jpg"]["matches"])
     assert face["identity"] == "student-a" and face["threshold"] == 0.6 and face["signal_version"]
