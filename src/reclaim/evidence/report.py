@@ -64,6 +64,8 @@ def match_lines(record: dict[str, Any]) -> list[str]:
         elif "inliers" in m:
             lines.append(f"{m['bank']} / {m['content_id']} (keypoints: {m['inliers']} inliers, "
                          f">= {MIN_INLIERS} needed{at})")
+        elif m["signal_type"] in ("sha256", "md5"):
+            lines.append(f"{m['bank']} / {m['content_id']} (exact copy, {m['signal_type']})")
         else:
             lines.append(f"{m['bank']} / {m['content_id']} ({m['signal_type']} distance {m['distance']:g}{at})")
     a = record.get("attribution")
