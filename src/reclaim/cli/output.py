@@ -39,18 +39,17 @@ def match_json(match: Match) -> dict[str, Any]:
 
 def match_text(row: dict[str, Any]) -> str:
     """The human line of a ``match_json`` row (or a stored match's, or a face's), after what it matched."""
-    where = f" at {row['frame_time']:g} s" if row.get("frame_time") is not None else ""
     if row["signal_type"] == "face":
-        where += f", seen {row['span'][0]:g}-{row['span'][1]:g} s" if row.get("span") else ""
-        flagged = "flagged" if row["flagged"] else "not flagged"
-        return (f"face distance {row['distance']:.3f}{where} (same person at <= {row['threshold']:g}, "
-                f"auto-flag at <= {row['flag_threshold']:g}: {flagged})")
+        from reclaim.identities.matcher import describe_face  # loaded already wherever faces are matched
+
+        return describe_face(row)
     if "transform" in row:
         from reclaim.matching.keypoints import describe_keypoints
 
         return describe_keypoints(row)
     if row["signal_type"] in ("sha256", "md5"):
         return f"exact copy ({row['signal_type']})"
+    where = f" at {row['frame_time']:g} s" if row.get("frame_time") is not None else ""
     share = f", {row['match_percent']:g} % of frames" if row.get("match_percent") is not None else ""
     return f"{row['signal_type']} distance {row['distance']:g}{where}{share}"
 

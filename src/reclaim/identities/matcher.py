@@ -9,7 +9,7 @@ Each face reports its nearest identity (the minimum distance over that person's 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,15 @@ def face_match_json(identity: str, distance: float, box: Sequence[int], *, frame
     if span is not None:
         row["span"] = [span[0], span[1]]
     return row
+
+
+def describe_face(row: Mapping[str, Any]) -> str:
+    """The human line of a ``face_match_json`` row: the distance, where in a video, and the thresholds."""
+    where = f" at {row['frame_time']:g} s" if row.get("frame_time") is not None else ""
+    where += f", seen {row['span'][0]:g}-{row['span'][1]:g} s" if row.get("span") else ""
+    flagged = "flagged" if row["flagged"] else "not flagged"
+    return (f"face distance {row['distance']:.3f}{where} (same person at <= {row['threshold']:g}, "
+            f"auto-flag at <= {row['flag_threshold']:g}: {flagged})")
 
 
 @dataclass(frozen=True)
