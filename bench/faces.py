@@ -29,7 +29,7 @@ from record import Figure, append_section, machine, table
 from reclaim.attribution import photo_features, rank_sources, suspect_features
 from reclaim.errors import SignalError
 from reclaim.hashing import FileHashes, hash_files
-from reclaim.identities import confidence
+from reclaim.identities import face_score
 from reclaim.index.face_vectors import FaceVectorIndex, unpack_face
 from reclaim.media import decode_image
 from reclaim.signals import Media
@@ -170,8 +170,8 @@ def main() -> None:
         "30 % mirrored, saturation 0.6-1.4, JPEG q 40-90, on a 1024x800 generated scene.",
         table(["identity match (scan path, threshold 0.6)", "count", "rate", "target"], id_rows),
         f"Distances: own identity p50/p95/max {', '.join(f'{d:.3f}' for d in stats['same'])}; other identity "
-        f"min/p5/p50 {', '.join(f'{d:.3f}' for d in stats['other'])}. Confidence at 0.4 / 0.5 / 0.6: "
-        f"{confidence(0.4):.3f} / {confidence(0.5):.3f} / {confidence(0.6):.3f}.",
+        f"min/p5/p50 {', '.join(f'{d:.3f}' for d in stats['other'])}. Face score (uncalibrated) at 0.4 / 0.5 / 0.6: "
+        f"{face_score(0.4):.3f} / {face_score(0.5):.3f} / {face_score(0.6):.3f}.",
         table(["attribution", "count", "rate", "target"], at_rows) + f"\n\nmedian time per suspect {at_time:.2f} s",
         table(["speed", "rate", "", "wall"], [row[:4] for row in sp_rows]),
     ])

@@ -52,7 +52,7 @@ def draw_overlay(source: PhotoFeatures, suspect: PhotoFeatures, candidate: Candi
         cv2.line(canvas, a, b, (0, 255, 0), 1, cv2.LINE_AA)
         cv2.circle(canvas, a, 3, (255, 200, 0), 1, cv2.LINE_AA)
         cv2.circle(canvas, b, 3, (255, 200, 0), 1, cv2.LINE_AA)
-    label = f"{candidate.inliers} inliers, confidence {candidate.confidence:.2f}"
+    label = f"{candidate.inliers} inliers, score {candidate.attribution_score:.2f}"
     cv2.putText(canvas, label, (8, HEIGHT - 12), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 255), 2, cv2.LINE_AA)
     out.parent.mkdir(parents=True, exist_ok=True)
     if not cv2.imwrite(str(out), cv2.cvtColor(canvas, cv2.COLOR_RGB2BGR)):

@@ -56,8 +56,10 @@ class Candidate:
         return self.inliers + CHIP_WEIGHT * chip
 
     @property
-    def confidence(self) -> float:
-        """How sure "the face came from this photo" is: from the inliers above chance, and the aligned crops."""
+    def attribution_score(self) -> float:
+        """0-1: "the face came from this photo", from the inliers above chance and the aligned crops. The
+        constants are set by hand, not fitted or calibrated: a score that orders sources, not a probability;
+        the evidence shows the inliers and the floor of ``MIN_INLIERS`` beside it."""
         from_keypoints = 1.0 - math.exp(-max(0, self.inliers - 6) / 12)
         if self.inliers < MIN_INLIERS:
             from_keypoints *= 0.5
@@ -67,7 +69,7 @@ class Candidate:
     def as_json(self) -> dict[str, Any]:
         t = self.transform
         return {"source": self.source, "inliers": self.inliers, "score": round(self.score, 1),
-                "confidence": self.confidence,
+                "attribution_score": self.attribution_score, "min_inliers": MIN_INLIERS,
                 "face_distance": None if self.face_distance is None else round(self.face_distance, 4),
                 "chip_pdq_distance": self.chip_pdq_distance,
                 "transform": None if t is None else {"scale": round(t.scale, 3), "rotation": round(t.rotation, 1),

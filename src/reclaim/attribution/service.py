@@ -58,7 +58,7 @@ def attribute(session: Session, image: Path, *, actor: str, identity: str | None
     ranked = rank_sources(suspect, sources, descriptors=descriptors)
     best = ranked[0] if ranked else None
     audit.record(session, actor, "attribute", str(image), compared=compared, faces=int(suspect.face is not None),
-                 matched=[f"{best.source} ({best.inliers} inliers)"] if best and best.confidence >= 0.5 else [])
+                 matched=[f"{best.source} ({best.inliers} inliers)"] if best and best.attribution_score >= 0.5 else [])
     return Attribution(suspect, ranked, {s.name: s for s in sources})
 
 

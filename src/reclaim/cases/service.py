@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from reclaim.cases.matches import MatchView, is_matched, matched_item_ids, matches_by_item
 from reclaim.errors import NotFound
-from reclaim.store.models import Case, Item, MatchRow, Review
+from reclaim.store.models import Case, Item, Review
 
 
 @dataclass(frozen=True)
@@ -22,28 +23,20 @@ class CaseSummary:
 
 
 @dataclass(frozen=True)
-class MatchView:
-    bank: str
-    bank_kind: str
-    content_id: str
-    signal_type: str
-    distance: float
-    suppressed: bool
-    frame_time: float | None = None  # seconds into a video
-    details: dict[str, Any] | None = None  # a keypoint match's inliers and transform (``KeypointMatch.details``)
-
-
-@dataclass(frozen=True)
 class ItemView:
     locator: str
     status: str
     sha256: str | None
     pdq: str | None
     error: str | None
-    matches: list[MatchView]
+    matches: list[MatchView]  # known images and enrolled faces, best first (``cases.matches``)
     decision: str | None = None
     reviewer: str | None = None
     context: dict[str, Any] = field(default_factory=dict)  # where, when and by whom the source found it
+
+    @property
+    def matched(self) -> bool:
+        return is_matched(self.matches)
 
 
 def current_decisions(session: Session, case: Case) -> dict[int, Review]:
@@ -63,9 +56,7 @@ def get_case(session: Session, name: str) -> Case:
 
 
 def list_cases(session: Session) -> list[CaseSummary]:
-    matched_items = (
-        select(MatchRow.item_id).where(MatchRow.suppressed.is_(False)).distinct().subquery()
-    )
+    matched_items = matched_item_ids().subquery()
     rows = session.execute(
         select(
             Case.name,
@@ -86,18 +77,15 @@ def case_items(session: Session, name: str, *, matched_only: bool = False,
     """The case's items (only ``item_ids``, when given: one item's page need not read the whole case)."""
     case = get_case(session, name)
     decisions = current_decisions(session, case)
-    query = select(Item).where(Item.case_id == case.id)
+    which = Item.case_id == case.id
     if item_ids is not None:
-        query = query.where(Item.id.in_(item_ids))
-    items = session.scalars(
-        query.options(selectinload(Item.signals), selectinload(Item.matches)).order_by(Item.locator))
+        which = which & Item.id.in_(item_ids)
+    found = matches_by_item(session, which)
+    items = session.scalars(select(Item).where(which).options(selectinload(Item.signals)).order_by(Item.locator))
     views = []
     for item in items:
-        matches = [
-            MatchView(m.bank, m.bank_kind, m.content_id, m.signal, m.distance, m.suppressed, m.frame_time, m.details)
-            for m in sorted(item.matches, key=lambda m: (m.suppressed, m.distance, m.bank, m.content_id))
-        ]
-        if matched_only and not any(not m.suppressed for m in matches):
+        matches = found.get(item.id, [])
+        if matched_only and not is_matched(matches):
             continue
         pdq = next((s.value for s in item.signals if s.signal == "pdq"), None)
         review = decisions.get(item.id)

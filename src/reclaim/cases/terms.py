@@ -60,10 +60,10 @@ class Poster:
 
 
 def posters(items: Sequence[ItemView]) -> list[Poster]:
-    """Posters of the items that matched a bank (not suppressed), most items first."""
+    """Posters of the matched items (a known image or an enrolled face, not suppressed), most items first."""
     found: dict[tuple[str | None, str | None], Poster] = {}
     for item in items:
-        if not any(not m.suppressed for m in item.matches):
+        if not item.matched:
             continue
         context = item.context
         if not (context.get("poster") or context.get("poster_id")):

@@ -5,8 +5,10 @@ pieces combine as independent reasons (noisy-OR: 1 - prod(1 - p)), so the score 
 strong reason is enough, and weak ones add up without ever outweighing a strong one:
 
     known-bank match     exact 0.97; PDQ 0.70 + 0.25 x (1 - distance/31); keypoints likewise (distance:
-                         1 - confidence); several found by one bank are one reason, said once
-    enrolled face        0.85 x confidence (0.5 at distance 0.6)
+                         1 - inlier score); several found by one bank are one reason, said once
+    enrolled face        0.85 x face score (0.5 at distance 0.6; identities.face_score)
+
+These weights are set by hand to order the review queue; the score is a priority, not a probability.
     message names them   0.30 (an enrolled name or a case term in the caption or text, however spaced)
     doxxing beside media 0.25 (a phone number, ID number or address posted with the media)
     provenance lead      generated 0.20, watermark 0.20, edited 0.05 (leads, never verdicts)
@@ -20,14 +22,17 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
+from reclaim.cases.matches import MatchView, matches_by_item
 from reclaim.cases.mentions import Term, doxxing, find_mentions, message_text
 from reclaim.cases.service import get_case
 from reclaim.cases.terms import case_terms
+from reclaim.identities.matcher import face_score
 from reclaim.models import BankKind
+from reclaim.signals.face import SAME_PERSON
 from reclaim.signals.provenance import EDITED, GENERATED, WATERMARK, Lead, provenance_leads
-from reclaim.store.models import FaceMatchRow, Identity, Item, MatchRow
+from reclaim.store.models import Identity, Item
 
 _LEAD_WEIGHT = {GENERATED: 0.20, WATERMARK: 0.20, EDITED: 0.05}
 
@@ -63,14 +68,14 @@ def _noisy_or(weights: Iterable[float]) -> float:
     return 1.0 - remaining
 
 
-def bank_reasons(matches: Iterable[MatchRow]) -> list[Reason]:
+def bank_reasons(matches: Iterable[MatchView]) -> list[Reason]:
     """One reason per bank and kind of match, however many known images it found (a collage holds several,
     and sha256 and md5 find the same copy twice); its weight is their noisy-OR, so the score is the same as
     if each counted alone."""
-    groups: dict[tuple[str, str], dict[str, MatchRow]] = {}
+    groups: dict[tuple[str, str], dict[str, MatchView]] = {}
     for m in matches:
-        kind = "exact" if m.signal in ("sha256", "md5") else m.signal
-        groups.setdefault((m.bank, kind), {}).setdefault(m.content_id, m)
+        kind = "exact" if m.signal_type in ("sha256", "md5") else m.signal_type
+        groups.setdefault((str(m.bank), kind), {}).setdefault(str(m.content_id), m)
     reasons = []
     for (bank, kind), found in groups.items():
         rows = sorted(found.values(), key=lambda m: m.distance)
@@ -89,14 +94,15 @@ def bank_reasons(matches: Iterable[MatchRow]) -> list[Reason]:
     return reasons
 
 
-def _bank_weight(m: MatchRow) -> float:
-    if m.signal in ("sha256", "md5"):
+def _bank_weight(m: MatchView) -> float:
+    if m.signal_type in ("sha256", "md5"):
         return 0.97
     return 0.70 + 0.25 * max(0.0, 1.0 - m.distance / 31)
 
 
-def face_reason(identity: str, distance: float, confidence: float) -> Reason:
-    return Reason(0.85 * confidence, f"face of enrolled {identity} (distance {distance:.2f})")
+def face_reason(identity: str, distance: float) -> Reason:
+    return Reason(0.85 * face_score(distance),
+                  f"face of enrolled {identity} (distance {distance:.2f}, same person at <= {SAME_PERSON:g})")
 
 
 def text_reasons(context: dict[str, Any], terms: Iterable[Term], has_media: bool) -> list[Reason]:
@@ -119,14 +125,12 @@ def triage_case(session: Session, case_name: str, *, read_files: bool = True,
     chosen = Item.case_id == case.id
     if item_ids is not None:
         chosen = chosen & Item.id.in_(item_ids)
-    faces: dict[int, list[FaceMatchRow]] = {}
-    for row in session.scalars(select(FaceMatchRow).join(Item).where(chosen)):
-        faces.setdefault(row.item_id, []).append(row)
+    found = matches_by_item(session, chosen)
     out = []
-    items = session.scalars(select(Item).where(chosen).options(selectinload(Item.matches)))
-    for item in items:
-        reasons = bank_reasons(m for m in item.matches if not m.suppressed and m.bank_kind == BankKind.KNOWN.value)
-        reasons += [face_reason(f.identity, f.distance, f.confidence) for f in faces.get(item.id, [])]
+    for item in session.scalars(select(Item).where(chosen)):
+        matches = [m for m in found.get(item.id, []) if not m.suppressed]
+        reasons = bank_reasons(m for m in matches if m.bank_kind == BankKind.KNOWN.value)
+        reasons += [face_reason(str(m.identity), m.distance) for m in matches if m.is_face]
         reasons += text_reasons(item.context or {}, terms, item.sha256 is not None)
         path = Path(item.locator)
         if read_files and item.status == "hashed" and path.is_file():

@@ -47,7 +47,7 @@ def attribute_command(
         how = (f", scaled {t.scale:.2f}x, turned {t.rotation:+.0f} deg" + (", mirrored" if t.mirrored else "")) \
             if t and c.inliers >= MIN_INLIERS else ""
         face = f", face distance {c.face_distance:.3f}" if c.face_distance is not None else ""
-        out.print(f"{rank}. {escape(c.source)}: {c.inliers} inliers{how}{face}, confidence {c.confidence:.2f}")
+        out.print(f"{rank}. {escape(c.source)}: {c.inliers} inliers{how}{face}, score {c.attribution_score:.2f}")
     if best is not None and best.inliers < MIN_INLIERS:
         out.print(f"[yellow]no source shares enough keypoints (>= {MIN_INLIERS}) to say the face came from it[/]")
     if overlay is not None and best is not None:

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from reclaim.cases import Decision, case_bank_name, case_items, create_case, list_cases, review_item
 from reclaim.cases.mentions import Term, doxxing, find_mentions, message_text
-from reclaim.cases.service import ItemView, MatchView
+from reclaim.cases.service import ItemView
 from reclaim.cases.terms import add_terms, case_terms, posters
 from reclaim.cases.victims import add_victim, case_victims
 from reclaim.cli.output import emit_json, match_text, out
@@ -97,21 +97,12 @@ def items_command(
             emit_json(row)
         return
     table = Table("locator", "posted (UTC)", "poster", "chat", "media", "matches")
-    for row in rows:
+    for item, row in zip(items, rows, strict=True):
         media = "missing" if row["missing_media"] else row["media_type"] or ""
-        best = next((m for m in row["matches"] if not m["suppressed"]), None)
+        best = next((m for m in item.matches if not m.suppressed), None)
         table.add_row(escape(row["locator"]), row["posted_at"] or "", escape(row["poster"] or ""),
-                      escape(row["chat"] or ""), media,
-                      escape(f"{best['bank']} / {best['content_id']}") if best else "")
+                      escape(row["chat"] or ""), media, escape(best.found) if best else "")
     out.print(table)
-
-
-def match_row(m: MatchView) -> dict[str, Any]:
-    """A stored match as the case commands print it; a video's adds ``frame_time``, a keypoint match's its
-    ``inliers`` and ``transform``."""
-    return {"bank": m.bank, "bank_kind": m.bank_kind, "content_id": m.content_id, "signal_type": m.signal_type,
-            "distance": m.distance, "suppressed": m.suppressed,
-            **({"frame_time": m.frame_time} if m.frame_time is not None else {}), **(m.details or {})}
 
 
 def item_record(item: ItemView, terms: list[Term]) -> dict[str, Any]:
@@ -130,7 +121,7 @@ def item_record(item: ItemView, terms: list[Term]) -> dict[str, Any]:
         "link": context.get("link"), "status": item.status, "sha256": item.sha256, "pdq": item.pdq,
         "mentions": [{"kind": m.kind, "term": m.term} for m in find_mentions(text, terms)],
         "doxxing": doxxing(text) if has_media else [],
-        "matches": [match_row(m) for m in item.matches],
+        "matches": [m.as_json() for m in item.matches],
     }
 
 
@@ -193,10 +184,10 @@ def show(
             emit_json({
                 "path": item.locator, "status": item.status, "sha256": item.sha256, "pdq": item.pdq,
                 "error": item.error, "decision": item.decision, "reviewer": item.reviewer, "context": item.context,
-                "matches": [match_row(m) for m in item.matches],
+                "matches": [m.as_json() for m in item.matches],
             })
         return
-    matched = [i for i in items if any(not m.suppressed for m in i.matches)]
+    matched = [i for i in items if i.matched]
     failed = [i for i in items if i.error]
     out.print(f"case [bold]{escape(name)}[/]: {len(items)} items, {len(matched)} matched, {len(failed)} not readable")
     if victims:
@@ -206,7 +197,7 @@ def show(
         decided = f"({item.decision} by {item.reviewer})" if item.decision else "(not reviewed)"
         more = f" (+{len(item.matches) - 1} more)" if len(item.matches) > 1 else ""
         out.print(f"[bold red]MATCH[/] {escape(item.locator)} {escape(decided)}")
-        out.print(f"  {escape(best.bank)} / {escape(best.content_id)}: {escape(match_text(match_row(best)))}{more}")
+        out.print(f"  {escape(best.found)}: {escape(match_text(best.as_json()))}{more}")
     for item in failed:
         out.print(f"[yellow]not read[/] {escape(item.error or '')}")
     if all_items:

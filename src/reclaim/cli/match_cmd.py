@@ -105,8 +105,8 @@ def _match_files(store: Store, matcher: Matcher, faces: FaceMatcher | None, path
         elif rows:
             out.print(f"[bold red]MATCH[/] {escape(str(outcome.path))}")
             for row in rows:
-                out.print(f"  face of {escape(row['identity'])} at {row['box']}: distance {row['distance']:g}, "
-                          f"confidence {row['confidence']:.2f}" if row["signal_type"] == "face" else
+                out.print(f"  face of {escape(row['identity'])} at {row['box']}: {match_text(row)}"
+                          if row["signal_type"] == "face" else
                           f"  {row['bank']} ({row['bank_kind']}) / {escape(row['content_id'])}: {match_text(row)}")
         else:
             out.print(f"[green]no match[/] {escape(str(outcome.path))}")

@@ -38,7 +38,11 @@ def match_json(match: Match) -> dict[str, Any]:
 
 
 def match_text(row: dict[str, Any]) -> str:
-    """The human line of a ``match_json`` row (or a stored match's), after the bank and content id."""
+    """The human line of a ``match_json`` row (or a stored match's, or a face's), after what it matched."""
+    if row["signal_type"] == "face":
+        from reclaim.identities.matcher import describe_face  # loaded already wherever faces are matched
+
+        return describe_face(row)
     if "transform" in row:
         from reclaim.matching.keypoints import describe_keypoints
 

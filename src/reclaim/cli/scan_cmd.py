@@ -60,15 +60,15 @@ def scan_command(
         out.print(f"scanned {report.items} items in {escape(report.target)} into case [bold]{escape(case)}[/]: "
                   f"{report.hashed} hashed, {report.reused} already done, {len(report.failed)} not readable, "
                   + (f"{report.missing_media} media not in the export, " if report.missing_media else "")
-                  + f"[bold]{len(report.matches)} matched[/]"
+                  + f"[bold]{len(report.matches.keys() | report.face_matches.keys())} matched[/]"
                   + (f", [bold]{len(report.face_matches)} show an enrolled face[/]" if report.face_matches else ""))
         for loc, matches in sorted(report.matches.items()):
             best = match_json(matches[0])
             out.print(f"[bold red]MATCH[/] {escape(loc)}  ->  {escape(best['bank'])} / {escape(best['content_id'])} "
                       f"({match_text(best)})")
         for loc, faces in sorted(report.face_matches.items()):
-            out.print(f"[bold red]FACE[/] {escape(loc)}  ->  {escape(faces[0].identity)} "
-                      f"(distance {faces[0].distance:.3f}, confidence {faces[0].confidence:.2f})")
+            out.print(f"[bold red]FACE[/] {escape(loc)}  ->  {escape(faces[0].identity)}: "
+                      f"{match_text(faces[0].as_json())}")
         for name, found in report.reuploads.items():
             drafts = ", ".join(f"#{d}" for d in found.drafts) or "none (the originals were never reported)"
             out.print(f"[bold red]RE-UPLOAD[/] {len(found.found)} new copies of case {escape(name)}'s confirmed "

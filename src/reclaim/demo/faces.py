@@ -33,7 +33,7 @@ class FaceDemo:
     fakes: dict[str, str]  # fake locator -> whose face it carries
     found: dict[str, str]  # fake locator -> identity the scan reported
     decoys_flagged: list[str]
-    attributed: dict[str, dict[str, Any]]  # fake locator -> best source, inliers, transform, confidence
+    attributed: dict[str, dict[str, Any]]  # fake locator -> best source, inliers, transform, score
     overlay: Path | None
     triage: list[str]  # the case's top items, "score path: why"
 

@@ -18,7 +18,7 @@ from reclaim.cases.originals import Original, Unavailable
 from reclaim.errors import ItemError, UserError
 from reclaim.vault import Vault
 
-MIN_CONFIDENCE = 0.5
+MIN_SCORE = 0.5  # of Candidate.attribution_score (hand-set, uncalibrated)
 FACES_EXTRA_MODULES = frozenset({"cv2", "dlib", "face_recognition_models"})  # reclaim[faces]
 log = logging.getLogger(__name__)
 
@@ -26,9 +26,9 @@ log = logging.getLogger(__name__)
 def attribution_figures(session: Session, flagged: list[dict[str, Any]], victims: list[str], *, actor: str,
                         original: Callable[[dict[str, Any]], Original | Unavailable], photos: Vault | None = None
                         ) -> tuple[dict[str, dict[str, Any]], dict[str, bytes]]:
-    """(per item sha256: the best attribution, per item sha256: overlay PNG) for items attributed confidently;
-    needs the enrolled photos' vault (``photos``), without which there are none. ``original`` gives an item's
-    verified bytes: a figure is drawn only from the evidence itself."""
+    """(per item sha256: the best attribution, per item sha256: overlay PNG) for items attributed with a score
+    of at least ``MIN_SCORE``; needs the enrolled photos' vault (``photos``), without which there are none.
+    ``original`` gives an item's verified bytes: a figure is drawn only from the evidence itself."""
     if not victims or not flagged:
         return {}, {}
     try:
@@ -54,9 +54,9 @@ def attribution_figures(session: Session, flagged: list[dict[str, Any]], victims
                 except (ItemError, UserError):
                     continue
                 best = result.best
-                if best is None or best.confidence < MIN_CONFIDENCE:
+                if best is None or best.attribution_score < MIN_SCORE:
                     continue
-                if sha in found and found[sha]["confidence"] >= best.confidence:
+                if sha in found and found[sha]["attribution_score"] >= best.attribution_score:
                     continue
                 overlay = draw_overlay(result.sources[best.source], result.suspect, best, Path(tmp) / f"{sha}.png")
                 found[sha] = {"identity": victim, **best.as_json(), "figure": f"attribution/{sha}.png"}

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from reclaim.cases.matches import MatchView, matches_by_item
 from reclaim.cases.service import current_decisions, get_case
 from reclaim.cases.victims import case_victims
 from reclaim.store.models import Item, Scan
@@ -34,13 +35,12 @@ def build_manifest(session: Session, case_name: str, *, actor: str) -> dict[str,
     case = get_case(session, case_name)
     decisions = current_decisions(session, case)
     items = session.scalars(
-        select(Item)
-        .where(Item.case_id == case.id)
-        .options(selectinload(Item.signals), selectinload(Item.matches))
-        .order_by(Item.locator)
+        select(Item).where(Item.case_id == case.id).options(selectinload(Item.signals)).order_by(Item.locator)
     ).all()
+    matches = matches_by_item(session, Item.case_id == case.id)
     targets = dict(session.execute(select(Scan.id, Scan.target).where(Scan.case_id == case.id)).all())
-    records = [_item_record(item, decisions.get(item.id), targets.get(item.scan_id)) for item in items]
+    records = [_item_record(item, matches.get(item.id, []), decisions.get(item.id), targets.get(item.scan_id))
+               for item in items]
     return {
         "format": FORMAT,
         "tool": {"name": "reclaim", "version": version("reclaim")},
@@ -53,7 +53,7 @@ def build_manifest(session: Session, case_name: str, *, actor: str) -> dict[str,
     }
 
 
-def _item_record(item: Item, review: Any, scan_target: str | None) -> dict[str, Any]:
+def _item_record(item: Item, matches: list[MatchView], review: Any, scan_target: str | None) -> dict[str, Any]:
     signals = {s.signal: s for s in item.signals}
     pdq = signals.get("pdq")
     return {
@@ -71,11 +71,7 @@ def _item_record(item: Item, review: Any, scan_target: str | None) -> dict[str, 
         "acquired_at": iso(item.scanned_at),
         "scan_target": scan_target,
         "context": dict(item.context or {}),
-        "matches": [
-            {"bank": m.bank, "bank_kind": m.bank_kind, "content_id": m.content_id, "signal_type": m.signal,
-             "signal_version": m.signal_version, "distance": m.distance, "suppressed": m.suppressed}
-            for m in sorted(item.matches, key=lambda m: (m.suppressed, m.distance, m.bank, m.content_id))
-        ],
+        "matches": [m.as_json() for m in matches],  # known images and enrolled faces alike (cases.matches)
         "review": None if review is None else {
             "decision": review.decision, "reviewer": review.reviewer, "note": review.note,
             "decided_at": iso(review.decided_at),
@@ -85,7 +81,7 @@ def _item_record(item: Item, review: Any, scan_target: str | None) -> dict[str, 
 
 def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
     """The one-minute view: how many, where, when, posted by whom."""
-    flagged = [r for r in records if _flagged(r)]
+    flagged = [r for r in records if is_flagged(r)]
     places = Counter(_place(r) for r in flagged)
     posters = Counter(r["context"].get("poster") for r in flagged if r["context"].get("poster"))
     times = sorted(t for r in flagged if (t := r["context"].get("posted_at")))
@@ -101,7 +97,8 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _flagged(record: dict[str, Any]) -> bool:
+def is_flagged(record: dict[str, Any]) -> bool:
+    """Confirmed, or matched (a known image or an enrolled face) and not rejected by a reviewer."""
     decision = (record["review"] or {}).get("decision")
     if decision == "not_a_match":
         return False

@@ -1,7 +1,7 @@
 """Identities enrolled with consent, face matching against them only, and the face audit log."""
 
 from reclaim.identities.audit import AuditEntry, audit_log, current_actor
-from reclaim.identities.matcher import FaceMatch, FaceMatcher, confidence, face_opt_in
+from reclaim.identities.matcher import FaceMatch, FaceMatcher, face_match_json, face_opt_in, face_score
 from reclaim.identities.service import IdentitySummary, enroll, list_identities, remove_identity, require_identity
 
 __all__ = [
@@ -10,10 +10,11 @@ __all__ = [
     "FaceMatcher",
     "IdentitySummary",
     "audit_log",
-    "confidence",
     "current_actor",
     "enroll",
+    "face_match_json",
     "face_opt_in",
+    "face_score",
     "list_identities",
     "remove_identity",
     "require_identity",

@@ -9,7 +9,7 @@ Each face reports its nearest identity (the minimum distance over that person's 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,21 +26,47 @@ from reclaim.signals.face import AUTO_FLAG, INSTALL_HINT, SAME_PERSON, FaceSigna
 from reclaim.store.caches import cache_folder
 from reclaim.store.models import FaceMatchRow, Identity, IdentitySource, Item, ItemSignal
 
-# Logistic map from distance to the probability of "same person", fitted on bench/faces.py's composites
-# (astronaut and grace_hopper under scale, rotation, colour, JPEG and mirroring): 0.5 at the DESIGN.md
-# threshold, ~0.9 at the auto-flag distance.
+# A logistic in the distance: 0.5 at the same-person threshold, ~0.9 at the auto-flag distance. Its width was
+# chosen on bench/faces.py's composites, the very kind of image it is reported for, and it has never been
+# checked on held-out data: it is a score that orders matches, not a probability. Evidence prints the distance
+# and the thresholds it is compared with; the report says so (evidence/templates/report.html.j2).
 _MIDPOINT, _WIDTH = SAME_PERSON, 0.045
 
 
-def confidence(distance: float) -> float:
+def face_score(distance: float) -> float:
+    """0-1, higher is nearer; an uncalibrated score (see above), never to be called a confidence."""
     return 1.0 / (1.0 + math.exp((distance - _MIDPOINT) / _WIDTH))
+
+
+def face_match_json(identity: str, distance: float, box: Sequence[int], *, frame_time: float | None = None,
+                    span: tuple[float, float] | None = None) -> dict[str, Any]:
+    """The one JSON shape of a face match, live (``match``, ``scan``) or stored (cases, manifest): the distance
+    with the thresholds it is compared with (same person <= 0.6; flagged without a human <= 0.5), the box, and
+    for a video the best frame's time and the span the face shows in."""
+    row: dict[str, Any] = {"signal_type": FaceSignal.name, "identity": identity, "distance": round(distance, 4),
+                           "threshold": SAME_PERSON, "flag_threshold": AUTO_FLAG, "flagged": distance <= AUTO_FLAG,
+                           "score": round(face_score(distance), 3), "box": list(box)}
+    if frame_time is not None:
+        row["frame_time"] = frame_time
+    if span is not None:
+        row["span"] = [span[0], span[1]]
+    return row
+
+
+def describe_face(row: Mapping[str, Any]) -> str:
+    """The human line of a ``face_match_json`` row: the distance, where in a video, and the thresholds."""
+    where = f" at {row['frame_time']:g} s" if row.get("frame_time") is not None else ""
+    where += f", seen {row['span'][0]:g}-{row['span'][1]:g} s" if row.get("span") else ""
+    flagged = "flagged" if row["flagged"] else "not flagged"
+    return (f"face distance {row['distance']:.3f}{where} (same person at <= {row['threshold']:g}, "
+            f"auto-flag at <= {row['flag_threshold']:g}: {flagged})")
 
 
 @dataclass(frozen=True)
 class FaceMatch:
     identity: str
     distance: float
-    confidence: float
+    score: float  # face_score(distance): uncalibrated
     box: Box
     version: str = FaceSignal.version
 
@@ -50,8 +76,7 @@ class FaceMatch:
 
     def as_json(self) -> dict[str, Any]:
         """The shape ``reclaim match --json`` and scans use in their ``matches`` lists."""
-        return {"signal_type": "face", "identity": self.identity, "distance": round(self.distance, 4),
-                "confidence": round(self.confidence, 3), "box": list(self.box), "flagged": self.flagged}
+        return face_match_json(self.identity, self.distance, self.box)
 
 
 def face_cache_dir(session: Session) -> Path:
@@ -106,7 +131,7 @@ class FaceMatcher:
             hits = self._index.query_vector(descriptor, SAME_PERSON)
             if hits:
                 best = hits[0]
-                found.append(FaceMatch(self._names[best.ref], best.distance, confidence(best.distance), box))
+                found.append(FaceMatch(self._names[best.ref], best.distance, face_score(best.distance), box))
         found.sort(key=lambda m: (m.distance, m.identity))
         audit.record(session, self.actor, action, query, compared=self.identities, faces=len(faces),
                      matched=[m.identity for m in found])
@@ -126,5 +151,5 @@ def replace_face_matches(session: Session, item_id: int, found: Sequence[FaceMat
     """Store an item's face matches in place of the previous ones (a rerun reflects removals at once)."""
     session.execute(delete(FaceMatchRow).where(FaceMatchRow.item_id == item_id))
     session.add_all(FaceMatchRow(item_id=item_id, identity=m.identity, signal_version=m.version,
-                                 distance=m.distance, confidence=m.confidence, flagged=m.flagged, box=list(m.box))
+                                 distance=m.distance, confidence=m.score, flagged=m.flagged, box=list(m.box))
                     for m in found)

@@ -48,16 +48,16 @@ class Transform:
 @dataclass(frozen=True, eq=False)
 class Verification:
     inliers: int
-    confidence: float
+    score: float  # inlier_score(inliers): hand-set, not a calibrated probability
     transform: Transform
     known_points: np.ndarray  # (inliers, 2) px in the known image's bounded copy
     query_points: np.ndarray  # (inliers, 2) px in the query's bounded copy (never mirrored)
     known_size: tuple[int, int]  # of the known image's bounded copy
 
 
-def confidence(inliers: int) -> float:
-    """A logistic in the inlier count: 0.5 at 9 (half again what chance gives), 0.82 at the floor of 12,
-    0.95 at 15."""
+def inlier_score(inliers: int) -> float:
+    """A logistic in the inlier count with hand-set constants: 0.5 at 9 (half again what chance gives), 0.82 at
+    the floor of 12, 0.95 at 15. A score that orders matches, not a probability (never fitted on data)."""
     return 1.0 / (1.0 + math.exp(-(inliers - 9) / 2))
 
 
@@ -166,4 +166,4 @@ def verify(known_xy: np.ndarray, query_xy: np.ndarray, known_size: tuple[int, in
         flip = np.array([[-1, 0, query_size[0] - 1], [0, 1, 0], [0, 0, 1]], np.float64)
         h, query_in = flip @ h, _project(flip, query_in)
     transform = _describe(h, known_size, query_size, mirrored)
-    return Verification(int(keep.sum()), confidence(int(keep.sum())), transform, known_in, query_in, known_size)
+    return Verification(int(keep.sum()), inlier_score(int(keep.sum())), transform, known_in, query_in, known_size)

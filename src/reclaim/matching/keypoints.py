@@ -21,7 +21,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from reclaim.errors import UserError
-from reclaim.index.geometry import Transform, Verification
+from reclaim.index.geometry import MIN_INLIERS, Transform, Verification
 from reclaim.index.keypoint_set import KeypointSet
 from reclaim.index.keypoints import KeypointIndex
 from reclaim.models import BankEntry, BankKind, Match, SignalValue
@@ -61,7 +61,7 @@ def bank_policy(kind: BankKind, configured: str | None) -> Policy:
 
 @dataclass(frozen=True)
 class KeypointMatch(Match):
-    """A known image found by local features; ``distance`` is 1 - confidence."""
+    """A known image found by local features; ``distance`` is 1 - its inlier score."""
 
     verification: Verification | None = field(default=None, compare=False, repr=False)
 
@@ -75,18 +75,19 @@ class KeypointMatch(Match):
 
     def details(self) -> dict[str, Any] | None:
         """What a person needs to judge the match, as stored with it and printed: inliers and the transform
-        (scale, rotation, mirrored, where in the known image and in the query), with the confidence."""
+        (scale, rotation, mirrored, where in the known image and in the query), with the inlier score."""
         v = self.verification
         return None if v is None else {"inliers": v.inliers,
-                                       "transform": {**v.transform.as_json(), "confidence": round(v.confidence, 3)}}
+                                       "transform": {**v.transform.as_json(), "score": round(v.score, 3)}}
 
 
 def describe_keypoints(details: Mapping[str, Any]) -> str:
     """One line for a keypoint match's ``details``: how many points agree, and how the known image was
-    scaled, turned and placed in the query (its distance, 1 - confidence, says little to a reader)."""
+    scaled, turned and placed in the query (its distance, 1 - the inlier score, says little to a reader)."""
     t = details["transform"]
     x0, y0, x1, y1 = (round(100 * v) for v in t["query_region"])
-    return (f"keypoints: {details['inliers']} inliers, confidence {t['confidence']:.2f}, scale {t['scale']:g}, "
+    return (f"keypoints: {details['inliers']} inliers (a match needs {MIN_INLIERS}; score {t['score']:.2f}), "
+            f"scale {t['scale']:g}, "
             f"rotation {t['rotation']:g} deg{', mirrored' if t['mirrored'] else ''}, "
             f"seen at {x0}-{x1} % across and {y0}-{y1} % down the query")
 
@@ -167,5 +168,5 @@ class KeypointStage:
             entry = self._entries[hit.ref]
             v = hit.verification
             matches.append(KeypointMatch(entry.bank, entry.bank_kind, entry.content_id, KEYPOINTS,
-                                         round(1 - v.confidence, 4), hit.ref, entry.value, verification=v))
+                                         round(1 - v.score, 4), hit.ref, entry.value, verification=v))
         return KeypointOutcome(matches, len(kset.plain))

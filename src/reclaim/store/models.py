@@ -245,7 +245,7 @@ class FaceMatchRow(Base):
     identity: Mapped[str] = mapped_column(String(200))
     signal_version: Mapped[str] = mapped_column(String(50))
     distance: Mapped[float] = mapped_column(Float)
-    confidence: Mapped[float] = mapped_column(Float)
+    confidence: Mapped[float] = mapped_column(Float)  # identities.face_score(distance): an uncalibrated score
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)  # within the stricter auto-flag distance
     box: Mapped[list[int]] = mapped_column(JSON)
     # Videos and animations: the best frame's time (seconds) and the span the identity shows in; None for photos.

@@ -28,6 +28,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from reclaim.cases.matches import is_matched, matches_by_item
 from reclaim.cases.service import current_decisions, get_case
 from reclaim.errors import IntegrityError, UserError
 from reclaim.store.models import Case, Item, TakedownItem, TakedownRequest
@@ -221,8 +222,8 @@ def to_email(request: TakedownRequest) -> EmailMessage:
 def _items(session: Session, case: Case, spec: DraftSpec, item_ids: set[int] | None) -> list[NoticeItem]:
     decisions = current_decisions(session, case)
     where = Item.id.in_(item_ids) if item_ids is not None else Item.case_id == case.id  # re-uploads: any case
-    query = select(Item).where(where).options(
-        selectinload(Item.signals), selectinload(Item.matches)).order_by(Item.locator)
+    query = select(Item).where(where).options(selectinload(Item.signals)).order_by(Item.locator)
+    matches = matches_by_item(session, where)
     chosen = []
     for item in session.scalars(query):
         decision = decisions[item.id].decision if item.id in decisions else None
@@ -231,7 +232,7 @@ def _items(session: Session, case: Case, spec: DraftSpec, item_ids: set[int] | N
         elif spec.selection is Selection.CONFIRMED:
             keep = decision == "confirmed"
         else:
-            keep = decision != "not_a_match" and any(not m.suppressed for m in item.matches)
+            keep = decision != "not_a_match" and is_matched(matches.get(item.id, []))  # known images and faces
         if keep:
             chosen.append(_notice_item(item, spec.locations))
     return chosen

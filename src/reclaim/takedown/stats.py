@@ -12,8 +12,9 @@ from statistics import median
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reclaim.cases.matches import matched_item_ids
 from reclaim.cases.service import current_decisions, get_case
-from reclaim.store.models import Case, Item, MatchRow, TakedownItem, TakedownRequest
+from reclaim.store.models import Case, Item, TakedownItem, TakedownRequest
 from reclaim.takedown.tracking import State, aware
 
 
@@ -53,8 +54,9 @@ def _stats(session: Session, scope: str, cases: list[Case]) -> Stats:
     for case in cases:
         decisions = {i: r.decision for i, r in current_decisions(session, case).items()}
         confirmed |= {i for i, d in decisions.items() if d == "confirmed"}
-        matched = session.scalars(select(MatchRow.item_id).join(Item).where(
-            Item.case_id == case.id, MatchRow.suppressed.is_(False)))
+        any_match = matched_item_ids().subquery()
+        matched = session.scalars(select(any_match.c.item_id).join(Item, Item.id == any_match.c.item_id)
+                                  .where(Item.case_id == case.id))
         found |= {i for i in matched if decisions.get(i) != "not_a_match"} | confirmed
     sent = session.execute(
         select(TakedownRequest, TakedownItem).join(TakedownItem)

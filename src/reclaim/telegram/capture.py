@@ -33,6 +33,7 @@ from reclaim.evidence.acquisition import ACQUIRED
 from reclaim.evidence.blur import blurred_thumbnail
 from reclaim.evidence.casefiles import CaseFiles
 from reclaim.evidence.custody import utc_now
+from reclaim.identities.matcher import FaceMatch, describe_face
 from reclaim.matching.keypoints import Mode
 from reclaim.media import Limits, decode_image
 from reclaim.models import Match, MediaItem, Skipped
@@ -148,7 +149,8 @@ class Capture:
         self.files.record_many(self.actor, entries)
         self.last_id = fresh[-1].id
         for tm, item, (_, details) in prepared:
-            self._report(tm.message_id, item, details, report.matches.get(tm.locator, []))
+            self._report(tm.message_id, item, details, report.matches.get(tm.locator, []),
+                         report.face_matches.get(tm.locator, []))
         return len(fresh)
 
     async def edited(self, message: Any) -> None:
@@ -173,7 +175,8 @@ class Capture:
                     report = scan_source(self.store, self.files.case_name, _Batch(f"telegram:{tm.chat_key}", [item],
                                          self.limits), workers=1, limits=self.limits, actor=self.actor,
                                          mode=self.mode, custody=False)
-                    self._report_matches(message.id, new_locator, report.matches.get(new_locator, []))
+                    self._report_matches(message.id, new_locator, report.matches.get(new_locator, []),
+                                         report.face_matches.get(new_locator, []))
         seen = utc_now()
         note = {"edited_at": tm.edited_at, "caption": tm.caption, "sha256": sha, "media_locator": new_locator,
                 "seen_at": seen}
@@ -282,19 +285,24 @@ class Capture:
                 change(context)
                 item.context = context
 
-    def _report(self, message_id: int, item: MediaItem | None, details: dict[str, Any], matches: list[Match]
-                ) -> None:
+    def _report(self, message_id: int, item: MediaItem | None, details: dict[str, Any], matches: list[Match],
+                faces: list[FaceMatch]) -> None:
         self.totals.messages += 1
         self.totals.media += item is not None and not details["missing_media"]
         preview = _preview(item, self.limits) if self.previews and item is not None else None
         self._emit(Event("captured", message_id, details["locator"], details.get("media_type") or "text", preview))
-        self._report_matches(message_id, details["locator"], matches)
+        self._report_matches(message_id, details["locator"], matches, faces)
 
-    def _report_matches(self, message_id: int, locator: str, matches: list[Match]) -> None:
+    def _report_matches(self, message_id: int, locator: str, matches: list[Match], faces: list[FaceMatch]) -> None:
+        """A known image or an enrolled face: each is a match, alerted alike."""
         for match in matches:
             self.totals.matches += 1
             self._emit(Event("match", message_id, locator,
                              f"{match.bank}/{match.content_id} ({match.signal}, distance {match.distance:g})"))
+        for face in faces:
+            self.totals.matches += 1
+            self._emit(Event("match", message_id, locator,
+                             f"enrolled face of {face.identity}: {describe_face(face.as_json())}"))
 
     def _emit(self, event: Event) -> None:
         if self.on_event is not None:

@@ -48,7 +48,8 @@ def test_enrol_match_scan_audit_remove(cli, database_url: str, folder: Path, fac
              cli("match", "--json", "--workers", "1", folder).json_lines()}
     (face,) = lines["fake_astronaut.jpg"]["matches"]
     assert face["signal_type"] == "face" and face["identity"] == "astro" and face["distance"] < 0.5
-    assert set(face) >= {"confidence", "box"} and len(face["box"]) == 4
+    assert set(face) >= {"score", "box", "threshold"} and len(face["box"]) == 4 and face["threshold"] == 0.6
+    assert "confidence" not in face
     assert lines["fake_grace_hopper.jpg"]["matches"] == [] and lines["scene.png"]["matches"] == []
 
     report = cli("scan", folder, "--case", "c1", "--json", "--workers", "1").json_lines()[0]
@@ -99,7 +100,7 @@ def test_attribute_ranks_the_enrolled_photo_first(cli, database_url: str, folder
     (answer,) = result.json_lines()
     best = answer["ranked"][0]
     assert best["source"] == str(face_photos["astronaut"]) and best["inliers"] >= 40
-    assert best["face_distance"] < 0.5 and best["confidence"] > 0.9 and (tmp_path / "overlay.png").exists()
+    assert best["face_distance"] < 0.5 and best["attribution_score"] > 0.9 and (tmp_path / "overlay.png").exists()
     monkeypatch.setenv("RECLAIM_IDENTITY_PASSPHRASE", "not the right one")  # the photos are encrypted under it
     refused = cli("attribute", folder / "fake_astronaut.jpg", "--identity", "astro")
     assert refused.code == 2 and "wrong passphrase" in refused.err and "Traceback" not in refused.err

@@ -57,7 +57,7 @@ def test_thorough_finds_what_pdq_misses(cli, tmp_path: Path, known: list, repost
         for match in lines[name]["matches"]:
             assert {"bank", "bank_kind", "content_id", "signal_type", "distance"} <= set(match)
             assert match["signal_type"] == "keypoints" and match["inliers"] >= 15
-            assert 0 <= match["distance"] < 0.1 and match["transform"]["confidence"] > 0.9
+            assert 0 <= match["distance"] < 0.1 and match["transform"]["score"] > 0.9
     assert lines["mirror"]["matches"][0]["transform"]["mirrored"] is True
     assert 0.25 < lines["shot"]["matches"][0]["transform"]["scale"] < 0.65
     tops = sorted(m["transform"]["query_region"][1] for m in lines["collage"]["matches"])

@@ -141,3 +141,17 @@ def test_without_the_extra_the_command_names_it() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "reclaim telegram needs telethon: pip install 'reclaim[telegram]'" in done.stderr
+
+
+def test_capture_alerts_an_enrolled_face_as_a_match(cli, signed_in: FakeTelegram,  # type: ignore[no-untyped-def]
+                                                    face_photos: dict[str, Path], photo_vault) -> None:
+    """No bank holds the re-post, but its face is an enrolled person's: capture alerts it like any match."""
+    consent = "self-enrolled at the centre, 2026-12-05"
+    assert cli("identity", "enroll", "astro", face_photos["astronaut"], "--consent", consent).code == 0
+    result = cli("telegram", "capture", LINK, "--case", "room4")
+    assert result.code == 0, result.err
+    alerts = [line for line in result.out.splitlines() if line.startswith("MATCH")]
+    assert len(alerts) == 1 and alerts[0].startswith(f"MATCH telegram:{CHAT_ID}/2: enrolled face of astro: face "
+                                                     "distance ")
+    assert "(same person at <= 0.6, auto-flag at <= 0.5: " in alerts[0] and "1 matches" in result.out
+    assert "1 matched" in cli("case", "show", "room4").out

@@ -224,6 +224,7 @@ def test_the_source_photo_of_a_matched_face_is_found_and_logged(make_client: Cal
     (item_id,) = _item_ids(officer.get("/cases/faces").text)
     detail = officer.get(f"/items/{item_id}").text
     assert "Find the source photo" in detail and "astro" in detail and 'class="facebox"' in detail
+    assert "enrolled face" in detail and "same person at ≤ 0.6" in detail and "confidence" not in detail
 
     assert officer.get(f"/items/{item_id}/attribution").status_code == 405  # a POST with the CSRF token only
     answer = officer.post(f"/items/{item_id}/attribution", headers={"X-CSRF-Token": officer_token})

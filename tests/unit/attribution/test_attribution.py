@@ -39,7 +39,7 @@ def test_the_true_source_wins_and_the_transform_is_recovered(sources: list, face
                                                              edit: Edit) -> None:
     suspect = suspect_features("suspect.jpg", *_decoded(fake(faces[who], 11, edit)), [])
     best, runner_up, *_ = rank_sources(suspect, sources)
-    assert best.source == f"{who}.jpg" and best.inliers >= 40 and best.confidence > 0.9
+    assert best.source == f"{who}.jpg" and best.inliers >= 40 and best.attribution_score > 0.9
     assert best.score > runner_up.score
     assert best.transform is not None and best.transform.mirrored == edit.mirror
     assert best.transform.scale == pytest.approx(edit.scale, rel=0.1)

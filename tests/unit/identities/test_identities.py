@@ -13,9 +13,9 @@ from reclaim.hashing import FileHashes, hash_file
 from reclaim.identities import (
     FaceMatcher,
     audit_log,
-    confidence,
     enroll,
     face_opt_in,
+    face_score,
     list_identities,
     remove_identity,
     require_identity,
@@ -78,7 +78,7 @@ def test_faces_match_only_their_own_identity_and_every_query_is_logged(
     with enrolled.session() as session:
         matcher = FaceMatcher.from_store(session, "officer lee")
         (hit,) = matcher.match(session, faces_of(face_photos["fake_astronaut"]), query="fake_a.jpg")
-        assert hit.identity == "astro" and hit.distance < 0.4 and hit.flagged and hit.confidence > 0.95
+        assert hit.identity == "astro" and hit.distance < 0.4 and hit.flagged and hit.score > 0.95
         assert hit.as_json()["signal_type"] == "face" and len(hit.as_json()["box"]) == 4
         assert matcher.match(session, faces_of(face_photos["fake_grace_hopper"]), query="fake_g.jpg") == []
         assert matcher.match(session, faces_of(face_photos["scene"]), query="scene.png") == []  # no face: no query
@@ -120,6 +120,6 @@ def test_asking_for_someone_not_enrolled_is_refused_and_logged(enrolled: Store) 
     assert (entry.actor, entry.query, entry.outcome) == ("stranger", "someone else", "refused")
 
 
-def test_confidence_falls_through_the_threshold() -> None:
-    assert confidence(0.2) > 0.99 and confidence(0.5) > 0.85 and abs(confidence(0.6) - 0.5) < 1e-9
-    assert confidence(0.7) < 0.1
+def test_face_score_falls_through_the_threshold() -> None:
+    assert face_score(0.2) > 0.99 and face_score(0.5) > 0.85 and abs(face_score(0.6) - 0.5) < 1e-9
+    assert face_score(0.7) < 0.1

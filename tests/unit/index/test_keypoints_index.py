@@ -40,7 +40,7 @@ def index(photos: list[Image.Image]) -> KeypointIndex:
 def test_edited_reuploads_are_found_with_their_transform(index: KeypointIndex, photos: list, variant) -> None:
     query = variant(photos[1], 7)
     (hit,) = index.query(features(query))
-    assert hit.ref == 1 and hit.verification.inliers >= 15 and hit.verification.confidence > 0.9
+    assert hit.ref == 1 and hit.verification.inliers >= 15 and hit.verification.score > 0.9
     transform = hit.verification.transform
     assert transform.mirrored is (variant is mirror)
     if variant is screenshot:

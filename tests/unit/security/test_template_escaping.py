@@ -110,7 +110,8 @@ def test_report_from_a_manifest_with_every_string_hostile() -> None:
          "suppressed": False}], "review": {"decision": "confirmed", "reviewer": "r", "decided_at": "t", "note": "n"},
         "context": {"link": "l", "chat_name": "c", "poster": "p", "poster_id": "i", "posted_at": "t",
                     "forwarded_from": "f", "caption": "c"},
-        "attribution": {"identity": "v", "source": "s", "inliers": 9, "confidence": 0.9, "figure": "f"}}
+        "attribution": {"identity": "v", "source": "s", "inliers": 9, "min_inliers": 15, "attribution_score": 0.9,
+                        "figure": "f"}}
     manifest = hostile_strings({
         "case": {"name": "n", "note": "n", "victims": [{"name": "v", "consent_recorded_by": "c", "on_behalf_of": "o"}]},
         "generated_at": "t", "generated_by": "g", "tool": {"name": "reclaim", "version": "1"},

@@ -18,7 +18,7 @@ from reclaim.server.auth import StaffUser
 from reclaim.server.deps import SessionDep
 from reclaim.server.templating import render
 from reclaim.server.web.common import case_name, visible_case, visible_item
-from reclaim.store.models import Case, FaceMatchRow, Item
+from reclaim.store.models import Case, Item
 
 router = APIRouter(include_in_schema=False)
 # What an item's context says about where it was found, by source: (key, label), in the order shown.
@@ -86,8 +86,7 @@ def item_page(request: Request, item_id: int, who: StaffUser, session: SessionDe
     case = session.get_one(Case, item.case_id)
     (view,) = case_items(session, case.name, item_ids=[item.id])
     (triage,) = triage_case(session, case.name, read_files=False, item_ids=[item.id])
-    faces = list(session.scalars(select(FaceMatchRow).where(FaceMatchRow.item_id == item.id)
-                                 .order_by(FaceMatchRow.distance)))
+    faces = [m for m in view.matches if m.is_face]  # boxes drawn on the picture; listed with the other matches
     size = (item.width or 0, item.height or 0)
     return render(request, "item.html", {"case": case, "item": item, "view": view, "triage": triage,
                                          "faces": faces, "size": size, "decisions": list(Decision),
