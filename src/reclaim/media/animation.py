@@ -71,5 +71,15 @@ def animation_frames(data: bytes, name: str, limits: Limits = Limits(), *, every
         log.info("%s: only the first %d animation frames are looked at", name, MAX_FRAMES)
 
 
+def animation_frame_at(data: bytes, name: str, at: float, limits: Limits = Limits()) -> VideoFrame | None:
+    """The frame shown at ``at`` seconds (the last one reached if the animation is shorter or damaged)."""
+    chosen = None
+    for frame in animation_frames(data, name, limits, every=max(at, 0.001)):
+        chosen = frame
+        if frame.timestamp >= at - 0.001:
+            break
+    return chosen
+
+
 def _grey(image: Image.Image) -> np.ndarray:
     return np.asarray(image.convert("L").resize(SIGNATURE, Image.Resampling.BILINEAR))

@@ -91,6 +91,20 @@ def video_frames(source: bytes | Path, name: str, limits: Limits = Limits(), *, 
         yield info, _sampled(container, stream, name, limits, every, max_side, cuts)
 
 
+def frame_at(source: bytes | Path, name: str, at: float, limits: Limits = Limits(), *,
+             max_side: int | None = None) -> VideoFrame:
+    """The first frame shown at or after ``at`` seconds (the first frame when the video is shorter)."""
+    chosen = None
+    with video_frames(source, name, limits, every=max(at, 0.001), max_side=max_side) as (_, frames):
+        for frame in frames:  # the grid is 0, at, 2 at...: the second frame taken is the one wanted
+            chosen = frame
+            if frame.timestamp >= at - 0.001:
+                break
+    if chosen is None:
+        raise DecodeError(f"{name}: no decodable video frames")
+    return chosen
+
+
 def _av() -> Any:
     try:
         import av

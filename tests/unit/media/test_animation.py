@@ -6,7 +6,6 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from reclaim.media import Limits
 from reclaim.media.animation import animation_frames
