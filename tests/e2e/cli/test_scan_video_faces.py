@@ -8,6 +8,8 @@ with the best frame's time inside [3, 7] and the span it shows in.
 
 from __future__ import annotations
 
+import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -73,6 +75,7 @@ def test_scan_finds_the_enrolled_face_in_a_video_and_a_gif_with_its_time(
         assert len(box if isinstance(box, list) else eval(box)) == 4  # noqa: S307 - SQLite hands JSON back as text
 
 
+@pytest.mark.slow
 def test_a_video_scanned_before_enrolment_is_matched_after_it(
     cli, database_url: str, face_photos: dict[str, Path], clips: Path, tmp_path: Path
 ) -> None:
@@ -86,3 +89,48 @@ def test_a_video_scanned_before_enrolment_is_matched_after_it(
     (item,) = again.json_lines()[0]["matches"]
     (face,) = [m for m in item["matches"] if m["signal_type"] == "face"]
     assert SHOWN[0] <= face["frame_time"] <= SHOWN[1]
+
+
+@pytest.mark.slow
+def test_previews_and_attribution_use_the_best_frame(
+    cli, database_url: str, face_photos: dict[str, Path], clips: Path, tmp_path: Path,
+    make_client, accounts,
+) -> None:
+    """The review queue's thumbnail, the bundle's thumbnail and the attribution figure of a video are its best
+    face frame, blurred; its first frame (no face) would say nothing to a reviewer."""
+    pytest.importorskip("fastapi", reason="needs reclaim[server]")
+    from reclaim.evidence.blur import blurred_thumbnail
+    from reclaim.media.video import frame_at
+
+    folder = tmp_path / "one"
+    folder.mkdir()
+    video = folder / "astronaut.mp4"
+    video.write_bytes((clips / "astronaut.mp4").read_bytes())
+    assert cli("identity", "enroll", "student-a", face_photos["astronaut"], "--consent", CONSENT).code == 0
+    assert cli("case", "new", "c", "--victim", "student-a").code == 0
+    assert cli("scan", folder, "--case", "c", "--workers", "1").code == 0
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        item_id, sha, at = conn.execute(text(
+            "SELECT i.id, i.sha256, f.frame_time FROM items i JOIN face_matches f ON f.item_id = i.id")).one()
+    engine.dispose()
+    best = blurred_thumbnail(frame_at(video, str(video), at).rgb)
+    assert best != blurred_thumbnail(frame_at(video, str(video), 0.0).rgb)
+
+    officer = make_client(key=False)
+    accounts.new_user(officer, "officer-kim", "officer")
+    accounts.sign_in(officer, "officer-kim")
+    thumb = officer.get(f"/items/{item_id}/thumb")
+    assert thumb.status_code == 200 and thumb.content == best
+    page = officer.get(f"/items/{item_id}").text
+    assert f"at {at:.1f} s" in page and "facebox" in page
+
+    assert cli("case", "review", "c", str(video), "--decision", "confirmed").code == 0
+    bundle = tmp_path / "c.zip"
+    assert cli("evidence", "export", "c", "--out", bundle).code == 0, "export failed"
+    with zipfile.ZipFile(bundle) as zf:
+        assert zf.read(f"thumbnails/{sha}.jpg") == best
+        (item,) = json.loads(zf.read("manifest.json"))["items"]
+        attribution = item["attribution"]
+        assert attribution and attribution["identity"] == "student-a", attribution
+        assert zf.read(attribution["figure"]).startswith(b"\x89PNG")
