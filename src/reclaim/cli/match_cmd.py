@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from reclaim.cli.explain import draw_explanation
 from reclaim.cli.hash_cmd import JsonOpt, PathsArg, WorkersOpt, hash_in_order, report_failure
-from reclaim.cli.output import emit_json, err, expand_paths, match_json, match_text, out
+from reclaim.cli.output import emit_json, err, expand_paths, face_when, match_json, match_text, out
 from reclaim.errors import NotFound, UserError
 from reclaim.hashing import FileHashes
 from reclaim.identities import FaceMatcher, current_actor, face_opt_in
@@ -106,7 +106,7 @@ def _match_files(store: Store, matcher: Matcher, faces: FaceMatcher | None, path
             out.print(f"[bold red]MATCH[/] {escape(str(outcome.path))}")
             for row in rows:
                 out.print(f"  face of {escape(row['identity'])} at {row['box']}: distance {row['distance']:g}, "
-                          f"confidence {row['confidence']:.2f}" if row["signal_type"] == "face" else
+                          f"confidence {row['confidence']:.2f}{face_when(row)}" if row["signal_type"] == "face" else
                           f"  {row['bank']} ({row['bank_kind']}) / {escape(row['content_id'])}: {match_text(row)}")
         else:
             out.print(f"[green]no match[/] {escape(str(outcome.path))}")

@@ -50,6 +50,14 @@ def match_text(row: dict[str, Any]) -> str:
     return f"{row['signal_type']} distance {row['distance']:g}{where}{share}"
 
 
+def face_when(row: dict[str, Any]) -> str:
+    """", at 4 s (seen 3-6 s)" for a face match in a video or animation; "" for a photo's."""
+    if row.get("frame_time") is None:
+        return ""
+    span = row.get("span")
+    return f", at {row['frame_time']:g} s" + (f" (seen {span[0]:g}-{span[1]:g} s)" if span else "")
+
+
 @contextmanager
 def progress_bar(label: str, total: int | None = None) -> Iterator[Any]:
     """A Rich progress bar on stderr (stdout stays clean for --json); yields ``update(done, total)``. Without a

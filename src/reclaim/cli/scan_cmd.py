@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from reclaim.cli.output import emit_json, err, match_json, match_text, out, progress_bar
+from reclaim.cli.output import emit_json, err, face_when, match_json, match_text, out, progress_bar
 from reclaim.engines import ENGINE_NAMES, engine_for
 from reclaim.errors import UserError
 from reclaim.matching.keypoints import Mode
@@ -68,7 +68,8 @@ def scan_command(
                       f"({match_text(best)})")
         for loc, faces in sorted(report.face_matches.items()):
             out.print(f"[bold red]FACE[/] {escape(loc)}  ->  {escape(faces[0].identity)} "
-                      f"(distance {faces[0].distance:.3f}, confidence {faces[0].confidence:.2f})")
+                      f"(distance {faces[0].distance:.3f}, confidence {faces[0].confidence:.2f}"
+                      f"{face_when(faces[0].as_json())})")
         for name, found in report.reuploads.items():
             drafts = ", ".join(f"#{d}" for d in found.drafts) or "none (the originals were never reported)"
             out.print(f"[bold red]RE-UPLOAD[/] {len(found.found)} new copies of case {escape(name)}'s confirmed "
