@@ -43,8 +43,10 @@ def animation_frames(data: bytes, name: str, limits: Limits = Limits(), *, every
         except _DECODE_ERRORS as exc:
             log.warning("%s: animation not readable past its first frame (%s)", name, exc)
             return
-        if image.width * image.height > limits.max_pixels:
-            return  # decode_image refused it already; never compose frames of a bomb
+        if image.width * image.height > limits.max_frame_pixels:
+            log.info("%s: animation frames are over %d pixels; only its first frame is looked at", name,
+                     limits.max_frame_pixels)
+            return  # as a video's frames are bounded; decode_image has the first frame already
         for number in range(count):
             if time.monotonic() - started > limits.max_video_decode_seconds or at > limits.max_video_seconds:
                 log.warning("%s: stopped after %d of %d animation frames (time limit)", name, number, count)

@@ -195,7 +195,9 @@ class FaceSignal(Signal):
         if media.image.frames > 1:  # an animation: its frames over time, as a video's
             from reclaim.signals.face_video import animation_faces  # it builds on this module
 
-            return animation_faces(media)
+            over_time = animation_faces(media)
+            if over_time is not None:
+                return over_time
         faces = detect_faces(media.image.rgb, scale=media.image.scale)
         return [SignalValue(self.name, self.version, pack_face(f.descriptor, f.box), None, f.extras())
                 for f in faces]

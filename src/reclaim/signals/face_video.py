@@ -69,9 +69,11 @@ class FaceFrames(FrameReader):
         return list(self._values)
 
 
-def animation_faces(media: Media) -> list[SignalValue]:
-    """Faces over the frames of an animated GIF or WebP (its first frame included)."""
-    reader = FaceFrames(media.name)
+def animation_faces(media: Media) -> list[SignalValue] | None:
+    """Faces over the frames of an animated GIF or WebP (its first frame included); None when no frame could be
+    read that way (damage, frames too large), and the first frame is then looked at as a still."""
+    reader, seen = FaceFrames(media.name), False
     for frame in animation_frames(media.data, media.name, media.limits, every=SECONDS, cuts=True):
         reader.see(frame)
-    return reader.values()
+        seen = True
+    return reader.values() if seen else None

@@ -41,3 +41,8 @@ def test_play_time_is_bounded() -> None:
     data = animation("GIF", [60_000] * 4)  # four minutes of four frames
     taken = list(animation_frames(data, "long.gif", Limits(max_video_seconds=90.0)))
     assert 90 <= len(taken) <= 121 and np.all([f.number <= 2 for f in taken])
+
+
+def test_frames_over_the_frame_pixel_limit_are_not_composed() -> None:
+    data = animation("GIF", [1000, 1000])
+    assert list(animation_frames(data, "big.gif", Limits(max_frame_pixels=64 * 48 - 1))) == []

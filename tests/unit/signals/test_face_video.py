@@ -67,3 +67,26 @@ def test_one_decode_gives_vpdq_and_faces_and_a_broken_one_fails_in_one_line(tmp_
     failed = hash_file(broken, opt_in=frozenset({"face"}))
     assert isinstance(failed, HashFailure) and str(broken) in failed.error.message
     assert "\n" not in failed.error.message and {v.signal for v in failed.values} == {"sha256", "md5"}
+
+
+def test_an_animation_whose_frames_cannot_be_composed_is_looked_at_as_a_still(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from reclaim.media import Limits, decode_image
+    from reclaim.signals.base import Media
+    from reclaim.signals.face import FaceSignal
+
+    frames = [scene(s, (64, 48)) for s in range(3)]
+    out = io.BytesIO()
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=1000)
+    data = out.getvalue()
+    looked: list[tuple[int, ...]] = []
+    monkeypatch.setattr(face_video, "detect_faces", lambda rgb, **kw: looked.append(rgb.shape) or [])
+    monkeypatch.setattr("reclaim.signals.face.detect_faces", lambda rgb, **kw: looked.append(rgb.shape) or [])
+    media = Media("a.gif", data, decode_image(data, "a.gif"))
+    assert FaceSignal().compute(media) == [] and len(looked) == 3  # each second of the animation
+    looked.clear()
+    small = Limits(max_frame_pixels=100)
+    assert FaceSignal().compute(Media("a.gif", data, decode_image(data, "a.gif"), limits=small)) == []
+    assert looked == [(48, 64, 3)]  # its first frame, once
