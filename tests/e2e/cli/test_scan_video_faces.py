@@ -128,11 +128,14 @@ def test_previews_and_attribution_use_the_best_frame(
 
     officer = make_client(key=False)
     accounts.new_user(officer, "officer-kim", "officer")
-    accounts.sign_in(officer, "officer-kim")
+    token = accounts.sign_in(officer, "officer-kim")
     thumb = officer.get(f"/items/{item_id}/thumb")
     assert thumb.status_code == 200 and thumb.content == best
     page = officer.get(f"/items/{item_id}").text
-    assert f"at {at:.1f} s" in page and "facebox" in page
+    assert f"at {at:.1f} s" in page and "facebox" in page and f'id="item-{item_id}"' in officer.get("/cases/c").text
+    overlay = officer.post(f"/items/{item_id}/attribution", headers={"X-CSRF-Token": token})
+    assert overlay.status_code == 200 and 'src="data:image/png;base64,' in overlay.text
+    assert "astronaut.jpg" in overlay.text  # the enrolled photo the best frame's face came from
 
     assert cli("case", "review", "c", str(video), "--decision", "confirmed").code == 0
     bundle = tmp_path / "c.zip"
