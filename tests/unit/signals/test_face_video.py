@@ -90,3 +90,19 @@ def test_an_animation_whose_frames_cannot_be_composed_is_looked_at_as_a_still(
     small = Limits(max_frame_pixels=100)
     assert FaceSignal().compute(Media("a.gif", data, decode_image(data, "a.gif"), limits=small)) == []
     assert looked == [(48, 64, 3)]  # its first frame, once
+
+
+def test_a_one_frame_video_and_a_video_over_the_frame_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("av")
+    from reclaim.media import Limits
+    from reclaim.synthetic.video import write_clip
+
+    looked: list[float] = []
+    monkeypatch.setattr(face_video, "detect_faces", lambda rgb, **kw: looked.append(1.0) or [])
+    still = write_clip(tmp_path / "still.mp4", [scene(1, (64, 48))], fps=1, size=(64, 48))  # one frame, ~0 s
+    done = hash_file(still, opt_in=frozenset({"face"}))
+    assert isinstance(done, FileHashes) and done.frames == 1 and looked == [1.0]
+
+    many = _clip(tmp_path / "many.mp4", 5)
+    failed = hash_file(many, Limits(max_sampled_frames=2), opt_in=frozenset({"face"}))
+    assert isinstance(failed, HashFailure) and failed.error.message == f"{many}: more than 2 sampled frames"
