@@ -26,6 +26,8 @@ from reclaim.media import Limits, decode_image, read_bytes
 from reclaim.media.video import check_video_size, file_size, looks_like_video
 from reclaim.models import RemoteObject, SignalValue, Skipped
 from reclaim.signals import Media, Signal, all_signals
+from reclaim.signals.frames import read_frames
+from reclaim.signals.vpdq import VPDQSignal
 
 Target = Path | RemoteObject  # a local file, or an object the worker fetches (sources.s3)
 
@@ -89,16 +91,17 @@ def _byte_values(media: Media, signals: list[Signal]) -> list[SignalValue]:
 
 
 def _hash_video(media: Media, path: Target, signals: list[Signal]) -> HashOutcome:
-    """A video gets its frame signals (vpdq) instead of a decoded image; ``frames`` counts hashed frames."""
+    """A video gets its frame signals (vpdq, and faces when asked for) from one decode instead of a decoded
+    image; ``frames`` counts the vpdq-hashed frames."""
     values: list[SignalValue] = []
     try:
         values = _byte_values(media, signals)
-        frames = [v for s in signals if s.needs == "frames" for v in s.compute(media)]
+        readers = [r for s in signals if (r := s.frame_reader()) is not None]
+        info, frames = read_frames(media, readers)
     except ItemError as exc:
         return HashFailure(path, exc, tuple(values))
-    video = frames[0].extras.get("video", {}) if frames else {}
-    return FileHashes(path, tuple(values + frames), str(video.get("container", "video")),
-                      int(video.get("width", 0)), int(video.get("height", 0)), len(frames))
+    hashed = sum(v.signal == VPDQSignal.name for v in frames)
+    return FileHashes(path, tuple(values + frames), info.format, info.width, info.height, hashed)
 
 
 def hash_file(path: Target, limits: Limits = Limits(), *, fast: bool = True, opt_in: frozenset[str] = frozenset(),

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from reclaim.errors import SignalError
-from reclaim.media import decode_image
+from reclaim.media.still import still_pixels
 from reclaim.signals.face import Face, aligned_chip, detect_faces
 from reclaim.signals.pdq import pdq_hex
 
@@ -45,9 +45,9 @@ class PhotoFeatures:
     chip_pdq: str | None
 
 
-def load_rgb(path: Path) -> tuple[np.ndarray, float]:
-    image = decode_image(path.read_bytes(), str(path))
-    return image.rgb, image.scale
+def load_rgb(path: Path, at: float | None = None) -> tuple[np.ndarray, float]:
+    """A photo's pixels, or a video's or animation's frame at ``at`` seconds (its first without)."""
+    return still_pixels(path.read_bytes(), str(path), at)
 
 
 def photo_features(name: str, rgb: np.ndarray, scale: float = 1.0, *, face: Face | None = None,

@@ -35,12 +35,13 @@ class Attribution:
 
 
 def attribute(session: Session, image: Path, *, actor: str, identity: str | None = None,
-              sources_dir: Path | None = None, vault: Vault | None = None) -> Attribution:
+              sources_dir: Path | None = None, vault: Vault | None = None, at: float | None = None) -> Attribution:
     """Rank the identity's photos (face distance included; read from the photo ``vault``) or the folder's
-    (pixel evidence only)."""
+    (pixel evidence only). For a video or animation, the frame shown at ``at`` seconds is attributed (its best
+    face frame), else its first."""
     if (identity is None) == (sources_dir is None):
         raise UserError("attribute: give either --identity NAME or --sources DIR")
-    rgb, scale = load_rgb(image)
+    rgb, scale = load_rgb(image, at)
     descriptors: dict[str, np.ndarray] = {}
     if identity is not None:
         person = require_identity(session, identity, actor=actor, action="attribute")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +24,13 @@ log = logging.getLogger(__name__)
 
 
 def attribution_figures(session: Session, flagged: list[dict[str, Any]], victims: list[str], *, actor: str,
-                        original: Callable[[dict[str, Any]], Original | Unavailable], photos: Vault | None = None
+                        original: Callable[[dict[str, Any]], Original | Unavailable], photos: Vault | None = None,
+                        frame_times: Mapping[str, float] | None = None
                         ) -> tuple[dict[str, dict[str, Any]], dict[str, bytes]]:
     """(per item sha256: the best attribution, per item sha256: overlay PNG) for items attributed with a score
     of at least ``MIN_SCORE``; needs the enrolled photos' vault (``photos``), without which there are none.
-    ``original`` gives an item's verified bytes: a figure is drawn only from the evidence itself."""
+    ``original`` gives an item's verified bytes: a figure is drawn only from the evidence itself. ``frame_times``
+    (by locator): the best face frame of a video or animation, which is the picture attributed."""
     if not victims or not flagged:
         return {}, {}
     try:
@@ -50,7 +52,8 @@ def attribution_figures(session: Session, flagged: list[dict[str, Any]], victims
             path.write_bytes(found_original.data)
             for victim in victims:
                 try:
-                    result = attribute(session, path, actor=actor, identity=victim, vault=photos)
+                    result = attribute(session, path, actor=actor, identity=victim, vault=photos,
+                                       at=(frame_times or {}).get(record["locator"]))
                 except (ItemError, UserError):
                     continue
                 best = result.best

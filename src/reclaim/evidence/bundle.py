@@ -30,6 +30,8 @@ from PIL import Image
 from sqlalchemy.orm import Session
 
 from reclaim._files import atomic_path
+from reclaim.cases import get_case
+from reclaim.cases.frames import best_frame_times
 from reclaim.cases.originals import Original, Unavailable, recorded_path, verified_original
 from reclaim.errors import MediaError, UserError
 from reclaim.evidence.acquisition import record_acquisitions
@@ -39,7 +41,8 @@ from reclaim.evidence.casefiles import CaseFiles
 from reclaim.evidence.chain import canonical
 from reclaim.evidence.manifest import build_manifest
 from reclaim.evidence.report import find_korean_font, render_html, render_pdf, split_items
-from reclaim.media import Limits, decode_image
+from reclaim.media import Limits
+from reclaim.media.still import still_pixels
 from reclaim.vault.store import Vault
 
 log = logging.getLogger(__name__)
@@ -70,16 +73,17 @@ def export_bundle(session: Session, files: CaseFiles, out: Path, *, actor: str,
     flagged, _ = split_items(manifest)
     payload: dict[str, bytes] = {}
     thumbs: dict[str, bytes] = {}
+    times = best_frame_times(session, get_case(session, files.case_name).id)  # a video's best face frame
     with tempfile.TemporaryDirectory(prefix="reclaim-export-") as tmp:
         for record in flagged:
-            image = _load_media(record)
+            image = _load_media(record, times.get(record["locator"]))
             if image is not None and record["sha256"]:
                 thumbs[record["sha256"]] = blurred_thumbnail(image)
         for sha, jpeg in thumbs.items():
             payload[f"thumbnails/{sha}.jpg"] = jpeg
         victims = [v["name"] for v in manifest["case"]["victims"]]
         attributions, figures = attribution_figures(session, flagged, victims, actor=actor, original=record_original,
-                                                    photos=photos)
+                                                    photos=photos, frame_times=times)
         for record in manifest["items"]:
             record["attribution"] = attributions.get(record["sha256"] or "")
         for sha, png in figures.items():
@@ -118,18 +122,19 @@ def record_original(record: dict[str, Any]) -> Original | Unavailable:
     return verified_original(record["sha256"], record["locator"], record["context"], record.get("scan_target"))
 
 
-def _load_media(record: dict[str, Any]) -> Image.Image | None:
-    """The item's pixels for its blurred preview, only from bytes that are the evidence."""
+def _load_media(record: dict[str, Any], at: float | None = None) -> Image.Image | None:
+    """The item's pixels for its blurred preview, only from bytes that are the evidence; a video's or
+    animation's frame at ``at`` seconds (its best face frame), else its first frame."""
     original = record_original(record)
     if isinstance(original, Unavailable):
         log.info("no preview of %s: %s", record["locator"], original.message)
         return None
     try:
-        decoded = decode_image(original.data, record["locator"], Limits())
+        rgb, _ = still_pixels(original.data, record["locator"], at, Limits())
     except MediaError as exc:
         log.info("no preview of %s: %s", record["locator"], exc)
         return None
-    return Image.fromarray(decoded.rgb)
+    return Image.fromarray(rgb)
 
 
 def media_path(record: dict[str, Any]) -> Path | None:

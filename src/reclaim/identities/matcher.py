@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from reclaim.errors import UserError
 from reclaim.identities import audit
-from reclaim.index.face_vectors import Box, FaceVectorIndex, unpack_face
+from reclaim.identities.spans import fold_spans
+from reclaim.index.face_vectors import Box, FaceVectorIndex, face_time, unpack_face
 from reclaim.models import SignalValue
 from reclaim.signals.face import AUTO_FLAG, INSTALL_HINT, SAME_PERSON, FaceSignal, faces_available
 from reclaim.store.caches import cache_folder
@@ -69,6 +70,8 @@ class FaceMatch:
     score: float  # face_score(distance): uncalibrated
     box: Box
     version: str = FaceSignal.version
+    frame_time: float | None = None  # video or animation: seconds to the best frame showing the face
+    span: tuple[float, float] | None = None  # and the first and last sampled time it shows in
 
     @property
     def flagged(self) -> bool:
@@ -76,7 +79,7 @@ class FaceMatch:
 
     def as_json(self) -> dict[str, Any]:
         """The shape ``reclaim match --json`` and scans use in their ``matches`` lists."""
-        return face_match_json(self.identity, self.distance, self.box)
+        return face_match_json(self.identity, self.distance, self.box, frame_time=self.frame_time, span=self.span)
 
 
 def face_cache_dir(session: Session) -> Path:
@@ -119,7 +122,8 @@ class FaceMatcher:
 
     def match(self, session: Session, values: Iterable[SignalValue], *, query: str,
               action: str = "match") -> list[FaceMatch]:
-        """Each face's nearest enrolled identity within 0.6, best first; one audit row per query with faces."""
+        """Each face's nearest enrolled identity within 0.6, best first; one audit row per query with faces. Faces
+        in a video's frames are folded into one match per identity and span (``identities.spans``)."""
         faces = [v for v in values if v.signal == FaceSignal.name]
         if not faces or not self._names:
             return []
@@ -131,7 +135,10 @@ class FaceMatcher:
             hits = self._index.query_vector(descriptor, SAME_PERSON)
             if hits:
                 best = hits[0]
-                found.append(FaceMatch(self._names[best.ref], best.distance, face_score(best.distance), box))
+                found.append(FaceMatch(self._names[best.ref], best.distance, face_score(best.distance), box,
+                                       frame_time=face_time(value.value)))
+        times = [t for v in faces if v.version == FaceSignal.version and (t := face_time(v.value)) is not None]
+        found = fold_spans(found, times)
         found.sort(key=lambda m: (m.distance, m.identity))
         audit.record(session, self.actor, action, query, compared=self.identities, faces=len(faces),
                      matched=[m.identity for m in found])
@@ -151,5 +158,7 @@ def replace_face_matches(session: Session, item_id: int, found: Sequence[FaceMat
     """Store an item's face matches in place of the previous ones (a rerun reflects removals at once)."""
     session.execute(delete(FaceMatchRow).where(FaceMatchRow.item_id == item_id))
     session.add_all(FaceMatchRow(item_id=item_id, identity=m.identity, signal_version=m.version,
-                                 distance=m.distance, confidence=m.score, flagged=m.flagged, box=list(m.box))
+                                 distance=m.distance, confidence=m.score, flagged=m.flagged, box=list(m.box),
+                                 frame_time=m.frame_time, span_start=m.span[0] if m.span else None,
+                                 span_end=m.span[1] if m.span else None)
                     for m in found)

@@ -3,7 +3,9 @@
 A stored face value is ``x,y,w,h@<256 hex digits>``: the face's box in the full image (so a match can say
 where the face is), then the dlib descriptor quantised to int8 at 1/254 (its components stay within ±0.5;
 the rounding moves a distance by ~0.01, far below the 0.5/0.6 thresholds). Hex, like every other hash
-text, so it is case-insensitive. Search is brute force over a float32 matrix: exact, and ~5 ms per query at 10^5
+text, so it is case-insensitive. A face seen in a video or an animation ends with ``@<seconds>``, the time of
+its frame (``face_time``): the store keeps values, not extras, and a match must say when the face shows.
+Search is brute force over a float32 matrix: exact, and ~5 ms per query at 10^5
 descriptors. Beyond ``APPROXIMATE_FROM`` descriptors a FAISS HNSW graph answers instead (built on first query
 after a change; recall against exact search is measured in bench/face_index.py), when FAISS is installed
 (``reclaim[keypoints]`` brings it); without it, search stays exact. Building the graph takes minutes at
@@ -36,18 +38,21 @@ NEIGHBOURS = 64  # an approximate query looks at this many nearest descriptors, 
 Box = tuple[int, int, int, int]
 
 
-def pack_face(descriptor: np.ndarray, box: Box) -> str:
-    """Descriptor and box → the stored text form (see the module docstring)."""
+def pack_face(descriptor: np.ndarray, box: Box, at: float | None = None) -> str:
+    """Descriptor, box and (in a video) the frame's time in seconds → the stored text form (module docstring)."""
     vector = np.asarray(descriptor, dtype=np.float32).reshape(-1)
     if vector.shape != (DIMENSIONS,):
         raise InvalidHash(f"a face descriptor has {DIMENSIONS} numbers, got {vector.size}")
     quantised: np.ndarray = np.clip(np.rint(vector * _SCALE), -127, 127).astype(np.int8)
-    return ",".join(str(int(v)) for v in box) + "@" + quantised.tobytes().hex()
+    when = "" if at is None else f"@{round(float(at), 3)!r}"
+    return ",".join(str(int(v)) for v in box) + "@" + quantised.tobytes().hex() + when
 
 
 def unpack_face(text: str) -> tuple[np.ndarray, Box]:
     """The stored text form → (float32 descriptor, box); InvalidHash says what is wrong."""
     box_text, _, encoded = text.strip().partition("@")
+    encoded, _, _ = encoded.partition("@")
+    face_time(text)  # a value with a malformed time is refused whole
     try:
         raw = bytes.fromhex(encoded)
         box = tuple(int(v) for v in box_text.split(","))
@@ -56,6 +61,20 @@ def unpack_face(text: str) -> tuple[np.ndarray, Box]:
     if len(raw) != DIMENSIONS or len(encoded) != 2 * DIMENSIONS or len(box) != 4 or min(box[2:]) <= 0:
         raise InvalidHash(f"not a face value (box x,y,w,h @ {2 * DIMENSIONS} hex digits): {text.strip()[:80]!r}")
     return np.frombuffer(raw, dtype=np.int8).astype(np.float32) / _SCALE, box
+
+
+def face_time(text: str) -> float | None:
+    """The time in seconds of the frame a stored face was seen in; None for a photo's face."""
+    parts = text.strip().split("@")
+    if len(parts) < 3:
+        return None
+    try:
+        at = float(parts[2])
+    except ValueError as exc:
+        raise InvalidHash(f"not a face value (time after the descriptor): {text.strip()[:80]!r}") from exc
+    if len(parts) > 3 or not 0 <= at < float("inf"):
+        raise InvalidHash(f"not a face value (time after the descriptor): {text.strip()[:80]!r}")
+    return at
 
 
 class FaceVectorIndex(Index):

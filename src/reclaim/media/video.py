@@ -6,11 +6,17 @@ constant-rate video is exactly vPDQ's "every N-th frame" rule and also holds for
 Every frame is decoded (a decoder needs its references) but only sampled ones are converted to RGB, which
 is where the time goes. Limits are checked before decoding (size, duration, frame pixels) and during it
 (sampled-frame count, wall-clock time), so a hostile file costs bounded time and memory.
+
+With ``cuts``, the first frame of a new scene between two samples is kept too (``VideoFrame.cut``), so a
+shot shorter than the sampling step is still seen (faces look at these; vPDQ keeps to its grid). A scene
+change is a jump in a 32x18 grey copy of each frame, which costs a few percent of a decode; at most
+``MAX_CUTS`` cut frames are kept per file, none closer than ``MIN_CUT_GAP`` to the previous kept frame.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -26,6 +32,12 @@ from reclaim.errors import DecodeError, TooLarge, UnreadableFile, UnsupportedFor
 from reclaim.media.limits import Limits
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+MAX_CUTS = 60
+MIN_CUT_GAP = 0.25  # seconds: a strobe or a flash must not turn every frame into a cut
+CUT_LEVEL = 16.0  # mean absolute change of the grey copy (0-255) that counts as a new scene (unrelated
+# generated scenes differ by 20-44; a false cut costs one more frame looked at, within MAX_CUTS)
+SIGNATURE = (32, 18)
 _HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis")
 
 
@@ -34,6 +46,7 @@ class VideoFrame:
     number: int  # index among all decoded frames, as vPDQ counts them
     timestamp: float  # seconds from the start of the stream
     rgb: np.ndarray  # (h, w, 3) uint8
+    cut: bool = False  # kept because the scene changed between two samples, not on the ``every`` grid
 
 
 @dataclass(frozen=True)
@@ -55,18 +68,41 @@ def looks_like_video(head: bytes) -> bool:
 
 def sample_video(
     source: bytes | Path, name: str, on_frame: Callable[[VideoFrame], T], limits: Limits = Limits(),
-    *, every: float = 1.0, max_side: int | None = None,
+    *, every: float = 1.0, max_side: int | None = None, cuts: bool = False,
 ) -> tuple[VideoInfo, list[T]]:
-    """Call ``on_frame`` on one frame per ``every`` seconds; only its results are kept (bounded memory).
+    """Call ``on_frame`` on one frame per ``every`` seconds (and on scene cuts, with ``cuts``); only its
+    results are kept (bounded memory).
 
     ``max_side`` shrinks frames whose longer side exceeds it before conversion (faster hashing). A path is
     decoded from the file (never read whole), so a video's size is bounded only by ``max_video_bytes``.
     """
-    with _open(source, name, limits) as (container, stream, info):
-        results = [on_frame(frame) for frame in _sampled(container, stream, name, limits, every, max_side)]
+    with video_frames(source, name, limits, every=every, max_side=max_side, cuts=cuts) as (info, frames):
+        results = [on_frame(frame) for frame in frames]
     if not results:
         raise DecodeError(f"{name}: no decodable video frames")
     return info, results
+
+
+@contextmanager
+def video_frames(source: bytes | Path, name: str, limits: Limits = Limits(), *, every: float = 1.0,
+                 max_side: int | None = None, cuts: bool = False) -> Iterator[tuple[VideoInfo, Iterator[VideoFrame]]]:
+    """The video's facts, known before any frame is decoded, and its sampled frames, decoded as they are taken."""
+    with _open(source, name, limits) as (container, stream, info):
+        yield info, _sampled(container, stream, name, limits, every, max_side, cuts)
+
+
+def frame_at(source: bytes | Path, name: str, at: float, limits: Limits = Limits(), *,
+             max_side: int | None = None) -> VideoFrame:
+    """The first frame shown at or after ``at`` seconds (the first frame when the video is shorter)."""
+    chosen = None
+    with video_frames(source, name, limits, every=max(at, 0.001), max_side=max_side) as (_, frames):
+        for frame in frames:  # the grid is 0, at, 2 at...: the second frame taken is the one wanted
+            chosen = frame
+            if frame.timestamp >= at - 0.001:
+                break
+    if chosen is None:
+        raise DecodeError(f"{name}: no decodable video frames")
+    return chosen
 
 
 def _av() -> Any:
@@ -110,11 +146,12 @@ def _open(source: bytes | Path, name: str, limits: Limits) -> Iterator[tuple[Any
 
 
 def _sampled(container: Any, stream: Any, name: str, limits: Limits, every: float,
-             max_side: int | None) -> Iterator[VideoFrame]:
+             max_side: int | None, cuts: bool = False) -> Iterator[VideoFrame]:
     av = _av()
     started, step = time.monotonic(), Fraction(every).limit_denominator(1000)
     origin: Fraction | None = None
     next_at, kept = Fraction(0), 0
+    scenes = SceneCuts(name) if cuts else None
     fps = Fraction(stream.average_rate) if stream.average_rate else Fraction(30)
     try:
         for number, frame in enumerate(container.decode(stream)):
@@ -126,8 +163,13 @@ def _sampled(container: Any, stream: Any, name: str, limits: Limits, every: floa
             at -= origin
             if at > limits.max_video_seconds:
                 raise TooLarge(f"{name}: plays longer than {limits.max_video_seconds:,.0f} s")
+            changed = scenes is not None and scenes.changed(_grey(frame))
             if at < next_at:
+                if changed and scenes is not None and scenes.take(float(at)):
+                    yield VideoFrame(number, float(at), _rgb(frame, max_side), cut=True)
                 continue
+            if scenes is not None:
+                scenes.kept(float(at))
             kept += 1
             if kept > limits.max_sampled_frames:
                 raise TooLarge(f"{name}: more than {limits.max_sampled_frames:,} sampled frames")
@@ -135,6 +177,42 @@ def _sampled(container: Any, stream: Any, name: str, limits: Limits, every: floa
             yield VideoFrame(number, float(at), _rgb(frame, max_side))
     except av.error.FFmpegError as exc:
         raise DecodeError(f"{name}: corrupt video stream ({_reason(exc)})") from exc
+
+
+class SceneCuts:
+    """Spots the first frame of a new scene from a small grey copy of every frame, and bounds how many are kept."""
+
+    def __init__(self, name: str) -> None:
+        self.name, self.taken, self.last_kept = name, 0, -math.inf
+        self._previous: np.ndarray | None = None
+
+    def changed(self, grey: np.ndarray) -> bool:
+        """Is this frame (its grey signature) a new scene against the frame before it?"""
+        signature = grey.astype(np.int16)
+        previous, self._previous = self._previous, signature
+        return previous is not None and float(np.abs(signature - previous).mean()) >= CUT_LEVEL
+
+    def take(self, at: float) -> bool:
+        """Keep this cut frame? Not too close to the last kept frame, and not past ``MAX_CUTS``."""
+        if at - self.last_kept < MIN_CUT_GAP:
+            return False
+        if self.taken >= MAX_CUTS:
+            if self.taken == MAX_CUTS:
+                log.info("%s: more than %d scene cuts; later ones are not looked at", self.name, MAX_CUTS)
+                self.taken += 1
+            return False
+        self.taken += 1
+        self.kept(at)
+        return True
+
+    def kept(self, at: float) -> None:
+        self.last_kept = at
+
+
+def _grey(frame: Any) -> np.ndarray:
+    grey: np.ndarray = frame.to_ndarray(format="gray", width=SIGNATURE[0], height=SIGNATURE[1],
+                                        interpolation="FAST_BILINEAR")
+    return grey
 
 
 def _rgb(frame: Any, max_side: int | None) -> np.ndarray:

@@ -15,6 +15,7 @@ from typing import ClassVar, Literal
 from reclaim.errors import UnreadableFile
 from reclaim.index.base import Index
 from reclaim.media import DecodedImage, Limits
+from reclaim.media.video import VideoFrame, VideoInfo
 from reclaim.models import MediaKind, SignalValue
 
 CHUNK_BYTES = 1 << 20
@@ -47,6 +48,23 @@ class Media:
             raise UnreadableFile(f"{self.name}: cannot read ({exc.strerror or exc})") from exc
 
 
+class FrameReader(abc.ABC):
+    """What one signal takes from a video's single shared decode (``signals.frames.read_frames``): it sees each
+    sampled frame once, in time order, and then gives its values. A fresh reader serves one video."""
+
+    every: float = 1.0  # the sampling step it wants, in seconds; the decode samples at the smallest asked for
+    cuts: bool = False  # it also wants the first frame of each new scene between samples (``VideoFrame.cut``)
+
+    def start(self, name: str, info: VideoInfo) -> None:  # noqa: B027 - an optional hook, not abstract
+        """Called once, before the first frame, with the file's name and what its container says."""
+
+    @abc.abstractmethod
+    def see(self, frame: VideoFrame) -> None: ...
+
+    @abc.abstractmethod
+    def values(self, info: VideoInfo) -> list[SignalValue]: ...
+
+
 class Signal(abc.ABC):
     name: ClassVar[str]
     version: ClassVar[str]
@@ -71,6 +89,10 @@ class Signal(abc.ABC):
     @abc.abstractmethod
     def examples(self) -> list[str]:
         """Valid values, fed to the contract tests."""
+
+    def frame_reader(self) -> FrameReader | None:
+        """A reader of video frames, for signals computed on videos (vpdq, faces); None for the others."""
+        return None
 
     def value(self, text: str, quality: int | None = None) -> SignalValue:
         return SignalValue(self.name, self.version, self.parse(text), quality)

@@ -24,9 +24,9 @@ import numpy as np
 from PIL import Image
 
 from reclaim.errors import SignalError, UserError
-from reclaim.index.face_vectors import Box, FaceVectorIndex, pack_face, unpack_face
+from reclaim.index.face_vectors import Box, FaceVectorIndex, face_time, pack_face, unpack_face
 from reclaim.models import MediaKind, SignalValue
-from reclaim.signals.base import Media, Signal
+from reclaim.signals.base import FrameReader, Media, Signal
 
 SAME_PERSON = 0.6  # DESIGN.md: same person at Euclidean distance <= 0.6 (reported)
 AUTO_FLAG = 0.5  # stricter default for flagging without a human
@@ -182,7 +182,7 @@ def descriptor_distance(a: np.ndarray, b: np.ndarray) -> float:
 class FaceSignal(Signal):
     name = "face"
     version = "1"
-    media_kinds = frozenset({MediaKind.PHOTO})
+    media_kinds = frozenset({MediaKind.PHOTO, MediaKind.VIDEO})  # videos and animations: signals.face_video
     needs = "pixels"
     opt_in = True
     default_threshold = SAME_PERSON
@@ -192,13 +192,19 @@ class FaceSignal(Signal):
         """One value per face; an image without a face gives none (that is an answer, not a failure)."""
         if media.image is None:
             raise SignalError(f"{media.name}: face detection needs decoded pixels")
+        if media.image.frames > 1:  # an animation: its frames over time, as a video's
+            from reclaim.signals.face_video import animation_faces  # it builds on this module
+
+            over_time = animation_faces(media)
+            if over_time is not None:
+                return over_time
         faces = detect_faces(media.image.rgb, scale=media.image.scale)
         return [SignalValue(self.name, self.version, pack_face(f.descriptor, f.box), None, f.extras())
                 for f in faces]
 
     def parse(self, text: str) -> str:
         descriptor, box = unpack_face(text)
-        return pack_face(descriptor, box)
+        return pack_face(descriptor, box, face_time(text))
 
     def distance(self, a: str, b: str) -> float:
         return descriptor_distance(unpack_face(a)[0], unpack_face(b)[0])
@@ -206,4 +212,9 @@ class FaceSignal(Signal):
     def examples(self) -> list[str]:
         ramp = np.linspace(-0.4, 0.4, 128, dtype=np.float32)
         return [pack_face(ramp, (10, 20, 90, 90)), pack_face(-ramp, (0, 0, 40, 41))]
+
+    def frame_reader(self) -> FrameReader:
+        from reclaim.signals.face_video import FaceFrames  # it builds on this module
+
+        return FaceFrames()
 

@@ -18,9 +18,10 @@ import numpy as np
 
 from reclaim.errors import InvalidHash, SignalError
 from reclaim.index.pdq import PDQHashIndex, hex_to_codes
-from reclaim.media.video import VideoFrame, sample_video
+from reclaim.media.video import VideoFrame, VideoInfo
 from reclaim.models import MediaKind, SignalValue
-from reclaim.signals.base import Media, Signal
+from reclaim.signals.base import FrameReader, Media, Signal
+from reclaim.signals.frames import Grid, read_frames
 from reclaim.signals.pdq import MIN_QUALITY, PDQSignal, pdq_hex
 
 SECONDS_PER_HASH = 1.0
@@ -67,14 +68,12 @@ class VPDQSignal(Signal):
         self.every, self.max_side = every, max_side
 
     def compute(self, media: Media) -> list[SignalValue]:
-        """Decoded from the file when the media has a path (big videos), else from the bytes."""
-        info, features = sample_video(media.path or media.data, media.name, _hash_frame, media.limits,
-                                      every=self.every, max_side=self.max_side)
-        video = {"container": info.format, "codec": info.codec, "width": info.width, "height": info.height,
-                 "duration": info.duration, "fps": info.fps}
-        return [SignalValue(self.name, self.version, str(f), f.quality,
-                            {"frame": f.frame, "timestamp": round(f.timestamp, 3), "video": video})
-                for f in features]
+        """Decoded from the file when the media has a path (big videos), else from the bytes. A scan decodes
+        once for every frame signal instead (``hashing``, through ``frame_reader``)."""
+        return read_frames(media, [self.frame_reader()], max_side=self.max_side)[1]
+
+    def frame_reader(self) -> FrameReader:
+        return _VpdqFrames(self.every)
 
     def parse(self, text: str) -> str:
         """A frame as a pytx feature ``hex,quality,timestamp``, or its bare PDQ hex (time unknown)."""
@@ -87,9 +86,24 @@ class VPDQSignal(Signal):
         return PDQSignal().examples()
 
 
-def _hash_frame(frame: VideoFrame) -> VpdqFeature:
-    value, quality = pdq_hex(frame.rgb)
-    return VpdqFeature(value, quality, frame.timestamp, frame.number)
+class _VpdqFrames(FrameReader):
+    """PDQ of each frame on the ``every`` grid; cut frames are not vPDQ's (pytx hashes every N-th frame only)."""
+
+    def __init__(self, every: float) -> None:
+        self.every, self._grid = every, Grid(every)
+        self._features: list[VpdqFeature] = []
+
+    def see(self, frame: VideoFrame) -> None:
+        if not frame.cut and self._grid.take(frame.timestamp):
+            value, quality = pdq_hex(frame.rgb)
+            self._features.append(VpdqFeature(value, quality, frame.timestamp, frame.number))
+
+    def values(self, info: VideoInfo) -> list[SignalValue]:
+        video = {"container": info.format, "codec": info.codec, "width": info.width, "height": info.height,
+                 "duration": info.duration, "fps": info.fps}
+        return [SignalValue(VPDQSignal.name, VPDQSignal.version, str(f), f.quality,
+                            {"frame": f.frame, "timestamp": round(f.timestamp, 3), "video": video})
+                for f in self._features]
 
 
 def frame_hex(value: str) -> str:

@@ -105,3 +105,25 @@ def test_hostile_and_empty_files(tmp_path: Path) -> None:
         out.mux(stream.encode(None))
     with pytest.raises(UnsupportedFormat, match="no video stream"):
         numbers(audio)
+
+
+def test_scene_cuts_add_the_first_frame_of_a_short_shot(tmp_path: Path) -> None:
+    """A shot from 2.5 s to 2.9 s falls between two one-second samples: only ``cuts`` sees it, as a cut frame,
+    and the grid frames stay exactly the ones vPDQ hashes."""
+    size, fps = (160, 120), 10
+    pictures = [np.asarray(scene(seed, size)) for seed in range(3)]
+    with av.open(str(tmp_path / "cut.mp4"), "w") as out:
+        stream = out.add_stream("mpeg4", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        stream.codec_context.time_base = Fraction(1, fps)
+        for n in range(40):  # scene 0, then scene 1 for 2.5-2.9 s only, then scene 2 (from 3.0 s)
+            shown = pictures[1] if 25 <= n < 30 else pictures[0] if n < 30 else pictures[2]
+            frame = av.VideoFrame.from_ndarray(shown, format="rgb24")
+            frame.pts = n
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    clip = tmp_path / "cut.mp4"
+    plain = sample_video(clip, "cut.mp4", lambda f: (f.timestamp, f.cut))[1]
+    with_cuts = sample_video(clip, "cut.mp4", lambda f: (f.timestamp, f.cut), cuts=True)[1]
+    assert plain == [(0.0, False), (1.0, False), (2.0, False), (3.0, False)]
+    assert with_cuts == [(0.0, False), (1.0, False), (2.0, False), (2.5, True), (3.0, False)]

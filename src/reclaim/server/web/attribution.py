@@ -45,7 +45,7 @@ def attribution(request: Request, item_id: int, who: StaffUser, session: Session
             suspect = Path(folder) / ("suspect" + Path(item.locator).suffix[:8])
             suspect.write_bytes(data)
             result = attribute(session, suspect, actor=who.actor, identity=face.identity,
-                               vault=open_photos(passphrase_from_env()))
+                               vault=open_photos(passphrase_from_env()), at=face.frame_time)
             best = result.best
             overlay = None
             if best is not None:

@@ -14,9 +14,11 @@ from fastapi.responses import HTMLResponse
 from PIL import Image
 from sqlalchemy.orm import Session
 
+from reclaim.cases.frames import best_frame_time
 from reclaim.errors import ItemError
 from reclaim.evidence.blur import blurred_thumbnail
-from reclaim.media import Limits, decode_image
+from reclaim.media import Limits
+from reclaim.media.still import still_pixels
 from reclaim.server.auth import StaffUser, WebUser, audit
 from reclaim.server.deps import SessionDep
 from reclaim.server.web.common import item_bytes, visible_item
@@ -28,12 +30,13 @@ NO_STORE = {"Cache-Control": "no-store, private"}
 
 
 def _picture(session: Session, item: Item) -> Image.Image:
+    """The item's picture; for a video or animation, the best frame of its closest face match (else its first)."""
     data = item_bytes(session, item)
     try:
-        decoded = decode_image(data, item.locator, Limits())
+        rgb, _ = still_pixels(data, item.locator, best_frame_time(session, item.id), Limits())
     except ItemError as exc:
         raise HTTPException(422, f"no preview: {exc}") from exc
-    return Image.fromarray(decoded.rgb)
+    return Image.fromarray(rgb)
 
 
 @router.get("/items/{item_id}/thumb")
