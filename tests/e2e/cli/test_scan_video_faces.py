@@ -65,7 +65,7 @@ def test_scan_finds_the_enrolled_face_in_a_video_and_a_gif_with_its_time(
         assert abs(start - SHOWN[0]) <= 1 and abs(end - SHOWN[1]) <= 1.5 and start <= match["frame_time"] <= end
 
     said = cli("match", clips / "astronaut.mp4").out  # a one-off match says when the face shows, too
-    assert "face of student-a" in said and f"at {found['astronaut.mp4'][0]['frame_time']:g} s (seen 3-6 s)" in said
+    assert "face of student-a" in said and f"at {found['astronaut.mp4'][0]['frame_time']:g} s, seen 3-6 s" in said
 
     engine = create_engine(database_url)
     with engine.connect() as conn:
