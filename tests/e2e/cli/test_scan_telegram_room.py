@@ -13,8 +13,8 @@ from reclaim.synthetic.telegram_room import RoomSpec, write_room
 
 pytest.importorskip("av")
 
-SPEC = RoomSpec(photos=8, face_photos=1, reposts=1, videos=2, face_videos=1, texts=5, photo_size=(320, 240),
-                video_size=(160, 120), video_seconds=(8, 8))
+SPEC = RoomSpec(photos=6, face_photos=1, reposts=1, videos=2, face_videos=1, texts=5, photo_size=(320, 240),
+                video_size=(96, 72), video_seconds=(2, 3))  # small and short: this checks the layout, not faces
 
 
 @pytest.fixture(scope="module")
