@@ -50,8 +50,9 @@ def room(spec: RoomSpec, workers: int) -> tuple[Path, dict[str, Any]]:
     """The generated room for ``spec``: from the cache, or made now (in a scratch folder renamed when done)."""
     folder = CACHE / hashlib.sha256(spec.key().encode()).hexdigest()[:16]
     if not (folder / "truth.json").is_file():
+        for stale in CACHE.glob(f"{folder.name}.partial-*"):  # left by an interrupted run
+            shutil.rmtree(stale, ignore_errors=True)
         scratch = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
-        shutil.rmtree(scratch, ignore_errors=True)
         started = time.monotonic()
         write_room(scratch, spec, workers=workers)
         shutil.rmtree(folder, ignore_errors=True)
