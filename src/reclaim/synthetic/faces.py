@@ -40,9 +40,10 @@ def face_region(portrait: Image.Image) -> Image.Image:
     return portrait.crop((left, top, right, bottom))
 
 
-def fake(portrait: Image.Image, seed: int, edit: Edit = Edit(), size: tuple[int, int] = (1024, 800)) -> bytes:
+def fake(portrait: Image.Image, seed: int, edit: Edit = Edit(), size: tuple[int, int] = (1024, 800),
+         background: Image.Image | None = None) -> bytes:
     """JPEG bytes of the portrait's face region, edited (scale relative to the portrait), pasted at a random
-    place on a generated scene."""
+    place on ``background`` (default: a generated scene of ``size``)."""
     rng = np.random.default_rng(seed)
     crop = face_region(portrait)
     crop = crop.resize((round(crop.width * edit.scale), round(crop.height * edit.scale)), Image.Resampling.LANCZOS)
@@ -53,7 +54,8 @@ def fake(portrait: Image.Image, seed: int, edit: Edit = Edit(), size: tuple[int,
     if edit.rotate:
         crop = crop.rotate(edit.rotate, Image.Resampling.BICUBIC, expand=True)
         mask = mask.rotate(edit.rotate, Image.Resampling.BICUBIC, expand=True)
-    background = scene(seed, size)
+    background = scene(seed, size) if background is None else background.convert("RGB")
+    size = background.size
     x = int(rng.uniform(0, max(1, size[0] - crop.width)))
     y = int(rng.uniform(0, max(1, size[1] - crop.height)))
     background.paste(crop, (x, y), mask)
