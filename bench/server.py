@@ -23,6 +23,11 @@ comes from memory an earlier lookup of the same hash left warm; the
 warm-up (5 s) asks other random hashes, so every worker has opened and mapped in its index; the first lookup
 after the server says it is ready (which opens that worker's index) is timed and reported apart. Results are
 printed and appended to bench/RESULTS.md.
+
+The server's CPU time per request (user + system of its processes, from /proc) is reported beside the rates:
+on a machine shared with other work the rates swing with the load, while the CPU a request costs does not,
+so "CPU ratio" (an empty request's CPU over a lookup's) shows what the server spends on a lookup whatever
+else runs. The target stays the measured rate ratio.
 """
 
 from __future__ import annotations
@@ -76,11 +81,17 @@ class Phase:
     requests: int = 0
     errors: int = 0
     seconds: float = 0.0
+    cpu: float = 0.0  # the server's CPU seconds during the phase (nan where /proc is missing)
     latencies: list[float] = field(default_factory=list)
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds
+
+    @property
+    def cpu_ms(self) -> float:
+        """The server's CPU milliseconds per request."""
+        return self.cpu / self.requests * 1e3 if self.requests else float("nan")
 
     def ms(self, q: float) -> float:
         return float(np.percentile(self.latencies, q)) * 1e3 if self.latencies else float("nan")
@@ -187,6 +198,22 @@ class Server:
             self.process.wait()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its live descendants (uvicorn's workers), from /proc."""
+    total, todo = 0, [pid]
+    while todo:
+        at = todo.pop()
+        try:
+            fields = Path(f"/proc/{at}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of proc(5)
+            for task in Path(f"/proc/{at}/task").iterdir():
+                todo += [int(child) for child in (task / "children").read_text().split()]
+        except FileNotFoundError:  # no /proc (not Linux), or a process that has just ended
+            if at == pid:
+                return float("nan")
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 # --- the client -----------------------------------------------------------------------------------------
 
 Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
@@ -220,7 +247,8 @@ def _right(head: bytes, body: bytes, query: Query) -> bool:
     return query.expect in body
 
 
-async def _phases(port: int, key: str, works: list[Work], concurrency: int, seconds: float) -> list[Phase]:
+async def _phases(port: int, key: str, works: list[Work], concurrency: int, seconds: float,
+                  server_pid: int) -> list[Phase]:
     """One phase per work, in order, all over the same ``concurrency`` connections: each worker then serves the
     same share of every phase (connections are spread over the workers when they are accepted, unevenly)."""
     headers = f"Authorization: Bearer {key}\r\n".encode()
@@ -229,9 +257,11 @@ async def _phases(port: int, key: str, works: list[Work], concurrency: int, seco
     try:
         for work in works:
             phase = Phase()
+            cpu = cpu_seconds(server_pid)
             started = time.perf_counter()
             await asyncio.gather(*(_drive(c, headers, work, started + seconds, phase) for c in connections))
             phase.seconds = time.perf_counter() - started
+            phase.cpu = cpu_seconds(server_pid) - cpu
             phases.append(phase)
     finally:
         for _, writer in connections:
@@ -239,8 +269,8 @@ async def _phases(port: int, key: str, works: list[Work], concurrency: int, seco
     return phases
 
 
-def load(port: int, key: str, works: list[Work], concurrency: int, seconds: float) -> list[Phase]:
-    return asyncio.run(_phases(port, key, works, concurrency, seconds))
+def load(port: int, key: str, works: list[Work], concurrency: int, seconds: float, server_pid: int) -> list[Phase]:
+    return asyncio.run(_phases(port, key, works, concurrency, seconds, server_pid))
 
 
 def merged(phases: list[Phase]) -> Phase:
@@ -249,6 +279,7 @@ def merged(phases: list[Phase]) -> Phase:
         out.requests += p.requests
         out.errors += p.errors
         out.seconds += p.seconds
+        out.cpu += p.cpu
         out.latencies += p.latencies
     return out
 
@@ -281,23 +312,26 @@ def run(db: Path, n: int, all_queries: list[Query], workers: int, concurrencies:
         server.wait_ready()
         first_ms = check_answers(server.base, key, queries(db, n, 200, seed=4))
         # Warm up on misses of their own: every worker opens its index and maps it in; no hit is cached.
-        load(server.port, key, [Work(misses(8192, seed=5))], max(concurrencies), 5.0)
+        load(server.port, key, [Work(misses(8192, seed=5))], max(concurrencies), 5.0, server.process.pid)
         work = Work(all_queries)
         status = Work([Query(b"/status", None)])
         for concurrency in concurrencies:
-            phases = load(server.port, key, [status, work, status, work], concurrency, seconds)
+            phases = load(server.port, key, [status, work, status, work], concurrency, seconds, server.process.pid)
             ceiling, lookups = phases[0::2], phases[1::2]
             c, lk = merged(ceiling), merged(lookups)
             row = {"workers": workers, "concurrency": concurrency,
                    "ceiling": c.rate, "ceiling_p50": c.ms(50), "ceiling_p99": c.ms(99), "ceiling_errors": c.errors,
                    "lookups": lk.rate, "p50": lk.ms(50), "p99": lk.ms(99), "errors": lk.errors,
                    "requests": lk.requests, "phase_rates": [round(p.rate) for p in (*ceiling, *lookups)],
-                   "wrapped": work.wrapped, "first_ms": first_ms}
+                   "wrapped": work.wrapped, "first_ms": first_ms, "cpu_ms": lk.cpu_ms,
+                   "ceiling_cpu_ms": c.cpu_ms, "cpu_ratio": c.cpu_ms / lk.cpu_ms}
             rows.append(row)
             print(f"workers {workers} concurrency {concurrency}: ceiling {c.rate:,.0f}/s "
                   f"(p99 {c.ms(99):.1f} ms, {c.errors} errors), lookups {lk.rate:,.0f}/s "
                   f"(p50 {lk.ms(50):.1f} ms, p99 {lk.ms(99):.1f} ms, {lk.errors} errors), "
-                  f"ratio {lk.rate / c.rate:.3f}; phases {row['phase_rates']}; query list wrapped {work.wrapped}x",
+                  f"ratio {lk.rate / c.rate:.3f}; server CPU per request {lk.cpu_ms:.2f} ms (ceiling "
+                  f"{c.cpu_ms:.2f} ms), CPU ratio {c.cpu_ms / lk.cpu_ms:.3f}; phases {row['phase_rates']}; "
+                  f"query list wrapped {work.wrapped}x; load average {os.getloadavg()[0]:.1f}",
                   file=sys.stderr, flush=True)
     finally:
         server.stop()
@@ -322,7 +356,8 @@ def main() -> None:
             rows += run(db, args.n, work, workers, concurrencies, args.seconds, Path(tmp))
     lines = [[r["workers"], r["concurrency"], f"{r['lookups']:,.0f}", f"{r['ceiling']:,.0f}",
               f"{r['lookups'] / r['ceiling']:.3f}", f"{r['p50']:.1f}", f"{r['p99']:.1f}",
-              f"{r['ceiling_p99']:.1f}", f"{r['errors']} / {r['requests']:,}", f"{r['first_ms']:.0f}"]
+              f"{r['ceiling_p99']:.1f}", f"{r['errors']} / {r['requests']:,}", f"{r['first_ms']:.0f}",
+              f"{r['cpu_ms']:.2f}", f"{r['ceiling_cpu_ms']:.2f}", f"{r['cpu_ratio']:.3f}"]
              for r in rows]  # type: ignore[operator]
     repeated = max((int(r["wrapped"]) for r in rows), default=0)  # type: ignore[call-overload]
     wrap_note = (f" **The query list ran out {repeated}x: later lookups repeated hashes, so these ratios may "
@@ -336,7 +371,8 @@ def main() -> None:
             f"ceiling `GET /status` (empty endpoint). "
             f"Target: ratio >= {TARGET_RATIO:.2f}, p99 < {TARGET_P99_MS:g} ms. {machine()}.{wrap_note}\n\n"
             + table(["workers", "in flight", "lookups/s", "ceiling req/s", "ratio", "p50 (ms)", "p99 (ms)",
-                     "ceiling p99 (ms)", "errors", "first lookup after start (ms)"], lines))
+                     "ceiling p99 (ms)", "errors", "first lookup after start (ms)", "server CPU ms / lookup",
+                     "server CPU ms / empty", "CPU ratio"], lines))
     print(body)
     if not args.no_record:
         size = f"{args.n:,} hashes, {args.seconds:g} s phases"
@@ -349,6 +385,8 @@ def main() -> None:
                         Figure(f"{at}: lookup p99 (ms)", f"{p99:.1f}", f"< {TARGET_P99_MS:g}", p99 < TARGET_P99_MS,
                                size),
                         Figure(f"{at}: first lookup after start (ms)", f"{float(r['first_ms']):.0f}", "", None,
+                               size),  # type: ignore[arg-type]
+                        Figure(f"{at}: server CPU, empty request / lookup", f"{float(r['cpu_ratio']):.3f}", "", None,
                                size)]  # type: ignore[arg-type]
         append_section(f"Server lookups over HTTP, {args.n:,}-hash bank, vs an empty endpoint (bench/server.py)",
                        body, figures)

@@ -51,9 +51,11 @@ def get_bank(session: Session, name: str) -> Bank:
 
 
 def add_content(
-    session: Session, bank: Bank, content_id: str, values: Sequence[SignalValue], note: str = ""
+    session: Session, bank: Bank, content_id: str, values: Sequence[SignalValue], note: str = "",
+    pk: int | None = None,
 ) -> BankContent:
-    """Add one piece of content with its hashes. Re-adding a withdrawn content id is refused, not revived."""
+    """Add one piece of content with its hashes. Re-adding a withdrawn content id is refused, not revived.
+    ``pk``: the row id to take (an import keeping HMA's content id; the caller knows it is free)."""
     existing = session.scalar(
         select(BankContent).where(BankContent.bank_id == bank.id, BankContent.content_id == content_id)
     )
@@ -61,6 +63,8 @@ def add_content(
         state = "withdrawn" if existing.withdrawn_at else "present"
         raise AlreadyExists(f"bank {bank.name}: content id {content_id!r} is already {state}; choose another id")
     content = BankContent(bank=bank, content_id=content_id, note=note)
+    if pk is not None:
+        content.id = pk
     content.signals = [
         ContentSignal(signal=v.signal, version=v.version, value=v.value, quality=v.quality, blob=v.blob)
         for v in values

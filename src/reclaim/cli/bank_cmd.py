@@ -28,6 +28,8 @@ from reclaim.models import BankKind, Skipped
 from reclaim.signals.keypoints import bank_opt_in
 from reclaim.store import open_store
 
+RENUMBERED_SHOWN = 20  # old -> new HMA content ids printed by an import; the export lists them all
+
 app = typer.Typer(help="Named sets of known hashes: abusive content, a victim's own photos, false positives.",
                   no_args_is_help=True)
 NameArg = Annotated[str, typer.Argument(help="Bank name.")]
@@ -111,11 +113,18 @@ def withdraw(name: NameArg, content_id: Annotated[str, typer.Argument(help="Cont
 def import_command(name: NameArg, file: Annotated[Path, typer.Argument(
         help="Hash list: pytx signal file, HMA CSV or StopNCII JSON (detected).")]) -> None:
     """Import a hash list into the bank, all rows or none; its withdrawn rows withdraw (never add) the hash;
-    rows of signal types Reclaim does not match on (pytx's raw_text, url...) are counted and left out."""
+    rows of signal types Reclaim does not match on (pytx's raw_text, url...) are counted and left out. HMA
+    content ids listed (hma-csv's hma_id) are kept when free and above every id in use, else renumbered (shown)."""
     with open_store() as store, store.session() as session:
         report = import_list(session, get_bank(session, name), file, strict=False)
     out.print(f"imported {report.added} entries into {escape(name)}; {report.present} already there, "
               f"{report.withdrawn} withdrawn, {report.ignored} of signal types not matched here")
+    if report.ids_kept or report.renumbered:
+        out.print(f"HMA content ids: {report.ids_kept} kept, {len(report.renumbered)} taken here and renumbered")
+    for old, new in list(report.renumbered.items())[:RENUMBERED_SHOWN]:
+        out.print(f"  HMA content id {old} -> {new}")
+    if len(report.renumbered) > RENUMBERED_SHOWN:
+        out.print(f"  ... and {len(report.renumbered) - RENUMBERED_SHOWN} more (see the bank's hma-csv export)")
 
 
 @app.command("export")

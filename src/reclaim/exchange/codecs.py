@@ -14,7 +14,7 @@ from reclaim.exchange.model import Format, ListRows, SharedHash
 from reclaim.signals import get_signal
 from reclaim.signals.vpdq import features_of, from_pytx, to_pytx
 
-CSV_COLUMNS = ("signal_type", "signal_value", "content_id", "quality", "note", "added_at", "withdrawn")
+CSV_COLUMNS = ("signal_type", "signal_value", "content_id", "quality", "note", "added_at", "withdrawn", "hma_id")
 _VALUE_COLUMNS = ("signal_value", "signal_str", "signal")
 # pytx's and StopNCII's names -> (Reclaim's signal, whether it names a video's hash)
 FOREIGN = {"pdq": ("pdq", False), "md5": ("md5", False), "sha256": ("sha256", False), "vpdq": ("vpdq", True),
@@ -35,7 +35,8 @@ def write_list(hashes: Iterable[SharedHash], fmt: Format, case_number: str = "")
     writer.writerow(CSV_COLUMNS)
     for h in hashes:
         writer.writerow((h.signal, h.value, h.content_id, "" if h.quality is None else h.quality, h.note,
-                         h.changed.isoformat() if h.changed else "", "true" if h.withdrawn else "false"))
+                         h.changed.isoformat() if h.changed else "", "true" if h.withdrawn else "false",
+                         "" if h.hma_id is None else h.hma_id))
     return out.getvalue()
 
 
@@ -90,7 +91,7 @@ def read_list(path: Path, *, strict: bool = False) -> ListRows:
     else:
         fmt, raw = Format.HMA_CSV, _csv_rows(path, text)
     rows, ignored = [], 0
-    for where, name, value, quality, content_id, withdrawn, note in raw:
+    for where, name, value, quality, content_id, withdrawn, note, hma_id in raw:
         known = FOREIGN.get(name.strip()) or FOREIGN.get(name.strip().lower())
         if known is None:
             if strict:
@@ -105,7 +106,7 @@ def read_list(path: Path, *, strict: bool = False) -> ListRows:
         for value_text, frame_quality in parsed:
             rows.append(SharedHash(signal, value_text, content_id or f"{signal}:{parsed[0][0]}",
                                    frame_quality if frame_quality is not None else quality, withdrawn, None,
-                                   video, note))
+                                   video, note, hma_id))
     return ListRows(fmt, rows, ignored)
 
 
@@ -127,7 +128,7 @@ def _first_line(text: str) -> str:
     return next((line for line in text.splitlines() if line.strip() and not line.startswith("#")), "")
 
 
-Raw = tuple[str, str, str, int | None, str, bool, str]
+Raw = tuple[str, str, str, int | None, str, bool, str, int | None]  # where, type, value, quality, id, gone, note, hma
 
 
 def _pytx_rows(text: str) -> list[Raw]:
@@ -136,7 +137,7 @@ def _pytx_rows(text: str) -> list[Raw]:
         if not line.strip() or line.startswith("#"):
             continue
         name, _, signal = line.strip().partition(" ")
-        rows.append((f"{number}", name, signal, None, "", False, ""))
+        rows.append((f"{number}", name, signal, None, "", False, "", None))
     return rows
 
 
@@ -158,16 +159,19 @@ def _csv_rows(path: Path, text: str) -> list[Raw]:
                                 f"or row, got {cells[:3]!r}")
             if len(cells) < 2:
                 raise UserError(f"{path}:{number}: expected 'signal_type,signal_value', got {cells[:3]!r}")
-            rows.append((f"{number}", cells[0], cells[1], None, "", False, ""))
+            rows.append((f"{number}", cells[0], cells[1], None, "", False, "", None))
             continue
         row = {k: (v or "").strip() for k, v in zip(header, cells, strict=False)}
         quality = row.get("quality", "")
         if quality and not quality.isdigit():
             raise UserError(f"{path}:{number}: quality must be a number, got {quality[:20]!r}")
+        hma_id = row.get("hma_id", "")
+        if hma_id and not (hma_id.isascii() and hma_id.isdigit() and 0 < int(hma_id) < 2**31):
+            raise UserError(f"{path}:{number}: hma_id must be a positive integer, got {hma_id[:20]!r}")
         value = next((row[a] for a in _VALUE_COLUMNS if row.get(a)), "")
         rows.append((f"{number}", row.get("signal_type", ""), value, int(quality) if quality else None,
                      row.get("content_id", ""), row.get("withdrawn", "").lower() in ("true", "1", "yes"),
-                     row.get("note", "")))
+                     row.get("note", ""), int(hma_id) if hma_id else None))
     return rows
 
 
@@ -175,6 +179,6 @@ def _json_rows(path: Path, text: str) -> list[Raw]:
     try:
         records = json.loads(text)["hashRecords"]
         return [(f"hashRecords[{n}]", str(r["signalType"]), str(r["hashValue"]), None, "",
-                 r.get("hashStatus") in GONE, "") for n, r in enumerate(records)]
+                 r.get("hashStatus") in GONE, "", None) for n, r in enumerate(records)]
     except (ValueError, KeyError, TypeError) as exc:
         raise UserError(f"{path}: not a StopNCII-style hash list ({exc.__class__.__name__}: {exc})") from exc

@@ -25,6 +25,7 @@ class SharedHash:
     changed: datetime | None = None
     video: bool = False  # md5/sha256 of a video (pytx's video_md5), or a vpdq frame
     note: str = ""
+    hma_id: int | None = None  # HMA's integer content id (the bank_content row) where the list carries one
 
 
 @dataclass(frozen=True)

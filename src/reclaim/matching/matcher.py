@@ -15,6 +15,7 @@ Keypoint sets go to their own stage (``matching_keypoints``), after the hashes; 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,8 +50,9 @@ class Matcher:
 
     def __init__(self, entries: dict[int, BankEntry], blobs: dict[int, bytes] | None = None,
                  policies: dict[str, Policy] | None = None, pdq: PdqBanks | None = None,
-                 keypoint_cache: Path | None = None) -> None:
+                 keypoint_cache: Path | None = None, content_pks: dict[int, int] | None = None) -> None:
         self._entries = entries
+        self._content_pks = content_pks or {}
         self._pdq = pdq
         self._keypoints = KeypointStage({r: e for r, e in entries.items() if e.signal == KEYPOINTS}, blobs or {},
                                         policies or {}, keypoint_cache)
@@ -84,7 +86,7 @@ class Matcher:
         )
         if bank_names:
             query = query.where(Bank.id.in_([b.id for b in banks]))
-        entries, blobs = {}, {}
+        entries, blobs, content_pks = {}, {}, {}
         policies = {bank.name: bank_policy(BankKind(bank.kind), bank.keypoints) for bank in banks}
         for sig, content_id, withdrawn_at, bank in session.execute(query):
             if withdrawn_at is not None:
@@ -100,13 +102,29 @@ class Matcher:
             )
             if _quality_ok(sig.quality, entry):
                 entries[sig.id] = entry
+                content_pks[sig.id] = sig.content_pk
         keypoint_file = cache_file(session, "keypoints", ".npz")
         pdq = PdqBanks.open(session, banks, cache_path(session), verify=verify)
-        return cls(entries, blobs, policies, pdq, keypoint_file)
+        return cls(entries, blobs, policies, pdq, keypoint_file, content_pks)
 
     def in_step(self, session: Session) -> bool:
         """Whether the PDQ hashes held are exactly the database's active ones."""
         return self._pdq is None or self._pdq.in_step(session)
+
+    def content_pk(self, ref: int) -> int | None:
+        """The bank_content row id (HMA's integer content id) of a match's ``entry_id``, from memory; None when
+        this matcher does not hold it (withdrawn since, or from a matcher built without the store)."""
+        found = self._content_pks.get(ref)
+        if found is None and self._pdq is not None:
+            return self._pdq.content_pk(ref)
+        return found
+
+    def sizes(self) -> dict[str, int]:
+        """Hashes held per signal (each frame of a video counts), for HMA's index status."""
+        counts = Counter(entry.signal for entry in self._entries.values())
+        if self._pdq is not None:
+            counts[PDQ] = len(self._pdq)
+        return dict(counts)
 
     def __len__(self) -> int:
         return len(self._entries) + (len(self._pdq) if self._pdq else 0)

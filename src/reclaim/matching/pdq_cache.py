@@ -2,8 +2,8 @@
 
 How the cache stays right
     The cache file holds the index and, in the same file, the ids of the rows it holds with what a match
-    reports of each (bank, content id, version, quality), the highest id and the latest withdrawal time it has
-    seen. On open, rows added since (id above the highest) are added
+    reports of each (bank, content id and content row id, version, quality), the highest id and the latest
+    withdrawal time it has seen. On open, rows added since (id above the highest) are added
     and rows withdrawn since are removed: two small indexed queries. Then one aggregate over the active rows
     (count, sum and maximum of their ids, computed by the database) must equal the same figures of the updated
     rows; anything else (a reinstated hash, a restored backup, rows deleted by hand) makes it compare every
@@ -69,9 +69,9 @@ def _micros(when: datetime | None) -> int:
     return ((when if when.tzinfo else when.replace(tzinfo=UTC)) - EPOCH) // timedelta(microseconds=1)
 
 
-Found = tuple[int, int, str, str, int | None, str]  # id, bank id, hex, version, quality, content id
+Found = tuple[int, int, str, str, int | None, str, int]  # id, bank id, hex, version, quality, content id, its row
 _FOUND_COLUMNS = (ContentSignal.id, BankContent.bank_id, ContentSignal.value, ContentSignal.version,
-                  ContentSignal.quality, BankContent.content_id)
+                  ContentSignal.quality, BankContent.content_id, BankContent.id)
 
 
 @dataclass
@@ -85,6 +85,7 @@ class Rows:
     version_of: np.ndarray  # uint8, an index into ``versions``
     versions: TextColumn
     content_ids: TextColumn
+    content_pks: np.ndarray  # int64: the bank_content row of each (HMA's integer content id)
     max_id: int
     withdrawn_mark: int  # microseconds since the epoch of the latest withdrawal seen, or NO_TIME
 
@@ -95,7 +96,7 @@ class Rows:
     @classmethod
     def of_found(cls, found: Sequence[Found], versions: TextColumn) -> Rows:
         """Rows of ``found`` (ids ascending), their versions numbered after those of ``versions``."""
-        ids, bank_ids, _, row_versions, qualities, content_ids = zip(*found, strict=True) if found else ((),) * 6
+        ids, bank_ids, _, row_versions, qualities, content_ids, pks = zip(*found, strict=True) if found else ((),) * 7
         number = {versions[i]: i for i in range(len(versions))}
         for version in dict.fromkeys(row_versions):
             number.setdefault(version, len(number))
@@ -105,7 +106,7 @@ class Rows:
             np.array(ids, np.int64), np.array(bank_ids, np.int64),
             np.array([NO_QUALITY if q is None else q for q in qualities], np.int16),
             np.array([number[v] for v in row_versions], np.uint8), TextColumn.of(list(number)),
-            TextColumn.of(content_ids), max(ids, default=0), NO_TIME,
+            TextColumn.of(content_ids), np.array(pks, np.int64), max(ids, default=0), NO_TIME,
         )  # fmt: skip
 
     @classmethod
@@ -116,8 +117,9 @@ class Rows:
         rows = cls(np.asarray(ids, np.int64), np.asarray(extra["bank_ids"], np.int64), extra["qualities"],
                    extra["version_of"], TextColumn.restore(extra["versions.data"], extra["versions.ends"]),
                    TextColumn.restore(extra["content_ids.data"], extra["content_ids.ends"]),
-                   int(marks[0]), int(marks[1]))  # fmt: skip
-        aligned = {len(rows.bank_ids), len(rows.qualities), len(rows.version_of), len(rows.content_ids)}
+                   np.asarray(extra["content_pks"], np.int64), int(marks[0]), int(marks[1]))  # fmt: skip
+        aligned = {len(rows.bank_ids), len(rows.qualities), len(rows.version_of), len(rows.content_ids),
+                   len(rows.content_pks)}
         if aligned != {len(ids)} or np.any(ids[1:] <= ids[:-1]):
             raise ValueError("PDQ cache rows are inconsistent")
         if rows.qualities.dtype != np.int16 or rows.version_of.dtype != np.uint8:
@@ -130,13 +132,13 @@ class Rows:
         return {"ids": self.ids, "bank_ids": self.bank_ids, "qualities": self.qualities,
                 "version_of": self.version_of, "versions.data": self.versions.data,
                 "versions.ends": self.versions.ends, "content_ids.data": self.content_ids.data,
-                "content_ids.ends": self.content_ids.ends,
+                "content_ids.ends": self.content_ids.ends, "content_pks": self.content_pks,
                 "marks": np.array([self.max_id, self.withdrawn_mark], np.int64)}  # fmt: skip
 
     def take(self, at: np.ndarray) -> Rows:
         """The rows at positions ``at``, in that order; the same versions and marks."""
         return Rows(self.ids[at], self.bank_ids[at], self.qualities[at], self.version_of[at], self.versions,
-                    self.content_ids.take(at), self.max_id, self.withdrawn_mark)
+                    self.content_ids.take(at), self.content_pks[at], self.max_id, self.withdrawn_mark)
 
     def plus(self, fresh: Sequence[Found]) -> Rows:
         """These rows and ``fresh`` (ids not held here), ids ascending."""
@@ -144,7 +146,8 @@ class Rows:
         joined = Rows(np.concatenate([self.ids, new.ids]), np.concatenate([self.bank_ids, new.bank_ids]),
                       np.concatenate([self.qualities, new.qualities]),
                       np.concatenate([self.version_of, new.version_of]), new.versions,
-                      self.content_ids.plus(new.content_ids), max(self.max_id, new.max_id),
+                      self.content_ids.plus(new.content_ids), np.concatenate([self.content_pks, new.content_pks]),
+                      max(self.max_id, new.max_id),
                       self.withdrawn_mark)  # fmt: skip
         if len(self.ids) and len(new.ids) and new.ids[0] < self.ids[-1]:  # reconciling: ids below the highest
             joined = joined.take(np.argsort(joined.ids, kind="stable"))
@@ -223,7 +226,7 @@ def sync_index(session: Session, path: Path, *, verify: bool = True) -> tuple[PD
 
 def _plain(result: Iterable[Found]) -> list[Found]:
     """Plain tuples (rows hold a reference to their result's metadata, and compare more slowly)."""
-    return [(i, bank, value, version, quality, cid) for i, bank, value, version, quality, cid in result]
+    return [(i, bank, value, version, quality, cid, pk) for i, bank, value, version, quality, cid, pk in result]
 
 
 def _added_since(session: Session, max_id: int) -> list[Found]:
@@ -244,7 +247,7 @@ def _added_since(session: Session, max_id: int) -> list[Found]:
         contents.update((pk, (bank, content_id)) for pk, bank, content_id in session.execute(
             select(BankContent.id, BankContent.bank_id, BankContent.content_id)
             .where(BankContent.id.in_(chunk), BankContent.withdrawn_at.is_(None))))
-    return [(ref, contents[pk][0], value, version, quality, contents[pk][1])
+    return [(ref, contents[pk][0], value, version, quality, contents[pk][1], pk)
             for ref, pk, value, version, quality in fresh if pk in contents]
 
 
@@ -312,6 +315,12 @@ class PdqBanks:
 
     def __len__(self) -> int:
         return self._count
+
+    def content_pk(self, ref: int) -> int | None:
+        """The bank_content row of the held row ``ref`` (a hit's), or None when it is not held."""
+        ids = self._active.ids
+        at = int(np.searchsorted(ids, ref))
+        return int(self._active.content_pks[at]) if at < len(ids) and ids[at] == ref else None
 
     def search(self, value: str) -> list[tuple[int, int, BankEntry]]:
         """(ref, distance, entry) for each active hash of a chosen bank within the widest threshold, leaving

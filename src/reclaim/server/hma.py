@@ -33,6 +33,7 @@ CONTENT_TYPES = (PHOTO, VIDEO)
 SIGNAL_ALIASES = {"pdq": "pdq", "video_md5": "md5", "vpdq": "vpdq", "video_sha256": "sha256",
                   "md5": "md5", "sha256": "sha256"}
 HMA_SIGNALS = {PHOTO: ("pdq",), VIDEO: ("video_md5", "vpdq")}
+HMA_SIGNAL_TYPES = ("pdq", "video_md5", "vpdq")  # what /c/signal_type lists, as HMA's default install
 URL_HOSTS_ENV = "RECLAIM_HMA_URL_HOSTS"  # comma-separated hosts /c and /m may fetch ?url= from; unset: none
 _FETCH_SECONDS = 20.0
 

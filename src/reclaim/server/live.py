@@ -9,6 +9,8 @@ aggregate over every active row, for reinstatements and hand edits) runs on a th
 hashes a change is served within ~0.4 s even while the previous one is still being checked.
 Lookups never wait for the database: they use whichever matcher is current. After a write through this
 worker (``invalidate``) the next lookup checks the stamp itself, so a client sees its own change at once.
+HMA's switches (bank ratios, content ``disable_until_ts``) are followed the same way, by a stamp of their own
+(``server.switches``): a change to them reloads only them, never the index.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 
 from reclaim.matching.matcher import Matcher, MatchResult
 from reclaim.models import SignalValue
+from reclaim.server.switches import Switches, load_switches, switches_stamp
 from reclaim.store import Store
 from reclaim.store.models import Bank, BankContent
 
@@ -35,20 +38,20 @@ STALE_SECONDS = 65.0  # HMA's INDEX_CACHE_MAX_STALE_SEC: /status answers 503 whe
 
 
 def bank_stamp(session: Session) -> Stamp:
-    """Changes whenever content is added, withdrawn or reinstated, or a bank is created, changed or dropped.
+    """Changes whenever content is added, withdrawn or reinstated, or a bank is created, changed (renamed,
+    its thresholds or keypoint rule) or dropped.
 
     Cheap on a bank of millions: content is never deleted (only withdrawn; a bank is dropped only when
-    empty), so the newest id says what was added; withdrawals are counted through their index.
+    empty), so the newest id says what was added; withdrawals are counted through their index; the banks
+    table is small and read whole.
     """
     newest = session.scalar(select(func.coalesce(func.max(BankContent.id), 0)))
     withdrawn = session.execute(
         select(func.count(), func.max(BankContent.withdrawn_at)).where(BankContent.withdrawn_at.is_not(None))
     ).one()
-    banks = session.execute(
-        select(func.count(Bank.id), func.coalesce(func.max(Bank.id), 0),
-               func.coalesce(func.sum(Bank.pdq_threshold * 1000 + Bank.pdq_min_quality), 0))
-    ).one()
-    return (newest, withdrawn[0], str(withdrawn[1]), *(int(v) for v in banks))
+    banks = session.execute(select(Bank.id, Bank.name, Bank.kind, Bank.pdq_threshold, Bank.pdq_min_quality,
+                                   Bank.keypoints).order_by(Bank.id))
+    return (newest, withdrawn[0], str(withdrawn[1]), tuple(tuple(row) for row in banks))
 
 
 class LiveMatcher:
@@ -64,7 +67,10 @@ class LiveMatcher:
         self._session: Session | None = None
         self._matcher: Matcher | None = None
         self._stamp: Stamp | None = None
-        self._dirty = False
+        self.switches = Switches()  # HMA's, loaded with the first index (see server.switches)
+        self._switch_stamp: Stamp | None = None
+        self._asked = 0  # writes through this worker so far (``invalidate``)
+        self._served = 0  # of those, how many the current matcher and switches are known to reflect
         self._checks = ThreadPoolExecutor(1, thread_name_prefix="reclaim-bank-check")  # see _refresh
         self.last_error: str | None = None  # why the polls fail, while they do
         self.failures = 0  # polls failed in a row
@@ -118,26 +124,52 @@ class LiveMatcher:
             return self.match(values)
         return await run_in_threadpool(self.match, values)
 
+    def content_pk(self, ref: int) -> int | None:
+        """The bank_content row id of a match's ``entry_id``, from the current matcher (None once withdrawn)."""
+        matcher = self._matcher
+        return matcher.content_pk(ref) if matcher is not None else None
+
+    def sizes(self) -> dict[str, int]:
+        """Hashes the current matcher holds per signal (empty before the first load)."""
+        matcher = self._matcher
+        return matcher.sizes() if matcher is not None else {}
+
+    @property
+    def _dirty(self) -> bool:
+        return self._served < self._asked
+
     def invalidate(self) -> None:
         """Check the database on the next lookup instead of waiting for the poller."""
-        self._dirty = True
+        self._asked += 1
 
     def _refresh(self) -> None:
         with self._refreshing:
-            self._dirty = False
-            with self._store.sessions() as probe:
-                stamp = bank_stamp(probe)
-            self.checked_at = time.time()
-            if self._matcher is None:
-                self._build(stamp, verify=True)
-            elif stamp != self._stamp:
-                # The quick diff first, so adds and withdrawals are served at once; the full check, which
-                # catches reinstatements and hand edits and costs ~0.4 s at 1 M hashes on SQLite, runs on its
-                # own thread, so the next change is not kept waiting behind it.
-                self._checks.submit(self._check, self._build(stamp, verify=False))
-            if self._poller is None and not self._stop.is_set():
-                self._poller = threading.Thread(target=self._poll_loop, name="reclaim-bank-poll", daemon=True)
-                self._poller.start()
+            # counted before the stamp is read, and marked served only once the refresh is over (done or failed,
+            # when the poller retries): a lookup while the poller refreshes waits for it, rather than answer from
+            # the matcher it replaces
+            asked = self._asked
+            try:
+                self._refresh_now()
+            finally:
+                self._served = max(self._served, asked)
+
+    def _refresh_now(self) -> None:
+        with self._store.sessions() as probe:
+            stamp = bank_stamp(probe)
+            switched = switches_stamp(probe)
+            if switched != self._switch_stamp:
+                self.switches, self._switch_stamp = load_switches(probe), switched
+        self.checked_at = time.time()
+        if self._matcher is None:
+            self._build(stamp, verify=True)
+        elif stamp != self._stamp:
+            # The quick diff first, so adds and withdrawals are served at once; the full check, which
+            # catches reinstatements and hand edits and costs ~0.4 s at 1 M hashes on SQLite, runs on its
+            # own thread, so the next change is not kept waiting behind it.
+            self._checks.submit(self._check, self._build(stamp, verify=False))
+        if self._poller is None and not self._stop.is_set():
+            self._poller = threading.Thread(target=self._poll_loop, name="reclaim-bank-poll", daemon=True)
+            self._poller.start()
 
     def _check(self, quick: Matcher) -> None:
         """Rebuild with the full check if ``quick`` is still current and not in step with the database."""

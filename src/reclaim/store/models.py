@@ -29,6 +29,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -67,7 +68,12 @@ class BankContent(Base):
     """One piece of content in a bank (a file or an imported row), identified by ``content_id``."""
 
     __tablename__ = "bank_content"
-    __table_args__ = (UniqueConstraint("bank_id", "content_id"),)
+    __table_args__ = (
+        UniqueConstraint("bank_id", "content_id"),
+        # only content switched off for HMA: each server worker polls it (server/switches.py)
+        Index("ix_bank_content_switched", "id", "disable_until_ts", sqlite_where=text("disable_until_ts != 1"),
+              postgresql_where=text("disable_until_ts != 1")),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"), index=True)
     content_id: Mapped[str] = mapped_column(String(500))
@@ -79,6 +85,14 @@ class BankContent(Base):
     hma_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # HMA's content_uri and json
     bank: Mapped[Bank] = relationship(back_populates="contents")
     signals: Mapped[list[ContentSignal]] = relationship(back_populates="content", cascade="all, delete-orphan")
+
+
+class HmaSignalType(Base):
+    """A signal type's ``enabled_ratio`` set through HMA's ``PUT /c/signal_type/NAME`` (absent: 1.0)."""
+
+    __tablename__ = "hma_signal_types"
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    enabled_ratio: Mapped[float] = mapped_column(Float)
 
 
 class ContentSignal(Base):

@@ -123,3 +123,57 @@ def test_pytx_stopncii_reader_still_ignores_withdrawn_status(cli, database_url: 
     assert record.hashStatus is api.StopNCIICaseStatus.Withdrawn
     (_, signal), metadata = _get_delta_mapping(record)
     assert signal == PdqSignal.hash_from_file(known_jpeg) and metadata is not None  # still "active" to pytx
+
+
+def _hma_ids(csv_text: str) -> dict[str, int]:
+    import csv
+    import io
+
+    return {row["content_id"]: int(row["hma_id"]) for row in csv.DictReader(io.StringIO(csv_text))}
+
+
+def test_hma_content_ids_survive_export_and_import(cli, database_url: str, known_jpeg: Path, decoy_png: Path,
+                                                   tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """HMA's bank_content_id through ``bank export``/``bank import``: kept into an empty database, kept when above
+    every id in use, renumbered and reported when taken; new content is then numbered after the kept ids."""
+    assert cli("bank", "create", "src").code == 0
+    assert cli("bank", "add", "src", known_jpeg, decoy_png).code == 0
+    (tmp_path / "video.csv").write_text(f"video_md5,{VIDEO_MD5}\n")
+    assert cli("bank", "import", "src", tmp_path / "video.csv").code == 0
+    assert cli("bank", "withdraw", "src", decoy_png.name).code == 0
+    exported = cli("bank", "export", "src", "--format", "hma-csv", "--include-withdrawn").out
+    ids = _hma_ids(exported)
+    assert sorted(ids.values()) == [1, 2, 3]
+    listed = tmp_path / "src.csv"
+    listed.write_text(exported)
+
+    # elsewhere, an empty database: every id is kept, the withdrawn one stays withdrawn
+    monkeypatch.setenv("RECLAIM_DATABASE_URL", f"sqlite:///{tmp_path / 'elsewhere.db'}")
+    assert cli("bank", "create", "copy").code == 0
+    imported = cli("bank", "import", "copy", listed)
+    assert imported.code == 0 and "HMA content ids: 3 kept, 0 taken here and renumbered" in imported.out
+    assert _hma_ids(cli("bank", "export", "copy", "--format", "hma-csv", "--include-withdrawn").out) == ids
+    assert decoy_png.name not in cli("bank", "export", "copy", "--format", "hma-csv").out
+
+    # back home (SQLite or PostgreSQL), ids 1-3 are taken: renumbered and shown; ids above every id kept
+    monkeypatch.setenv("RECLAIM_DATABASE_URL", database_url)
+    assert cli("bank", "create", "again").code == 0
+    renumbered = cli("bank", "import", "again", listed)
+    assert "HMA content ids: 0 kept, 3 taken here and renumbered" in renumbered.out
+    for old in ids.values():
+        assert f"HMA content id {old} -> " in renumbered.out
+    again = _hma_ids(cli("bank", "export", "again", "--format", "hma-csv", "--include-withdrawn").out)
+    assert sorted(again.values()) == [4, 5, 6]
+    high = exported.replace(",1\n", ",101\n").replace(",2\n", ",102\n").replace(",3\n", ",103\n")
+    (tmp_path / "high.csv").write_text(high)
+    assert cli("bank", "create", "high").code == 0
+    assert "3 kept" in cli("bank", "import", "high", tmp_path / "high.csv").out
+    assert sorted(_hma_ids(cli("bank", "export", "high", "--format", "hma-csv", "--include-withdrawn").out)
+                  .values()) == [101, 102, 103]
+    (tmp_path / "later.csv").write_text(f"video_md5,{'0' * 32}\n")
+    assert cli("bank", "import", "high", tmp_path / "later.csv").code == 0  # numbered after the kept ids
+    assert max(_hma_ids(cli("bank", "export", "high", "--format", "hma-csv").out).values()) == 104
+    bad = exported.replace(",1\n", ",one\n")
+    (tmp_path / "bad.csv").write_text(bad)
+    refused = cli("bank", "import", "high", tmp_path / "bad.csv")
+    assert refused.code != 0 and "hma_id must be a positive integer" in refused.err

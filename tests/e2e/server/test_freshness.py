@@ -55,3 +55,30 @@ def test_a_reinstated_hash_is_seen_again_by_a_running_worker(
     with open_store(database_url) as store, store.session() as session:
         reinstate_content(session, session.query(BankContent).filter_by(content_id="IMG_1").one())
     _seen_within(b, ["IMG_1"])
+
+
+def test_hma_switches_changed_on_one_worker_are_applied_by_another_within_a_second(
+    make_client: Callable[[], TestClient],
+) -> None:
+    """Workers keep content switches and bank ratios in memory (no database read per hit): a change through
+    one worker must reach the others' lookups within their poll, never stay stale."""
+    a, b = make_client(), make_client()
+    assert a.post("/c/banks", json={"name": "KNOWN"}).status_code == 201
+    cid = a.post("/c/bank/KNOWN/signal", json={"pdq": PDQ}).json()["id"]
+    hit = {"KNOWN": [{"bank_content_id": cid, "distance": "0"}]}
+
+    def b_answers(expected: dict[str, object]) -> None:
+        deadline = time.monotonic() + 1.0
+        while (found := b.get("/m/lookup", params={"signal_type": "pdq", "signal": PDQ}).json()) != expected:
+            assert time.monotonic() < deadline, f"worker B still answers {found}"
+            time.sleep(0.02)
+
+    b_answers(hit)
+    a.put(f"/c/bank/KNOWN/content/{cid}", json={"disable_until_ts": int(time.time()) + 3600})
+    b_answers({})
+    a.put(f"/c/bank/KNOWN/content/{cid}", json={"disable_until_ts": 1})
+    b_answers(hit)
+    a.put("/c/bank/KNOWN", json={"enabled": False})
+    b_answers({})
+    a.put("/c/bank/KNOWN", json={"enabled_ratio": 1.0, "name": "RENAMED"})
+    b_answers({"RENAMED": hit["KNOWN"]})

@@ -268,6 +268,54 @@ def test_index_status_signal_and_content_types(make_client) -> None:  # noqa: AN
                                                    {"name": "video", "enabled": True}]
 
 
+def test_signal_type_ratio_is_kept_and_listed_as_hma_does(client: TestClient) -> None:
+    listed = client.get("/c/signal_type").json()
+    assert listed == [{"name": n, "enabled_ratio": 1.0} for n in ("pdq", "video_md5", "vpdq")]
+    changed = client.put("/c/signal_type/pdq", json={"enabled_ratio": 0.25})
+    assert (changed.status_code, changed.content) == (204, b"")  # HMA's 204: its JSON body never reaches a client
+    assert client.put("/c/signal_type/video_md5", json={"enabled_ratio": "0"}).status_code == 204  # str_to_type
+    assert client.get("/c/signal_type").json() == [{"name": "pdq", "enabled_ratio": 0.25},
+                                                  {"name": "video_md5", "enabled_ratio": 0.0},
+                                                  {"name": "vpdq", "enabled_ratio": 1.0}]
+    # as in HMA (pytx's SignalTypeConfig.enabled is enabled_ratio >= 0), the ratio changes no lookup
+    _bank(client)
+    cid = _add(client, "BANK_A", {"pdq": PDQ_A})
+    assert client.put("/c/signal_type/pdq", json={"enabled_ratio": 0}).status_code == 204
+    assert client.get("/m/lookup", params={"signal_type": "pdq", "signal": PDQ_A}).json() == {
+        "BANK_A": [{"bank_content_id": cid, "distance": "0"}]}
+    for body, status, message in (({}, 400, "enabled_ratio is required"), ({"enabled_ratio": None}, 400, None),
+                                  ({"enabled_ratio": "half"}, 400, "Invalid float: 'half'"),
+                                  ({"enabled_ratio": [1]}, 400, None), ({"enabled_ratio": 1.5}, 400, None),
+                                  ({"enabled_ratio": -0.1}, 400, None)):
+        refused = client.put("/c/signal_type/pdq", json=body)
+        assert refused.status_code == status and set(refused.json()) == {"message"}, body
+        assert message is None or refused.json()["message"] == message
+    assert client.put("/c/signal_type/tmk", json={"enabled_ratio": 1}).status_code == 404
+    assert client.get("/c/signal_type").json()[0] == {"name": "pdq", "enabled_ratio": 0.0}
+
+
+def test_signal_type_index_compares_the_database_with_the_index(client: TestClient) -> None:
+    _bank(client)
+    before = int(time.time())
+    cid = _add(client, "BANK_A", {"pdq": PDQ_A})
+    _add(client, "BANK_A", {"video_md5": MD5})
+    assert client.get("/m/raw_lookup", params={"signal_type": "pdq", "signal": PDQ_A}).json() == {"matches": [cid]}
+    status = client.get("/c/signal_type/index").json()
+    assert set(status) == {"pdq", "video_md5", "vpdq"}
+    pdq = status["pdq"]
+    assert set(pdq) == {"db_size", "index_size", "index_out_of_date", "newest_db_item", "index_built_to"}
+    assert (pdq["db_size"], pdq["index_size"], pdq["index_out_of_date"]) == (1, 1, False)
+    assert before <= pdq["newest_db_item"] <= pdq["index_built_to"] <= time.time()
+    assert status["video_md5"]["db_size"] == status["video_md5"]["index_size"] == 1
+    assert status["vpdq"] == {"db_size": 0, "index_size": 0, "index_out_of_date": False, "newest_db_item": -1,
+                              "index_built_to": -1}
+    client.delete(f"/c/bank/BANK_A/content/{cid}")
+    assert client.get("/m/raw_lookup", params={"signal_type": "pdq", "signal": PDQ_A}).json() == {"matches": []}
+    only = client.get("/c/signal_type/index", params={"signal_type": "pdq"}).json()
+    assert list(only) == ["pdq"] and (only["pdq"]["db_size"], only["pdq"]["index_size"]) == (0, 0)
+    assert client.get("/c/signal_type/index", params={"signal_type": "tmk"}).status_code == 400
+
+
 def test_status_is_503_until_the_index_loads_and_live_always_answers(make_client) -> None:  # noqa: ANN001
     client = make_client(key=False)
     assert client.get("/status/live").text == "I-AM-ALIVE"
@@ -289,5 +337,6 @@ def test_status_is_503_until_the_index_loads_and_live_always_answers(make_client
 
 def test_hma_routes_need_a_key(anonymous_client: TestClient) -> None:
     for method, path in (("get", "/c/banks"), ("get", "/m/raw_lookup?signal_type=pdq&signal=" + PDQ_A),
-                         ("post", "/m/compare"), ("get", "/m/index/status"), ("post", "/c/banks")):
+                         ("post", "/m/compare"), ("get", "/m/index/status"), ("post", "/c/banks"),
+                         ("get", "/c/signal_type/index"), ("put", "/c/signal_type/pdq")):
         assert getattr(anonymous_client, method)(path).status_code == 401, path

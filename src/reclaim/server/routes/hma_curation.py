@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import func, select
+from starlette.concurrency import run_in_threadpool
 
 from reclaim.banks import add_content
 from reclaim.banks.service import withdraw_content
@@ -28,6 +29,8 @@ from reclaim.server.auth import BankWriteAccess, authorize_bank_settings, bank_w
 from reclaim.server.deps import SessionDep
 from reclaim.server.hma import (
     CONTENT_TYPES,
+    HMA_SIGNAL_TYPES,
+    SIGNAL_ALIASES,
     HmaError,
     content_type_of,
     fetch_url,
@@ -38,7 +41,7 @@ from reclaim.server.hma import (
     require_signals,
 )
 from reclaim.server.schemas import BankedContentMetadata, HmaBank, HmaBankCreate, HmaBankUpdate
-from reclaim.store.models import Bank, BankContent
+from reclaim.store.models import Bank, BankContent, ContentSignal, HmaSignalType
 
 router = APIRouter(prefix="/c", tags=["HMA curation"])
 _READ = [Depends(lookup_access)]
@@ -302,9 +305,84 @@ def withdraw(session: SessionDep, name: str, content_id: int) -> Response:
     return json_response({"deleted": 1})
 
 
+def _signal_ratios(session: SessionDep) -> dict[str, float]:
+    ratios = {name: 1.0 for name in HMA_SIGNAL_TYPES}
+    ratios.update({t.name: t.enabled_ratio for t in session.scalars(select(HmaSignalType))
+                   if t.name in ratios})
+    return ratios
+
+
 @router.get("/signal_type", dependencies=_READ)
-def signal_types() -> Response:
-    return json_response([{"name": n, "enabled_ratio": 1.0} for n in ("pdq", "video_md5", "vpdq")])
+def signal_types(session: SessionDep) -> Response:
+    return json_response([{"name": n, "enabled_ratio": r} for n, r in _signal_ratios(session).items()])
+
+
+@router.get("/signal_type/index", dependencies=_READ)
+async def signal_type_index(request: Request) -> Response:
+    """HMA's index build status per signal type: ``{db_size, index_size, index_out_of_date, newest_db_item,
+    index_built_to}`` (hash counts; Unix seconds, -1 for none), for every type or the one asked for."""
+    names = list(HMA_SIGNAL_TYPES)
+    asked = request.query_params.get("signal_type")
+    if asked is not None:
+        if asked not in names:
+            raise HmaError(400, f"No such signal type '{asked[:50]}'")
+        names = [asked]
+    live = request.app.state.matcher
+    held = live.sizes() if live.is_ready else {}
+    in_db = await run_in_threadpool(_db_sizes, request)
+    built_to = int(live.built_at) if live.is_ready else -1
+    answer = {}
+    for name in names:
+        signal = SIGNAL_ALIASES[name]
+        size, newest = in_db.get(signal, (0, -1))
+        index_size = held.get(signal, 0)
+        answer[name] = {"db_size": size, "index_size": index_size,
+                        "index_out_of_date": not live.is_ready or size != index_size or newest > built_to,
+                        "newest_db_item": newest, "index_built_to": built_to if index_size else -1}
+    return json_response(answer)
+
+
+def _db_sizes(request: Request) -> dict[str, tuple[int, int]]:
+    """Per signal: the active hashes in the database and when the newest was added (Unix seconds)."""
+    with request.app.state.store.session() as session:
+        rows = session.execute(
+            select(ContentSignal.signal, func.count(), func.max(BankContent.added_at))
+            .join(BankContent, ContentSignal.content_pk == BankContent.id)
+            .where(BankContent.withdrawn_at.is_(None),
+                   ContentSignal.signal.in_({SIGNAL_ALIASES[n] for n in HMA_SIGNAL_TYPES}))
+            .group_by(ContentSignal.signal))
+        return {signal: (count, _unix(newest)) for signal, count, newest in rows}
+
+
+def _unix(when: datetime | None) -> int:
+    if when is None:
+        return -1
+    return int((when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp())
+
+
+@router.put("/signal_type/{name}", status_code=204)
+async def update_signal_type(request: Request, session: SessionDep, name: str, who: BankWriteAccess) -> Response:
+    """``{"enabled_ratio": 0.0-1.0}``, kept and listed as HMA keeps it (204, no body). As in HMA 2.0 (pytx's
+    ``SignalTypeConfig.enabled`` is ``enabled_ratio >= 0``), the ratio does not change hashing or matching."""
+    authorize_bank_settings(who, None, other=True)
+    if name not in HMA_SIGNAL_TYPES:
+        raise HmaError(404, f"No such SignalType '{name[:50]}'")
+    body = await _json_body(request)
+    raw = body.get("enabled_ratio") if isinstance(body, dict) else None
+    if raw is None:
+        raise HmaError(400, "enabled_ratio is required")
+    try:
+        ratio = float(raw)
+    except (TypeError, ValueError) as exc:
+        raise HmaError(400, f"Invalid float: '{str(raw)[:30]}'") from exc
+    if not 0.0 <= ratio <= 1.0:
+        raise HmaError(400, f"Invalid enabled ratio {ratio}. Must be in the range 0.0-1.0 inclusive.")
+    found = session.get(HmaSignalType, name)
+    if found is None:
+        session.add(HmaSignalType(name=name, enabled_ratio=ratio))
+    else:
+        found.enabled_ratio = ratio
+    return Response(status_code=204)
 
 
 @router.get("/content_type", dependencies=_READ)

@@ -38,7 +38,7 @@ from reclaim.server.hma import (
 from reclaim.server.routes.hma_curation import is_enabled
 from reclaim.server.self_report_hits import note_self_report_hits
 from reclaim.signals import get_signal
-from reclaim.store.models import Bank, BankContent, ContentSignal
+from reclaim.store.models import BankContent, ContentSignal
 
 router = APIRouter(prefix="/m", tags=["HMA matching"])
 READY_WAIT_SECONDS = 5.0  # a lookup waits this long for a worker's first index, then answers 503
@@ -71,15 +71,16 @@ async def _matches(request: Request, values: list[SignalValue]) -> list[Match]:
 
 
 def _rows(request: Request, matches: list[Match]) -> dict[int, _Row]:
-    """Each matched signal row's content id, content switch and bank ratio (one indexed query)."""
-    refs = sorted({m.entry_id for m in matches})
-    with request.app.state.store.session() as session:
-        found = session.execute(
-            select(ContentSignal.id, BankContent.id, BankContent.disable_until_ts, Bank.matching_enabled_ratio)
-            .join(BankContent, ContentSignal.content_pk == BankContent.id)
-            .join(Bank, BankContent.bank_id == Bank.id)
-            .where(ContentSignal.id.in_(refs)))
-        return {ref: _Row(content, until, ratio) for ref, content, until, ratio in found}
+    """Each matched signal row's content id, content switch and bank ratio, from the worker's memory (no
+    database read: a hit costs what a miss does)."""
+    live = request.app.state.matcher
+    switches = live.switches
+    rows = {}
+    for match in matches:
+        content = live.content_pk(match.entry_id)
+        if content is not None:
+            rows[match.entry_id] = _Row(content, switches.until(content), switches.ratio(match.bank))
+    return rows
 
 
 def _distance(match: Match) -> str:
@@ -95,7 +96,7 @@ async def _by_bank(request: Request, matches: list[Match], banks: set[str] | Non
     if not matches:
         return {}
     await note_self_report_hits(request, matches)
-    rows = await run_in_threadpool(_rows, request, matches)
+    rows = _rows(request, matches)
     coinflip = 0.0 if bypass_coinflip else random.Random(request.query_params.get("seed")).random()
     answer: dict[str, list[dict[str, Any]]] = {}
     seen: set[int] = set()
@@ -130,7 +131,7 @@ async def raw_lookup(request: Request) -> Response:
     banks = _banks(request)
     matches = [m for m in matches if banks is None or m.bank in banks]
     await note_self_report_hits(request, matches)
-    rows = await run_in_threadpool(_rows, request, matches) if matches else {}
+    rows = _rows(request, matches)
     found: dict[int, Match] = {}
     for match in matches:
         row = rows.get(match.entry_id)
