@@ -81,10 +81,11 @@ def _models() -> tuple[Any, Any, Any]:
 # in degrees). Upright faces from 40 px; faces turned 13-62 degrees from 96 px (turned copies cost 4x, so they
 # run on a coarser copy). Measured costs and recall: module docstring and bench/faces.py.
 PASSES: tuple[tuple[float, tuple[float, ...]], ...] = ((40.0, (0.0,)), (96.0, (25.0, -25.0, 50.0, -50.0)))
-CROP = 2.4  # side of the region dlib checks around a candidate, in candidate sizes
+CROP = 2.4  # side of the region dlib describes around a candidate, in candidate sizes
+CHECK_CROP = 2.0  # and of the one HOG checks (HOG's cost grows with its area)
 CHECK_SIDE = 100  # px a candidate is scaled to for HOG (its window is 80 px)
-RETURNS = (0.0, 15.0, -15.0)  # extra turns HOG tries on a candidate's crop before giving up on it
-MAX_CANDIDATES = 40  # a hostile picture full of face-like patterns costs at most this many checks
+RETURNS = (0.0,)  # extra turns HOG tries on a candidate's crop (each one more HOG run per false candidate)
+MAX_CANDIDATES = 16  # a picture full of face-like texture (gravel, foliage) costs at most this many checks
 
 
 def detect_faces(rgb: np.ndarray, *, scale: float = 1.0,
@@ -129,25 +130,31 @@ class _Checked:
 
 
 def _check(pixels: np.ndarray, candidate: Candidate, to_pixels: float) -> _Checked | None:
-    """The costly pass, run only for a candidate: HOG on an upright crop around it, then the 5 landmarks.
-
-    The crop keeps the picture's full resolution unless the face is under ``CHECK_SIDE`` px (then enlarged
-    for HOG), so the descriptor sees every pixel of a large face."""
+    """The costly pass, run only for a candidate: HOG on a small upright crop around it (the candidate scaled
+    to ``CHECK_SIDE`` px, a few ms), then the 5 landmarks on a crop at the picture's full resolution (enlarged
+    only for a face under ``CHECK_SIDE`` px), so the descriptor sees every pixel of a large face."""
+    import dlib
 
     detector, landmarks, _ = _models()
     cx, cy, size = candidate.x * to_pixels, candidate.y * to_pixels, candidate.size * to_pixels
-    zoom = max(1.0, CHECK_SIDE / size)
-    side = max(8, round(CROP * size * zoom))
+    zoom = CHECK_SIDE / size
     for extra in RETURNS:
-        crop, back = _crop(pixels, (cx, cy), side, zoom, candidate.turn + extra)
+        turn = candidate.turn + extra
+        crop, back = _crop(pixels, (cx, cy), round(CHECK_CROP * CHECK_SIDE), zoom, turn)
         hits = _run(detector, crop, 0)
         if hits:
             rect, score = max(hits, key=lambda h: h[1])
-            shape = landmarks(crop, rect)
             corners = np.array([(rect.left(), rect.top()), (rect.right(), rect.top()), (rect.left(), rect.bottom()),
                                 (rect.right(), rect.bottom())], np.float64)
             mapped = np.c_[corners, np.ones(4)] @ back.T
-            return _Checked(crop, shape, score, back, (*mapped.min(axis=0), *mapped.max(axis=0)))
+            fine = max(1.0, zoom)  # full resolution, or the enlargement HOG needed
+            full, full_back = _crop(pixels, (cx, cy), round(CROP * size * fine), fine, turn)
+            ratio = fine / zoom  # check-crop px -> full-crop px (both centred on the candidate)
+            centre_check, centre_full = (round(CHECK_CROP * CHECK_SIDE) - 1) / 2, (round(CROP * size * fine) - 1) / 2
+            box = dlib.rectangle(*(round(centre_full + (v - centre_check) * ratio)
+                                   for v in (rect.left(), rect.top(), rect.right(), rect.bottom())))
+            return _Checked(full, landmarks(full, box), score, full_back,
+                            (*mapped.min(axis=0), *mapped.max(axis=0)))
     return None
 
 
