@@ -62,7 +62,7 @@ def test_the_cascade_agrees_with_scikit_image_on_the_astronaut(faces: dict) -> N
                for cx, cy, size, _ in ours)
 
 
-@pytest.mark.parametrize(("width", "roll"), [(40, 0.0), (52, 8.0), (110, 35.0), (110, -48.0)])
+@pytest.mark.parametrize(("width", "roll"), [(40, 0.0), (110, 35.0), (110, -48.0)])
 def test_small_and_turned_faces_are_found_where_they_are(faces: dict, width: float, roll: float) -> None:
     own = detect_faces(np.asarray(faces["grace_hopper"]))[0].descriptor
     shown = placed(faces, "grace_hopper", 11, width=width, roll=roll, size=(640, 480))
