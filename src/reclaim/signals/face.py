@@ -18,7 +18,8 @@ passes used before ~1,000 ms; the cascade ~35-55 ms on generated scenes and ~250
 measured and rejected: dlib's CNN (mmod) detector 730 ms at 320 px; scikit-image's own cascade code 800 ms at
 640 px; HOG on a 320 px copy 12 ms but it sees only faces over a quarter of the photo; YuNet and Haar
 cascades ship in no pip package here (OpenCV 5 wheels have neither cascades nor ``CascadeClassifier``).
-Yaw: the frontal cascade finds faces turned sideways up to about 30 degrees; profiles are missed.
+Yaw (a head turned sideways) is not measured: the composites are flat pictures; the cascade is frontal, so
+profiles are missed.
 bench/faces.py has recall per kind (small, turned, video frames) against the HOG passes in the same run.
 Descriptors are computed on the decoded pixels, and boxes are reported in the full image's coordinates.
 The signal is opt-in (``Signal.opt_in``): faces are looked for only when an identity is enrolled.
