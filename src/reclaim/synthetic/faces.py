@@ -120,3 +120,40 @@ def jpeg_paste(portrait: Image.Image, seed: int, *, face_quality: int = 45, fina
         picture.save(out, "PNG")
         return out.getvalue()
     return jpeg_bytes(picture, int(final))
+
+
+# Where dlib's HOG detector puts each sample portrait's face (x, y, w, h), so a composite knows its true face.
+FACE_BOXES = {"astronaut": (179, 83, 87, 87), "grace_hopper": (161, 137, 215, 215)}
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A composite with its ground truth: JPEG bytes and where the face's centre is, how wide, how turned."""
+
+    data: bytes
+    centre: tuple[float, float]
+    width: float
+    roll: float
+
+
+def placed(portraits: dict[str, Image.Image], who: str, seed: int, *, width: float, roll: float = 0.0,
+           size: tuple[int, int] = (1280, 960), quality: int = 88) -> Placed:
+    """``who``'s face made ``width`` px wide (as the detector measures it), turned ``roll`` degrees
+    counter-clockwise, pasted at a random spot of a generated scene: small faces (group photos, thumbnails)
+    and turned ones (a tilted head, a rotated repost)."""
+    rng = np.random.default_rng(seed)
+    x, y, w, h = FACE_BOXES[who]
+    cx, cy = x + w / 2, y + h / 2
+    half = 1.1 * w  # face, hair and a little background, as a face-swap pastes
+    crop = portraits[who].crop((round(cx - half), round(cy - half), round(cx + half), round(cy + half)))
+    side = max(8, round(2 * half * width / w))
+    crop = crop.resize((side, side), Image.Resampling.LANCZOS)
+    mask = Image.new("L", crop.size, 255)
+    if roll:
+        crop = crop.rotate(roll, Image.Resampling.BICUBIC, expand=True)
+        mask = mask.rotate(roll, Image.Resampling.BICUBIC, expand=True)
+    background = scene(seed, size)
+    left = int(rng.uniform(0, max(1, size[0] - crop.width)))
+    top = int(rng.uniform(0, max(1, size[1] - crop.height)))
+    background.paste(crop, (left, top), mask)
+    return Placed(jpeg_bytes(background, quality), (left + crop.width / 2, top + crop.height / 2), width, roll)

@@ -1,0 +1,99 @@
+"""The fast first face detector: face-less photos never reach dlib; small, turned and large-decode faces do."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from reclaim.media import decode_image
+from reclaim.signals import Media
+from reclaim.signals import face as face_module
+from reclaim.signals.face import FaceSignal, descriptor_distance, detect_faces
+from reclaim.signals.face_cascade import group, windows
+from reclaim.synthetic.faces import FACE_BOXES, placed
+from reclaim.synthetic.scenes import jpeg_bytes, scene
+
+pytest.importorskip("dlib", reason="needs reclaim[faces]")
+
+
+@pytest.fixture
+def checks(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every candidate handed to the costly pass (dlib's HOG check, landmarks, descriptor)."""
+    seen: list[object] = []
+    real = face_module._check
+
+    def spy(pixels: np.ndarray, candidate: object, to_pixels: float) -> object:
+        seen.append(candidate)
+        return real(pixels, candidate, to_pixels)
+
+    monkeypatch.setattr(face_module, "_check", spy)
+    return seen
+
+
+def test_face_less_photos_are_rejected_before_the_costly_passes(checks: list[object]) -> None:
+    """Most face-less photos give the cascade no spot at all, so dlib never runs; a false spot costs one check
+    and is refused there."""
+    reached = []
+    for seed in range(1, 9):
+        checks.clear()
+        assert detect_faces(np.asarray(scene(seed, (1280, 960)))) == []
+        reached.append(len(checks))
+    assert sum(n == 0 for n in reached) >= 6 and sum(reached) <= 4, reached
+
+
+def test_the_spy_sees_a_face_when_there_is_one(faces: dict, checks: list[object]) -> None:
+    (face,) = detect_faces(np.asarray(faces["astronaut"]))
+    assert len(checks) >= 1
+    x, y, w, h = FACE_BOXES["astronaut"]
+    assert abs(face.box[0] + face.box[2] / 2 - (x + w / 2)) < 0.15 * w and 0.75 < face.box[2] / w < 1.3
+
+
+def test_the_cascade_agrees_with_scikit_image_on_the_astronaut(faces: dict) -> None:
+    from skimage.data import lbp_frontal_face_cascade_filename
+    from skimage.feature import Cascade
+
+    grey = np.asarray(faces["astronaut"].convert("L"))
+    theirs = Cascade(lbp_frontal_face_cascade_filename()).detect_multi_scale(
+        grey, scale_factor=1.25, step_ratio=1, min_size=(24, 24), max_size=(512, 512))
+    ours = group(windows(grey, 24))
+    x, y, w, h = FACE_BOXES["astronaut"]
+    assert any(abs(d["c"] + d["width"] / 2 - (x + w / 2)) < 20 for d in theirs)
+    assert any(abs(cx - (x + w / 2)) < 20 and abs(cy - (y + h / 2)) < 30 and 0.7 < size / w < 1.5
+               for cx, cy, size, _ in ours)
+
+
+@pytest.mark.parametrize(("width", "roll"), [(40, 0.0), (110, 35.0), (110, -48.0)])
+def test_small_and_turned_faces_are_found_where_they_are(faces: dict, width: float, roll: float) -> None:
+    own = detect_faces(np.asarray(faces["grace_hopper"]))[0].descriptor
+    shown = placed(faces, "grace_hopper", 11, width=width, roll=roll, size=(640, 480))
+    image = decode_image(shown.data, "shown.jpg")
+    found = detect_faces(image.rgb, scale=image.scale)
+    assert len(found) == 1
+    (face,) = found
+    cx, cy = face.box[0] + face.box[2] / 2, face.box[1] + face.box[3] / 2
+    assert abs(cx - shown.centre[0]) < 0.3 * width and abs(cy - shown.centre[1]) < 0.3 * width
+    assert descriptor_distance(face.descriptor, own) < 0.6
+
+
+def test_a_reduced_decode_is_described_from_the_full_pixels(faces: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    shown = placed(faces, "astronaut", 8, width=150, size=(2400, 1800))
+    data = shown.data
+    fast = decode_image(data, "big.jpg")
+    assert fast.scale < 1  # the hashes' fast decode is reduced
+    decoded = []
+    real = face_module._full_pixels
+
+    def full(media: Media) -> np.ndarray:
+        decoded.append(media.name)
+        return real(media)
+
+    monkeypatch.setattr(face_module, "_full_pixels", full)
+    (value,) = FaceSignal().compute(Media("big.jpg", data, fast))
+    assert decoded == ["big.jpg"]
+    x, y, w, _ = value.extras["box"]
+    assert abs(x + w / 2 - shown.centre[0]) < 25 and abs(w - 150) < 40  # in the full image's pixels
+    # a face-less photo of the same size is never decoded twice
+    decoded.clear()
+    assert FaceSignal().compute(Media("empty.jpg", jpeg_bytes(scene(9, (2400, 1800))),
+                                      decode_image(jpeg_bytes(scene(9, (2400, 1800))), "empty.jpg"))) == []
+    assert decoded == []
