@@ -60,10 +60,14 @@ def _prefetch_ir(typingctx: object, array: types.Array, index: types.Integer) ->
                 args: Sequence[ir.Value]) -> ir.Value:
         data = context.make_array(signature.args[0])(context, builder, args[0]).data
         i32 = ir.IntType(32)
-        fnty = ir.FunctionType(ir.VoidType(), [ir.PointerType(), i32, i32, i32])
-        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+        # One declaration for every element type: the address as i8*, which llvmlite names (p0i8 with typed
+        # pointers, as in llvmlite 0.44's LLVM 15; p0 with opaque ones). Declared with the element's own
+        # pointer type, a module prefetching uint16 and uint64 rows declares it twice and LLVM 15 rejects it.
+        address = builder.bitcast(builder.gep(data, [args[1]]), cgutils.voidptr_t)
+        fnty = ir.FunctionType(ir.VoidType(), [cgutils.voidptr_t, i32, i32, i32])
+        fn = builder.module.declare_intrinsic("llvm.prefetch", [cgutils.voidptr_t], fnty)
         # read access, high temporal locality, data cache
-        builder.call(fn, [builder.gep(data, [args[1]]), i32(0), i32(3), i32(1)])
+        builder.call(fn, [address, i32(0), i32(3), i32(1)])
         return context.get_dummy_value()
 
     return types.none(array, index), codegen

@@ -305,7 +305,7 @@ def test_damaged_files_raise_only_media_errors(animation: list[Image.Image], fmt
     from counting GIF frames."""
     if fmt == "HEIF":
         pytest.importorskip("pillow_heif")
-    if fmt == "AVIF" and not features.check("avif"):
+    if fmt == "AVIF" and "avif" not in features.get_supported_modules():  # check() warns before 11.2
         pytest.skip("Pillow built without AVIF")
     small = [frame.resize((96, 72)) for frame in animation]
     if params.get("save_all"):
@@ -330,7 +330,7 @@ LOSSY: list[tuple[str, dict]] = [
 def test_every_supported_format_decodes(animation: list[Image.Image], fmt: str, params: dict) -> None:
     if fmt == "HEIF":
         pytest.importorskip("pillow_heif")
-    if fmt == "AVIF" and not features.check("avif"):
+    if fmt == "AVIF" and "avif" not in features.get_supported_modules():  # check() warns before 11.2
         pytest.skip("Pillow built without AVIF")
     original = animation[0]
     if fmt == "MPO":  # a stereo pair, as phones write it; the first image is the one shown
@@ -373,6 +373,8 @@ def test_every_mode_decodes_to_rgb_as_pillow_converts_it(
     """Same pixels as Pillow's own convert('RGB'), which is what python-threatexchange hashes."""
     data = encode(make(animation[0]), fmt)
     with Image.open(io.BytesIO(data)) as stored:
+        if (mode, fmt, stored.mode) == ("YCbCr", "TIFF", "RGB"):
+            pytest.skip("this Pillow reads a YCbCr TIFF back as RGB")
         assert stored.mode == mode
         expected = np.asarray(stored.convert("RGB"))
     decoded = decode_image(data, f"{mode}.{fmt.lower()}", fast=False)

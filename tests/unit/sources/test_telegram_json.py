@@ -178,4 +178,4 @@ def test_large_export_streams_in_bounded_memory(tmp_path: Path) -> None:
             count += 1
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert count == 4000 and peak < 1_000_000
+    assert count == 4000 and peak < 1_500_000  # ijson 3.6 peaks at 0.96 MB, 3.2 to 3.5 at 1.17 MB; the file is 8 MB
