@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -40,7 +40,9 @@ from reclaim.errors import SignalError, UserError
 from reclaim.index.face_vectors import Box, FaceVectorIndex, face_time, pack_face, unpack_face
 from reclaim.models import MediaKind, SignalValue
 from reclaim.signals.base import FrameReader, Media, Signal
-from reclaim.signals.face_cascade import Candidate, candidates, load_cascade
+
+if TYPE_CHECKING:
+    from reclaim.signals.face_cascade import Candidate
 
 SAME_PERSON = 0.6  # DESIGN.md: same person at Euclidean distance <= 0.6 (reported)
 AUTO_FLAG = 0.5  # stricter default for flagging without a human
@@ -110,6 +112,8 @@ def detect_faces(rgb: np.ndarray, *, scale: float = 1.0,
     landmarks, descriptor). ``full`` gives the full-resolution pixels when ``rgb`` is reduced: a face found
     is then described from them, decoded only once a candidate is confirmed worth it."""
     import cv2
+
+    from reclaim.signals.face_cascade import Candidate, candidates, load_cascade  # numba: only where faces run
 
     rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
