@@ -111,6 +111,8 @@ def detect_faces(rgb: np.ndarray, *, scale: float = 1.0,
     The cascade proposes candidates on grey copies (a few ms); only candidates pay for dlib (HOG check,
     landmarks, descriptor). ``full`` gives the full-resolution pixels when ``rgb`` is reduced: a face found
     is then described from them, decoded only once a candidate is confirmed worth it."""
+    if not faces_available():  # dlib checks every candidate: without it, say how to install, not ImportError
+        raise UserError(INSTALL_HINT)
     import cv2
 
     from reclaim.signals.face_cascade import Candidate, candidates, load_cascade  # numba: only where faces run
