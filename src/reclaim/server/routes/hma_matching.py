@@ -97,7 +97,7 @@ async def _by_bank(request: Request, matches: list[Match], banks: set[str] | Non
         return {}
     await note_self_report_hits(request, matches)
     rows = _rows(request, matches)
-    coinflip = 0.0 if bypass_coinflip else random.Random(request.query_params.get("seed")).random()
+    coinflip = 0.0 if bypass_coinflip else _draw(request.query_params.get("seed"))
     answer: dict[str, list[dict[str, Any]]] = {}
     seen: set[int] = set()
     for match in matches:
@@ -111,6 +111,12 @@ async def _by_bank(request: Request, matches: list[Match], banks: set[str] | Non
     return answer
 
 
+def _draw(seed: str | None) -> float:
+    """HMA's coin: ``random.Random(seed)``; unseeded, the process's generator draws the same way without
+    seeding a new one from the OS on every lookup."""
+    return random.Random(seed).random() if seed is not None else random.random()
+
+
 def _true(request: Request, name: str) -> bool:
     value = (_param(request, name, 10) or "false").lower()
     if value not in ("true", "false", "1", "0"):
@@ -118,10 +124,11 @@ def _true(request: Request, name: str) -> bool:
     return value in ("true", "1")
 
 
-@router.get("/raw_lookup", dependencies=[Depends(lookup_guard)])
+@router.get("/raw_lookup")
 async def raw_lookup(request: Request) -> Response:
     """``{"matches": [content id, ...]}``, or with ``include_distance=true`` ``[{bank_content_id, distance}]``.
     As in HMA, content switches and the coin flip are not applied here; ``banks=`` is."""
+    await lookup_guard(request)  # called here, not as a dependency: FastAPI's resolving costs a lookup a fifth
     signal_type, signal = _param(request, "signal_type", 50), _param(request, "signal", 100_000)
     if signal_type is None or signal is None:
         raise HmaError(422, "signal_type and signal are required")
@@ -143,10 +150,11 @@ async def raw_lookup(request: Request) -> Response:
     return json_response({"matches": list(found)})
 
 
-@router.get("/lookup", dependencies=[Depends(lookup_guard)])
+@router.get("/lookup")
 async def lookup(request: Request) -> Response:
     """By hash (``signal_type``, ``signal``): ``{bank: [match]}``; by ``url`` (allowed hosts only):
     ``{signal_type: {bank: [match]}}``, or the one type asked for."""
+    await lookup_guard(request)  # as in raw_lookup
     banks, bypass = _banks(request), _true(request, "bypass_coinflip")
     signal_type, signal, url = _param(request, "signal_type", 50), _param(request, "signal", 100_000), \
         _param(request, "url")
