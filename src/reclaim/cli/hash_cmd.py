@@ -1,15 +1,16 @@
-"""``reclaim hash``: hash files (and the hashing loop ``reclaim match`` shares). Imports no database or index."""
+"""``reclaim hash``: hash files (and the hashing loop ``reclaim match`` shares). Imports no database or index,
+and prints plain lines without Rich (start-up: bench/startup.py)."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from reclaim.cli.output import emit_json, err, expand_paths, out, progress_bar
+from reclaim.cli.output import emit_json, err, expand_paths, progress_bar
 from reclaim.hashing import FileHashes, HashFailure, HashOutcome, Target, hash_files
 from reclaim.models import Skipped
 from reclaim.signals.vpdq import features_of
@@ -35,8 +36,8 @@ def hash_command(paths: PathsArg, json: JsonOpt = False, workers: WorkersOpt = N
             if json:
                 emit_json(record)
             else:
-                out.print(f"{escape(str(outcome.path))}\n  sha256 {record['sha256']}\n  md5    {record['md5']}\n"
-                          f"  pdq    {pdq.value}  quality {pdq.quality}")
+                _print(f"{outcome.path}\n  sha256 {record['sha256']}\n  md5    {record['md5']}\n"
+                       f"  pdq    {pdq.value}  quality {pdq.quality}")
         else:
             failed += 1
             report_failure(outcome, json)
@@ -72,8 +73,8 @@ def _print_video(outcome: FileHashes, json: bool) -> None:
     if json:
         emit_json(record)
     else:
-        out.print(f"{escape(str(outcome.path))}\n  sha256 {record['sha256']}\n  md5    {record['md5']}\n"
-                  f"  vpdq   {len(frames)} frames (1 a second)")
+        _print(f"{outcome.path}\n  sha256 {record['sha256']}\n  md5    {record['md5']}\n"
+               f"  vpdq   {len(frames)} frames (1 a second)")
 
 
 def report_failure(outcome: HashFailure | Skipped, json: bool) -> None:
@@ -82,4 +83,11 @@ def report_failure(outcome: HashFailure | Skipped, json: bool) -> None:
     if json:
         emit_json({"path": path, "error": message})
     else:
+        from rich.markup import escape  # only when there is an error to print
+
         err.print(f"[red]error:[/] {escape(message)}")
+
+
+def _print(text: str) -> None:
+    """A result as plain text: a path is printed as it is, with no markup or emoji codes read into it."""
+    sys.stdout.write(text + "\n")

@@ -10,7 +10,6 @@ import logging
 import sys
 
 import typer
-from rich.markup import escape
 from typer.exceptions import TyperException
 
 from reclaim.cli.lazy import Lazy, lazy_root
@@ -88,13 +87,13 @@ def main(argv: list[str] | None = None) -> int:
     except ReclaimError as exc:
         if debug:
             raise
-        err.print(f"[red]error:[/red] {escape(exc.message)}", markup=True)
+        err.print(f"[red]error:[/red] {_escape(exc.message)}", markup=True)
         return exc.exit_code
     except TyperException as exc:  # usage errors from the parser: Typer prints them with a hint
         if callable(show := getattr(exc, "show", None)):  # usage errors show themselves; the base class cannot
             show()
         else:
-            err.print(f"[red]error:[/red] {escape(exc.format_message())}", markup=True)
+            err.print(f"[red]error:[/red] {_escape(exc.format_message())}", markup=True)
         return exc.exit_code
     except typer.Abort:
         err.print("aborted")
@@ -126,3 +125,9 @@ def _log_to_stderr(level: int) -> logging.Handler:
     logger.setLevel(min(level, logger.level or logging.WARNING))
     logger.addHandler(handler)
     return handler
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape  # only when there is an error to print
+
+    return escape(text)

@@ -1,4 +1,8 @@
-"""Shared terminal plumbing: consoles, JSON lines, progress bars, and the paths a command was given."""
+"""Shared terminal plumbing: consoles, JSON lines, progress bars, and the paths a command was given.
+
+The consoles are made on first use: Rich costs a tenth of a second to import, which ``reclaim --help`` and
+``reclaim hash`` (plain lines) do not pay (bench/startup.py).
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,31 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from rich.console import Console
+if TYPE_CHECKING:
+    from rich.console import Console
 
-from reclaim.models import Match, Skipped
+    from reclaim.models import Match, Skipped
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+class _LazyConsole:
+    """A Rich ``Console(**options)`` built when first used."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
+out = cast("Console", _LazyConsole(highlight=False, soft_wrap=True))
+err = cast("Console", _LazyConsole(stderr=True, highlight=False, soft_wrap=True))
 
 
 def emit_json(obj: Any) -> None:
@@ -58,7 +79,7 @@ def match_text(row: dict[str, Any]) -> str:
 def progress_bar(label: str, total: int | None = None) -> Iterator[Any]:
     """A Rich progress bar on stderr (stdout stays clean for --json); yields ``update(done, total)``. Without a
     terminal there is nothing to draw, and nothing is imported for it."""
-    if not err.is_terminal:
+    if not sys.stderr.isatty():
         yield lambda done, new_total=None: None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -80,6 +101,7 @@ def expand_paths(paths: list[Path]) -> Iterator[Path | Skipped]:
     """Files as given; folders walked (sorted, recursive, never following symlinks out of them)."""
     for path in paths:
         if path.is_dir():
+            from reclaim.models import Skipped
             from reclaim.sources.folder import FolderSource
 
             for item in FolderSource(str(path)).iter_items():
