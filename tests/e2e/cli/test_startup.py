@@ -39,6 +39,8 @@ def test_help_and_hash_load_no_database_index_or_password_library(tmp_path: Path
     run = "from reclaim.cli.main import main; code = main({args!r}); assert code == 0, code"
     assert modules_after(run.format(args=["--help"])) & set(HEAVY + RICH_HELP + PLAIN) == set()
     assert modules_after(run.format(args=["hash", str(picture)])) & set(HEAVY + HEIF + PLAIN) == set()
+    opt_in = "import sys; {run}; assert not {{'reclaim.signals.face', 'reclaim.signals.keypoints'}} & set(sys.modules)"
+    modules_after(opt_in.format(run=run.format(args=["hash", str(picture)])))  # opt-in signals: imported when asked
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))
