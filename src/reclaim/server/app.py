@@ -62,6 +62,7 @@ def create_app(store_url: str | None = None, *, lookups_per_second: float | None
     install_auth(app)
     install_error_handler(app)
     hma.install(app)
+    app.router.routes[:0] = [*hma_matching.FAST_ROUTES, *status.FAST_ROUTES]  # HMA's hot paths, matched first
     for router in _HMA:
         app.include_router(router)
     for router in _API_V1:
