@@ -93,9 +93,11 @@ def _models() -> tuple[Any, Any, Any]:
 
 
 # The fast first detector's passes (face_cascade.py): (smallest face in px of the decoded image, in-plane turns
-# in degrees). Upright faces from 40 px; faces turned 13-62 degrees from 96 px (turned copies cost 4x, so they
-# run on a coarser copy). Measured costs and recall: module docstring and bench/faces.py.
-PASSES: tuple[tuple[float, tuple[float, ...]], ...] = ((40.0, (0.0,)), (96.0, (25.0, -25.0, 50.0, -50.0)))
+# in degrees). The cascade sees faces turned up to ~12 degrees (half of them at 15, 1 in 3 at 18), so turns are
+# 22 degrees apart: upright faces from 40 px, faces turned 10-34 degrees from 64 px (a tilted head in a video
+# frame or a group photo), 32-56 degrees from 96 px (a turned copy costs ~1.5x its area, so coarser copies).
+# Measured costs and recall: module docstring and bench/faces.py.
+PASSES: tuple[tuple[float, tuple[float, ...]], ...] = ((40.0, (0.0,)), (64.0, (22.0, -22.0)), (96.0, (44.0, -44.0)))
 CROP = 2.4  # side of the region dlib describes around a candidate, in candidate sizes
 CHECK_CROP = 2.0  # and of the one HOG checks (HOG's cost grows with its area)
 CHECK_SIDE = 100  # px a candidate is scaled to for HOG (its window is 80 px)
