@@ -63,29 +63,39 @@ Detector = Callable[[np.ndarray], list[np.ndarray]]
 DETECTORS: dict[str, Detector] = {"fast cascade + dlib (now)": new_faces, "HOG passes (before)": legacy_faces}
 
 
-def kinds(portraits: dict, n: int) -> dict[str, list[tuple[str, np.ndarray]]]:
-    """(who, pixels) per kind: small faces, turned faces, and frames sampled from a generated clip."""
-    rng = np.random.default_rng(23)
+# Seeds of the cases (``kinds``). 23 is the development seed: its misses were studied and the detector's passes
+# and cascade depth were tuned on it and on other generated sets (not these); 57 was looked at only to report.
+DEVELOPMENT_SEED = 23
+HELD_OUT_SEED = 57
+
+
+def kinds(portraits: dict, n: int, seed: int = HELD_OUT_SEED) -> dict[str, list[tuple[str, np.ndarray]]]:
+    """(who, pixels) per kind: small faces, turned faces, and frames sampled from a generated clip. ``seed``
+    draws sizes and turns; scenes and places come from seeds ``100 * seed + 100 * kind + i`` (n <= 100)."""
+    if n > 100:
+        raise SystemExit("at most 100 cases per kind: the kinds' scene seeds would overlap")
+    rng = np.random.default_rng(seed)
     out: dict[str, list[tuple[str, np.ndarray]]] = {"small (40-60 px)": [], "turned (30-50 deg)": []}
     for i in range(n):
         who = WHO[i % 2]
-        small = placed(portraits, who, 2300 + i, width=float(rng.uniform(40, 60)), roll=float(rng.uniform(-8, 8)))
+        small = placed(portraits, who, 100 * seed + i, width=float(rng.uniform(40, 60)),
+                       roll=float(rng.uniform(-8, 8)))
         out["small (40-60 px)"].append((who, _pixels(small.data)))
         roll = float(rng.uniform(30, 50)) * (1 if i % 4 < 2 else -1)
-        turned = placed(portraits, who, 2400 + i, width=float(rng.uniform(100, 160)), roll=roll)
+        turned = placed(portraits, who, 100 * seed + 100 + i, width=float(rng.uniform(100, 160)), roll=roll)
         out["turned (30-50 deg)"].append((who, _pixels(turned.data)))
-    out["video frames"] = video_frames(portraits, n, rng)
+    out["video frames"] = video_frames(portraits, n, rng, 100 * seed + 200)
     return out
 
 
-def video_frames(portraits: dict, n: int, rng: np.random.Generator) -> list[tuple[str, np.ndarray]]:
+def video_frames(portraits: dict, n: int, rng: np.random.Generator, first: int) -> list[tuple[str, np.ndarray]]:
     """A generated 640x360 H.264 clip, one composite a second (face 60-120 px, turned up to 20 deg), decoded
     back at 1 frame a second by the path vPDQ uses: what a video's face stage sees."""
     from reclaim.media.video import sample_video
     from reclaim.synthetic.video import write_clip
 
     who = [WHO[i % 2] for i in range(n)]
-    pictures = [Image.open(io.BytesIO(placed(portraits, w, 2500 + i, width=float(rng.uniform(60, 120)),
+    pictures = [Image.open(io.BytesIO(placed(portraits, w, first + i, width=float(rng.uniform(60, 120)),
                                              roll=float(rng.uniform(-20, 20)), size=(640, 360)).data))
                 for i, w in enumerate(who)]
     with tempfile.TemporaryDirectory() as tmp:
