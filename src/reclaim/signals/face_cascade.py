@@ -80,24 +80,6 @@ def load_cascade() -> Cascade:
 
 
 @njit(cache=True, nogil=True)
-def _integral(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Summed-area tables of the pixels and their squares, with a zero first row and column (int32 holds
-    2,048 x 2,048 x 255)."""
-    height, width = image.shape
-    ii = np.zeros((height + 1, width + 1), np.int32)
-    sq = np.zeros((height + 1, width + 1), np.float64)
-    for y in range(height):
-        row, row_sq = 0, 0.0
-        for x in range(width):
-            v = image[y, x]
-            row += v
-            row_sq += float(v) * float(v)
-            ii[y + 1, x + 1] = ii[y, x + 1] + row
-            sq[y + 1, x + 1] = sq[y, x + 1] + row_sq
-    return ii, sq
-
-
-@njit(cache=True, nogil=True)
 def _scan(ii: np.ndarray, sq: np.ndarray, min_std: float, window: int, step: int, rects: np.ndarray,
           stage_first: np.ndarray, stage_threshold: np.ndarray, weak_feature: np.ndarray, weak_subset: np.ndarray,
           weak_leaf: np.ndarray) -> np.ndarray:
@@ -169,8 +151,10 @@ def windows(grey: np.ndarray, min_size: float) -> np.ndarray:
     factor = max(min_size / cascade.window, 1.0)
     while cascade.window * factor <= min(width, height):
         size = (round(width / factor), round(height / factor))
-        level = cv2.resize(grey, size, interpolation=cv2.INTER_LINEAR) if factor > 1 else grey
-        ii, sq = _integral(level)
+        level = cv2.resize(grey, size, interpolation=cv2.INTER_LINEAR) if factor > 1 else np.ascontiguousarray(grey)
+        # summed-area tables of the pixels and their squares, zero first row and column (OpenCV: ~2x the
+        # speed of a numba loop, same values; int32 holds 2,048 x 2,048 x 255)
+        ii, sq = cv2.integral2(level, sdepth=cv2.CV_32S, sqdepth=cv2.CV_64F)
         corners = _scan(ii, sq, MIN_STD, cascade.window, STEP, cascade.rects, cascade.stage_first[:STAGES + 1],
                         cascade.stage_threshold[:STAGES], cascade.weak_feature, cascade.weak_subset, cascade.weak_leaf)
         rows += [(x * factor, y * factor, cascade.window * factor) for x, y in corners]
