@@ -116,6 +116,8 @@ def app(tmp_path: Path) -> t.Iterator[ServerApp]:
             os.dup2(fd, 2)
             os.environ.pop("RECLAIM_DATABASE_URL", None)
             os.environ["RECLAIM_HMA_URL_HOSTS"] = "127.0.0.1"
+            os.environ["RECLAIM_DECODE_WORKERS"] = "1"  # HMA's tests upload one image at a time; each worker
+            # the server starts is a new interpreter (spawn), 1 s of CPU or more, and there are 30 servers
             run_server("127.0.0.1", port, 1, home=home)
         finally:
             os._exit(0)
