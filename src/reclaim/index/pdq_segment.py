@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -18,8 +17,6 @@ from reclaim.index import pdq_kernels as kernels
 
 # Rows per segment: bounds the Elias-Fano upper bits (H = 256 per bucket) and the cost of one merge.
 MAX_ROWS = 1 << 24
-_NO_IDS = np.empty(0, np.int64)
-_NO_IDS.flags.writeable = False  # shared by every search that finds nothing
 
 # Every 16-bit flip pattern, fewest bits first: probing radius rho uses the first PROBES[rho] of them.
 MASKS = np.argsort(np.bitwise_count(np.arange(kernels.CHUNK_VALUES, dtype=np.uint16)), kind="stable")
@@ -52,7 +49,6 @@ def _passing_per_bucket(radius: int) -> float:
 PASSING = np.array([_passing_per_bucket(r) for r in range(kernels.CODE_BITS + 1)])
 
 
-@lru_cache(maxsize=4096)  # asked once per query per segment, with the same few (rows, radius) pairs
 def prefers_scan(rows: int, radius: int) -> bool:
     """True if scanning ``rows`` codes linearly is expected to beat probing the tables at ``radius``."""
     rho = radius // kernels.CHUNKS
@@ -234,4 +230,4 @@ class Segment:
                 queries, radius, MASKS[:probes], WEIGHTS[:probes], self.codes, self.alive,
                 t.offsets, t.inline, t.lo, t.upper,
             )  # fmt: skip
-        return counts, self.ids[rows] if len(rows) else _NO_IDS, dists
+        return counts, self.ids[rows], dists

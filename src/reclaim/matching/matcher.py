@@ -146,16 +146,13 @@ class Matcher:
         for match in self._videos.match(values):
             _keep_best(found, match)
         ordered = sorted(found.values(), key=_rank)
-        features = None
-        if len(self._keypoints):  # no banked keypoints (most HMA servers): nothing to look at
-            hash_matched = any(m.bank_kind is not BankKind.NEGATIVE for m in ordered)
-            stage = self._keypoints.match(values, hash_matched=hash_matched, already=found)
-            ordered += stage.matches
-            features = stage.features
+        hash_matched = any(m.bank_kind is not BankKind.NEGATIVE for m in ordered)
+        stage = self._keypoints.match(values, hash_matched=hash_matched, already=found)
+        ordered += stage.matches
         silenced = {m.signal for m in ordered if m.bank_kind is BankKind.NEGATIVE}
         suppressed = [m for m in ordered if m.bank_kind is not BankKind.NEGATIVE and m.signal in silenced]
         kept = [m for m in ordered if m.bank_kind is BankKind.NEGATIVE or m.signal not in silenced]
-        return MatchResult(kept, suppressed, features)
+        return MatchResult(kept, suppressed, stage.features)
 
 
     def _hits(self, value: SignalValue) -> list[tuple[int, float, BankEntry]]:
