@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from reclaim.cli.output import emit_json, err, expand_paths, progress_bar
+from reclaim.cli.output import emit_json, err, escape, expand_paths, progress_bar
 from reclaim.hashing import FileHashes, HashFailure, HashOutcome, Target, hash_files
 from reclaim.models import Skipped
 from reclaim.signals.vpdq import features_of
@@ -83,8 +83,6 @@ def report_failure(outcome: HashFailure | Skipped, json: bool) -> None:
     if json:
         emit_json({"path": path, "error": message})
     else:
-        from rich.markup import escape  # only when there is an error to print
-
         err.print(f"[red]error:[/] {escape(message)}")
 
 

@@ -13,7 +13,7 @@ import typer
 from typer.exceptions import TyperException
 
 from reclaim.cli.lazy import Lazy, lazy_root
-from reclaim.cli.output import err
+from reclaim.cli.output import err, escape
 from reclaim.errors import ReclaimError
 
 # name -> where the command lives and the line `reclaim --help` shows for it (the command's own first line);
@@ -87,13 +87,13 @@ def main(argv: list[str] | None = None) -> int:
     except ReclaimError as exc:
         if debug:
             raise
-        err.print(f"[red]error:[/red] {_escape(exc.message)}", markup=True)
+        err.print(f"[red]error:[/red] {escape(exc.message)}", markup=True)
         return exc.exit_code
     except TyperException as exc:  # usage errors from the parser: Typer prints them with a hint
         if callable(show := getattr(exc, "show", None)):  # usage errors show themselves; the base class cannot
             show()
         else:
-            err.print(f"[red]error:[/red] {_escape(exc.format_message())}", markup=True)
+            err.print(f"[red]error:[/red] {escape(exc.format_message())}", markup=True)
         return exc.exit_code
     except typer.Abort:
         err.print("aborted")
@@ -125,9 +125,3 @@ def _log_to_stderr(level: int) -> logging.Handler:
     logger.setLevel(min(level, logger.level or logging.WARNING))
     logger.addHandler(handler)
     return handler
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape  # only when there is an error to print
-
-    return escape(text)

@@ -38,6 +38,13 @@ out = cast("Console", _LazyConsole(highlight=False, soft_wrap=True))
 err = cast("Console", _LazyConsole(stderr=True, highlight=False, soft_wrap=True))
 
 
+def escape(text: str) -> str:
+    """``rich.markup.escape``, imported when there is something to print with markup (an error)."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
 def emit_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
     sys.stdout.flush()

@@ -56,8 +56,9 @@ def signal_names() -> list[str]:
 
 
 def get_signal(name: str) -> Signal:
-    if name in _SIGNALS:
-        return _SIGNALS[name]
     if name in OPT_IN_SIGNALS:
         return _load(name)
-    raise NotFound(f"unknown signal type {name!r} (known: {', '.join(signal_names())})")
+    try:
+        return _SIGNALS[name]
+    except KeyError:
+        raise NotFound(f"unknown signal type {name!r} (known: {', '.join(signal_names())})") from None

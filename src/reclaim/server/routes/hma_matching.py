@@ -129,7 +129,7 @@ def _true(request: Request, name: str) -> bool:
 async def raw_lookup(request: Request) -> Response:
     """``{"matches": [content id, ...]}``, or with ``include_distance=true`` ``[{bank_content_id, distance}]``.
     As in HMA, content switches and the coin flip are not applied here; ``banks=`` is."""
-    await lookup_guard(request)  # called here, not as a dependency: FastAPI's resolving costs a lookup a fifth
+    await lookup_guard(request)  # called here: FAST_ROUTES below serve this without FastAPI's dependencies
     signal_type, signal = _param(request, "signal_type", 50), _param(request, "signal", 100_000)
     if signal_type is None or signal is None:
         raise HmaError(422, "signal_type and signal are required")
