@@ -1,11 +1,14 @@
 """Alembic migrations run on SQLite and PostgreSQL: up from empty, down to nothing, and up again."""
 
+import pytest
 from alembic import command
 from sqlalchemy import create_engine, inspect
 
 from reclaim.store import open_store
 from reclaim.store.migrate import alembic_config
 from reclaim.store.models import Base
+
+pytestmark = pytest.mark.fresh_home  # up from an empty database, not the tests' migrated copy
 
 
 def tables(url: str) -> set[str]:
