@@ -1,7 +1,7 @@
 """The web service: an HMA-compatible hash-matching API over the same banks the CLI uses.
 
-``create_app`` is imported on first use: the decode pool's worker processes import ``reclaim.server.decodepool``
-and ``reclaim.server.uploads`` only, not the whole app (3 s of imports per worker, at every server start)."""
+``create_app`` is imported on first use: the decode pool's worker processes import ``reclaim.server.decodejob``
+only, not the whole app (3 s of imports per worker, at every server start)."""
 
 from __future__ import annotations
 

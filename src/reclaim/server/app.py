@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from reclaim.server import hma
 from reclaim.server.auth import install_auth, upload_gate
 from reclaim.server.bodylimit import FORM_OVERHEAD, BodyLimit
+from reclaim.server.decodejob import MAX_UPLOAD_BYTES
 from reclaim.server.decodepool import DecodePool
 from reclaim.server.errors import install_error_handler
 from reclaim.server.headers import SecurityHeaders
@@ -21,7 +22,6 @@ from reclaim.server.live import LiveMatcher
 from reclaim.server.ratelimit import RateLimit
 from reclaim.server.refusals import RefusalAudit
 from reclaim.server.routes import curating, hashing, hma_curation, hma_hashing, hma_matching, matching, session, status
-from reclaim.server.uploads import MAX_UPLOAD_BYTES
 from reclaim.server.web import ROUTERS as WEB_ROUTERS
 from reclaim.server.web import docs
 from reclaim.store import open_store

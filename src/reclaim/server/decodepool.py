@@ -18,7 +18,6 @@ import logging
 import multiprocessing
 import os
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -26,6 +25,8 @@ from functools import partial
 from typing import TypeVar
 
 from fastapi import HTTPException
+
+from reclaim.server.decodejob import start_worker
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -41,32 +42,9 @@ def _executor(workers: int, *, broken: ProcessPoolExecutor | None = None) -> Pro
         if pool is None or pool is broken:
             # spawn, not fork: the server process runs threads, and a forked child could inherit a held lock
             pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                       initializer=_yield_to_requests, initargs=(os.getpid(),))
+                                       initializer=start_worker, initargs=(os.getpid(),))
             _shared[workers] = pool
         return pool
-
-
-def _yield_to_requests(server: int) -> None:
-    """A decode worker runs at a lower priority than the server: answering requests comes first. It also leaves
-    when its server process is gone (killed, or stopped without shutting the pool down): a pool's workers wait
-    on their queue for ever otherwise, each holding its decoder's memory. ``server`` is the pid that started the
-    pool, not ``os.getppid()`` here: a worker still importing when its server was killed would watch init (1)
-    and never leave.
-
-    The upload code is imported now, at the server's start, not by the first upload; the rest of the app is not
-    (``reclaim.server`` imports it lazily), which keeps each worker's start near 1 s instead of 3."""
-    try:
-        os.nice(10)
-    except OSError:  # not allowed here (some containers): the pool still keeps decodes off the loop
-        log.warning("could not lower the decode workers' priority")
-    threading.Thread(target=_exit_with_parent, args=(server,), name="reclaim-parent-watch", daemon=True).start()
-    import reclaim.server.uploads  # noqa: F401 - what every job runs
-
-
-def _exit_with_parent(parent: int, every: float = 1.0) -> None:
-    while os.getppid() == parent:
-        time.sleep(every)
-    os._exit(0)
 
 
 class DecodePool:

@@ -22,7 +22,8 @@ from starlette.datastructures import UploadFile
 
 from reclaim.errors import ReclaimError
 from reclaim.models import SignalValue
-from reclaim.server.uploads import MAX_UPLOAD_BYTES, hash_upload, read_limited
+from reclaim.server.decodejob import MAX_UPLOAD_BYTES
+from reclaim.server.uploads import hash_upload, read_limited
 from reclaim.signals import get_signal
 from reclaim.signals.pdq import MIN_QUALITY
 from reclaim.signals.vpdq import features_of, from_pytx, to_pytx
