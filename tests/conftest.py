@@ -61,6 +61,19 @@ def reclaim_home(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: py
     return home
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id at 1 MiB / 1 pass for passwords and PINs made or checked in this process (the same code path;
+    the defaults cost ~0.6 s a hash or check on these cores, and many tests sign in several times). Each hash
+    carries its parameters, so hashes made by a CLI child at the defaults still verify."""
+    from argon2 import PasswordHasher
+
+    from reclaim.accounts import passwords
+
+    monkeypatch.setattr(passwords, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    passwords._dummy.cache_clear()
+
+
 @pytest.fixture
 def photo_vault(reclaim_home: Path):  # type: ignore[no-untyped-def]
     """The enrolled photos' vault where the CLI looks for it, with a cheap KDF so tests stay fast."""

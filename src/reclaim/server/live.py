@@ -168,8 +168,9 @@ class LiveMatcher:
             # own thread, so the next change is not kept waiting behind it.
             self._checks.submit(self._check, self._build(stamp, verify=False))
         if self._poller is None and not self._stop.is_set():
-            self._poller = threading.Thread(target=self._poll_loop, name="reclaim-bank-poll", daemon=True)
-            self._poller.start()
+            poller = threading.Thread(target=self._poll_loop, name="reclaim-bank-poll", daemon=True)
+            poller.start()
+            self._poller = poller  # once started: a thread that reads it may join it
 
     def _check(self, quick: Matcher) -> None:
         """Rebuild with the full check if ``quick`` is still current and not in step with the database."""
@@ -227,8 +228,10 @@ class LiveMatcher:
 
     def close(self) -> None:
         self._stop.set()
-        if self._poller is not None:
-            self._poller.join(timeout=5)
+        with self._refreshing:  # a refresh under way may be starting the poller: wait until it is known
+            poller = self._poller
+        if poller is not None:
+            poller.join(timeout=5)
         self._checks.shutdown(cancel_futures=True)
         if self._session is not None:
             self._session.close()
