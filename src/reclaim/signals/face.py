@@ -105,14 +105,16 @@ MAX_CANDIDATES = 16  # a picture full of face-like texture (gravel, foliage) cos
 
 def detect_faces(rgb: np.ndarray, *, scale: float = 1.0,
                  passes: tuple[tuple[float, tuple[float, ...]], ...] = PASSES, max_faces: int = MAX_FACES,
-                 full: Callable[[], np.ndarray] | None = None) -> list[Face]:
+                 full: Callable[[], np.ndarray] | None = None, describe: bool = True) -> list[Face]:
     """Faces in ``rgb`` (decoded at ``scale`` of the full image), largest first; boxes in full-image pixels.
 
     The cascade proposes candidates on grey copies (a few ms); only candidates pay for dlib (HOG check,
     landmarks, descriptor). ``full`` gives the full-resolution pixels when ``rgb`` is reduced: a face found
-    is then described from them, decoded only once a candidate is confirmed worth it."""
+    is then described from them, decoded only once a candidate is confirmed worth it. ``describe=False``
+    skips the descriptor network (the costliest step; attribution compares pixels, not descriptors): each
+    face's descriptor is then empty, and comparing it with ``descriptor_distance`` raises."""
     checked, to_pixels = _confirmed(rgb, scale, passes, full)
-    faces = _describe(checked[:max_faces], scale * to_pixels)
+    faces = _describe(checked[:max_faces], scale * to_pixels, network=describe)
     return sorted(faces, key=lambda f: -f.box[2] * f.box[3])
 
 
@@ -225,20 +227,21 @@ def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def _describe(checked: list[_Checked], scale: float) -> list[Face]:
-    """Descriptors of all confirmed faces in one batched call; boxes and landmarks in full-image pixels
-    (``scale``: ``pixels`` width / full width)."""
+def _describe(checked: list[_Checked], scale: float, *, network: bool = True) -> list[Face]:
+    """Descriptors of all confirmed faces in one batched call (empty ones without ``network``); boxes and
+    landmarks in full-image pixels (``scale``: ``pixels`` width / full width)."""
     import dlib
 
     if not checked:
         return []
-    network = _models()[2]
-    shapes = []
-    for item in checked:
-        one = dlib.full_object_detections()
-        one.append(item.shape)
-        shapes.append(one)
-    descriptors = network.compute_face_descriptor([c.crop for c in checked], shapes)
+    descriptors: list[Any] = [[np.empty(0, np.float32)]] * len(checked)
+    if network:
+        shapes = []
+        for item in checked:
+            one = dlib.full_object_detections()
+            one.append(item.shape)
+            shapes.append(one)
+        descriptors = _models()[2].compute_face_descriptor([c.crop for c in checked], shapes)
     faces = []
     for item, vectors in zip(checked, descriptors, strict=True):
         points = np.array([(p.x, p.y) for p in item.shape.parts()], np.float64)
