@@ -52,9 +52,9 @@ def load_rgb(path: Path, at: float | None = None) -> tuple[np.ndarray, float]:
 
 def photo_features(name: str, rgb: np.ndarray, scale: float = 1.0, *, face: Face | None = None,
                    pick_largest: bool = True) -> PhotoFeatures:
-    """Features of ``rgb``; the face is ``face`` when given, else the largest one found."""
+    """Features of ``rgb``; the face is ``face`` when given, else the largest one found (without a descriptor)."""
     if face is None and pick_largest:
-        found = detect_faces(rgb, scale=scale)
+        found = detect_faces(rgb, scale=scale, describe=False)  # ranking compares pixels (rank.py)
         face = found[0] if found else None
     keypoints = region_keypoints(rgb, scale, face)
     chip = pdq_hex(aligned_chip(rgb, face, scale=scale))[0] if face else None

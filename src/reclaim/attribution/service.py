@@ -74,7 +74,7 @@ def _photo(row: IdentitySource, vault: Vault | None, actor: str) -> bytes:
 
 def suspect_features(name: str, rgb: np.ndarray, scale: float, wanted: list[np.ndarray]) -> PhotoFeatures:
     """The suspect's face: the one nearest the identity's descriptors when given, else the largest."""
-    faces = detect_faces(rgb, scale=scale)
+    faces = detect_faces(rgb, scale=scale, describe=bool(wanted))  # descriptors only to compare with an identity's
     if not faces:
         raise SignalError(f"{name}: no face found to attribute")
     if wanted:

@@ -105,12 +105,29 @@ MAX_CANDIDATES = 16  # a picture full of face-like texture (gravel, foliage) cos
 
 def detect_faces(rgb: np.ndarray, *, scale: float = 1.0,
                  passes: tuple[tuple[float, tuple[float, ...]], ...] = PASSES, max_faces: int = MAX_FACES,
-                 full: Callable[[], np.ndarray] | None = None) -> list[Face]:
+                 full: Callable[[], np.ndarray] | None = None, describe: bool = True) -> list[Face]:
     """Faces in ``rgb`` (decoded at ``scale`` of the full image), largest first; boxes in full-image pixels.
 
     The cascade proposes candidates on grey copies (a few ms); only candidates pay for dlib (HOG check,
     landmarks, descriptor). ``full`` gives the full-resolution pixels when ``rgb`` is reduced: a face found
-    is then described from them, decoded only once a candidate is confirmed worth it."""
+    is then described from them, decoded only once a candidate is confirmed worth it. ``describe=False``
+    skips the descriptor network (the costliest step; attribution compares pixels, not descriptors): each
+    face's descriptor is then empty, and comparing it with ``descriptor_distance`` raises."""
+    checked, to_pixels = _confirmed(rgb, scale, passes, full)
+    faces = _describe(checked[:max_faces], scale * to_pixels, network=describe)
+    return sorted(faces, key=lambda f: -f.box[2] * f.box[3])
+
+
+def face_boxes(rgb: np.ndarray) -> list[Box]:
+    """The boxes ``detect_faces`` finds in ``rgb`` (full resolution), in no particular order, without paying
+    for descriptors: for callers that only need where the faces are (provenance's JPEG-grid check)."""
+    checked, _ = _confirmed(rgb, 1.0, PASSES, None)
+    return [_box(item, 1.0) for item in checked[:MAX_FACES]]
+
+
+def _confirmed(rgb: np.ndarray, scale: float, passes: tuple[tuple[float, tuple[float, ...]], ...],
+               full: Callable[[], np.ndarray] | None) -> tuple[list[_Checked], float]:
+    """The distinct candidates dlib confirmed, best first, and ``pixels`` width over ``rgb`` width."""
     if not faces_available():  # dlib checks every candidate: without it, say how to install, not ImportError
         raise UserError(INSTALL_HINT)
     import cv2
@@ -126,15 +143,14 @@ def detect_faces(rgb: np.ndarray, *, scale: float = 1.0,
         found += [Candidate(c.x / shrink, c.y / shrink, c.size / shrink, c.turn, c.votes)
                   for c in candidates(small, load_cascade().window, turns)]
     if not found:
-        return []
+        return [], 1.0
     found = sorted(found, key=lambda c: (-c.votes, -c.size))[:MAX_CANDIDATES]
     pixels, to_pixels = rgb, 1.0
     if full is not None and scale < 1.0:
         pixels = np.ascontiguousarray(full(), dtype=np.uint8)
         to_pixels = pixels.shape[1] / rgb.shape[1]
     checked = [c for c in (_check(pixels, candidate, to_pixels) for candidate in found) if c is not None]
-    faces = _describe(_distinct(checked)[:max_faces], scale * to_pixels)
-    return sorted(faces, key=lambda f: -f.box[2] * f.box[3])
+    return _distinct(checked), to_pixels
 
 
 @dataclass(frozen=True)
@@ -211,29 +227,34 @@ def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def _describe(checked: list[_Checked], scale: float) -> list[Face]:
-    """Descriptors of all confirmed faces in one batched call; boxes and landmarks in full-image pixels
-    (``scale``: ``pixels`` width / full width)."""
+def _describe(checked: list[_Checked], scale: float, *, network: bool = True) -> list[Face]:
+    """Descriptors of all confirmed faces in one batched call (empty ones without ``network``); boxes and
+    landmarks in full-image pixels (``scale``: ``pixels`` width / full width)."""
     import dlib
 
     if not checked:
         return []
-    network = _models()[2]
-    shapes = []
-    for item in checked:
-        one = dlib.full_object_detections()
-        one.append(item.shape)
-        shapes.append(one)
-    descriptors = network.compute_face_descriptor([c.crop for c in checked], shapes)
+    descriptors: list[Any] = [[np.empty(0, np.float32)]] * len(checked)
+    if network:
+        shapes = []
+        for item in checked:
+            one = dlib.full_object_detections()
+            one.append(item.shape)
+            shapes.append(one)
+        descriptors = _models()[2].compute_face_descriptor([c.crop for c in checked], shapes)
     faces = []
     for item, vectors in zip(checked, descriptors, strict=True):
         points = np.array([(p.x, p.y) for p in item.shape.parts()], np.float64)
         points = np.c_[points, np.ones(len(points))] @ item.back.T / scale
-        x0, y0, x1, y1 = (max(0.0, v / scale) for v in item.box)
-        faces.append(Face((round(x0), round(y0), max(1, round(x1 - x0)), max(1, round(y1 - y0))),
-                          tuple((round(px), round(py)) for px, py in points),
+        faces.append(Face(_box(item, scale), tuple((round(px), round(py)) for px, py in points),
                           np.asarray(vectors[0], dtype=np.float32), item.score))
     return faces
+
+
+def _box(item: _Checked, scale: float) -> Box:
+    """A confirmed face's x, y, w, h in full-image pixels (``scale``: ``pixels`` width / full width)."""
+    x0, y0, x1, y1 = (max(0.0, v / scale) for v in item.box)
+    return round(x0), round(y0), max(1, round(x1 - x0)), max(1, round(y1 - y0))
 
 
 def _run(detector: Any, image: np.ndarray, upsample: int) -> list[tuple[Any, float]]:

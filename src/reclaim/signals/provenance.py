@@ -29,7 +29,7 @@ from PIL import Image, ImageOps
 
 from reclaim.media.image import heif_ready
 from reclaim.signals.blending import foreign_grids
-from reclaim.signals.face import detect_faces, faces_available
+from reclaim.signals.face import face_boxes, faces_available
 from reclaim.signals.watermark import find_mark
 
 GENERATED = "generated"  # kinds, strongest first
@@ -127,7 +127,7 @@ def _pasted_faces(image: Image.Image) -> list[Lead]:
         return []
     is_jpeg = image.format == "JPEG"
     rgb = np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
-    boxes = [face.box for face in detect_faces(rgb)]
+    boxes = face_boxes(rgb)
     return [Lead(EDITED, "jpeg-grid", grid.evidence()) for grid in foreign_grids(rgb, boxes, jpeg_file=is_jpeg)]
 
 

@@ -8,8 +8,10 @@ compositions (gradients, discs, bars, mild noise) so PDQ sees photo-like structu
 from __future__ import annotations
 
 import functools
+import importlib.util
 import io
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter, ImageOps
@@ -20,14 +22,24 @@ Edit = Callable[[Image.Image], Image.Image]
 
 
 def sample_faces() -> dict[str, Image.Image]:
-    """The two benign public-domain portraits shipped with scikit-image and Matplotlib."""
-    try:
-        from matplotlib import cbook
-        from skimage import data
-    except ImportError as exc:
-        raise UserError("the demo needs sample images: pip install 'reclaim[demo]'") from exc
-    with Image.open(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)) as hopper:
-        return {"astronaut": Image.fromarray(data.astronaut()), "grace_hopper": hopper.convert("RGB")}
+    """The two benign public-domain portraits shipped with scikit-image and Matplotlib, read from the packages'
+    folders (the same pixels as ``skimage.data.astronaut()``; importing skimage.io and Matplotlib took 1.4 s)."""
+    files = {"astronaut": _package_file("skimage", "data", "astronaut.png"),
+             "grace_hopper": _package_file("matplotlib", "mpl-data", "sample_data", "grace_hopper.jpg")}
+    faces = {}
+    for name, path in files.items():
+        with Image.open(path) as image:
+            faces[name] = image.convert("RGB")
+    return faces
+
+
+def _package_file(package: str, *parts: str) -> Path:
+    spec = importlib.util.find_spec(package)
+    path = Path(next(iter(spec.submodule_search_locations or ())), *parts) if spec else None
+    if path is None or not path.is_file():
+        raise UserError(f"the demo needs sample images ({package} has no {'/'.join(parts)}): "
+                        "pip install 'reclaim[demo]'")
+    return path
 
 
 def scene(seed: int, size: tuple[int, int] = (640, 480)) -> Image.Image:

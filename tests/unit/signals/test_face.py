@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from reclaim.errors import InvalidHash, UserError
 from reclaim.index.face_vectors import FaceVectorIndex, pack_face, unpack_face
@@ -28,6 +29,18 @@ def test_astronaut_has_one_face_and_the_patch_is_filtered(face_photos: dict[str,
     x, y, w, h = face.box
     assert 150 < x < 200 and 50 < y < 110 and 70 < w < 110 and h == w
     assert len(face.landmarks) == 5 and face.descriptor.shape == (128,) and face.score > 0.5
+
+
+def test_boxes_and_landmarks_without_descriptors_are_those_with(face_photos: dict[str, Path]) -> None:
+    """What attribution and provenance ask for when no descriptor is compared: the same faces, cheaper."""
+    rgb = np.asarray(Image.open(face_photos["fake_astronaut"]).convert("RGB"))
+    described = detect_faces(rgb)
+    bare = detect_faces(rgb, describe=False)
+    assert described and [(f.box, f.landmarks) for f in bare] == [(f.box, f.landmarks) for f in described]
+    assert all(f.descriptor.size == 0 for f in bare)
+    with pytest.raises(ValueError):  # an empty descriptor cannot be mistaken for a near one
+        descriptor_distance(bare[0].descriptor, described[0].descriptor)
+    assert sorted(face_module.face_boxes(rgb)) == sorted(f.box for f in described)
 
 
 def test_same_person_is_near_and_different_people_are_far(face_photos: dict[str, Path]) -> None:
