@@ -57,12 +57,12 @@ def test_killed_scan_resumes_without_rehashing(tmp_path: Path, known_jpeg: Path,
     assert cli("bank", "add", "k", known_jpeg).code == 0
     clean_home = tmp_path / "clean"
     shutil.copytree(reclaim_home, clean_home)  # the same bank for the clean run
-    killed_env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}  # RECLAIM_HOME: the test's home
+    env = {**os.environ, **cluster}  # RECLAIM_HOME: the test's home
 
     db = reclaim_home / "reclaim.db"
-    # Ray: the killed driver joins a running cluster, which outlives it; SIGKILL to its process group
+    # Ray: both drivers join a running cluster, which outlives the killed one; SIGKILL to its process group
     proc = subprocess.Popen([sys.executable, "-m", "reclaim", "scan", folder, "--case", "c", "--workers", "1",
-                             *ENGINES[engine]], env={**killed_env, **cluster}, stdout=subprocess.DEVNULL,
+                             *ENGINES[engine]], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 120
     while hashed_rows(db) < 64 and proc.poll() is None and time.monotonic() < deadline:
@@ -73,8 +73,7 @@ def test_killed_scan_resumes_without_rehashing(tmp_path: Path, known_jpeg: Path,
     stored_before = hashed_rows(db)
     assert 0 < stored_before < N_FILES
 
-    # Ray: no address, so this driver starts a local cluster of its own (the one test of that)
-    resumed = reclaim("scan", folder, "--case", "c", "--json", *ENGINES[engine], env=killed_env)
+    resumed = reclaim("scan", folder, "--case", "c", "--json", *ENGINES[engine], env=env)
     out, err = resumed.communicate(timeout=300)
     assert resumed.returncode == 0, err
     report = json.loads(out)
