@@ -10,6 +10,8 @@ import pytest
 
 from reclaim.engines import faults
 
+pytestmark = pytest.mark.ray_cluster  # Ray tests here and in the next marked module share a cluster (conftest.py)
+
 
 @pytest.fixture
 def engine_ready(request: pytest.FixtureRequest) -> None:

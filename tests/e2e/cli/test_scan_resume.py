@@ -18,10 +18,7 @@ from reclaim.synthetic.scenes import jpeg_bytes, scene
 
 N_FILES = 240
 
-
-def reclaim(*args: str | Path, env: dict) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "reclaim", *map(str, args)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+pytestmark = pytest.mark.ray_cluster  # Ray tests here and in the next marked module share a cluster (conftest.py)
 
 
 def hashed_rows(db: Path) -> int:
@@ -30,7 +27,7 @@ def hashed_rows(db: Path) -> int:
 
 
 def case_state(cli, case: str) -> list[dict]:  # type: ignore[no-untyped-def]
-    """``reclaim case show CASE --json`` in this process (a child costs seconds of imports)."""
+    """``reclaim case show CASE --json``."""
     shown = cli("case", "show", case, "--json")
     assert shown.code == 0, shown.err
     return shown.json_lines()
@@ -57,12 +54,12 @@ def test_killed_scan_resumes_without_rehashing(tmp_path: Path, known_jpeg: Path,
     assert cli("bank", "add", "k", known_jpeg).code == 0
     clean_home = tmp_path / "clean"
     shutil.copytree(reclaim_home, clean_home)  # the same bank for the clean run
-    env = {**os.environ, **cluster}  # RECLAIM_HOME: the test's home
 
     db = reclaim_home / "reclaim.db"
-    # Ray: both drivers join a running cluster, which outlives the killed one; SIGKILL to its process group
+    # A child (RECLAIM_HOME: the test's home), SIGKILLed with its process group; Ray: a driver that joined a
+    # running cluster, which outlives it
     proc = subprocess.Popen([sys.executable, "-m", "reclaim", "scan", folder, "--case", "c", "--workers", "1",
-                             *ENGINES[engine]], env=env, stdout=subprocess.DEVNULL,
+                             *ENGINES[engine]], env={**os.environ, **cluster}, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 120
     while hashed_rows(db) < 64 and proc.poll() is None and time.monotonic() < deadline:
@@ -73,10 +70,9 @@ def test_killed_scan_resumes_without_rehashing(tmp_path: Path, known_jpeg: Path,
     stored_before = hashed_rows(db)
     assert 0 < stored_before < N_FILES
 
-    resumed = reclaim("scan", folder, "--case", "c", "--json", *ENGINES[engine], env=env)
-    out, err = resumed.communicate(timeout=300)
-    assert resumed.returncode == 0, err
-    report = json.loads(out)
+    resumed = cli("scan", folder, "--case", "c", "--json", *ENGINES[engine])  # in this process (Ray: the first driver)
+    assert resumed.code == 0, resumed.err
+    report = json.loads(resumed.out)
     assert report["reused"] == stored_before
     assert report["hashed"] == N_FILES - stored_before
     assert [m["path"] for m in report["matches"]] == [str(folder / "img_120.jpg")]
