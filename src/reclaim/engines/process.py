@@ -35,8 +35,14 @@ class ProcessEngine(Engine[A, R]):
             try:
                 while True:
                     while len(pending) < 2 * self.workers and (chunk := next(chunks, None)) is not None:
-                        pending[pool.submit(fn, chunk)] = chunk
+                        try:
+                            pending[pool.submit(fn, chunk)] = chunk
+                        except BrokenProcessPool:  # a worker died since the last wait: this chunk never started
+                            crashed.append(chunk)
+                            break
                     if not pending:
+                        if crashed:
+                            break
                         return
                     done, _ = wait(pending, return_when=FIRST_COMPLETED)
                     for future in done:

@@ -127,7 +127,7 @@ def match_rows(session: Session, rows: Iterable[Item], matcher: Matcher, faces: 
     session.execute(delete(MatchRow).where(MatchRow.item_id.in_([r.id for r in rows])))
     loaded = session.scalars(select(Item).where(Item.id.in_([r.id for r in rows]))
                              .options(selectinload(Item.signals))).all()
-    found = Found()
+    found, faces_by_item = Found(), dict[int, list[FaceMatch]]()
     for item in loaded:
         values = [_signal_value(s) for s in item.signals]
         versions = {s.signal: s.version for s in item.signals}
@@ -143,9 +143,10 @@ def match_rows(session: Session, rows: Iterable[Item], matcher: Matcher, faces: 
         if result.matches:
             found.matches[item.locator] = result.matches
         face_matches = faces.match(session, values, query=item.locator, action="scan") if faces else []
-        replace_face_matches(session, item.id, face_matches)
+        faces_by_item[item.id] = face_matches
         if face_matches:
             found.faces[item.locator] = face_matches
+    replace_face_matches(session, faces_by_item)
     return found
 
 

@@ -4,21 +4,13 @@ files, and a worker that dies mid-chunk costs retries, never items or duplicates
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from reclaim.engines import faults
 
-
-@pytest.fixture(scope="session")
-def ray_cluster() -> Iterator[None]:
-    """One local Ray instance (2 CPUs) for every Ray test: starting one takes seconds and ~1 GB."""
-    ray = pytest.importorskip("ray", reason="needs reclaim[ray]")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
-    yield
-    ray.shutdown()
+pytestmark = pytest.mark.ray_cluster  # Ray tests here and in the next marked module share a cluster (conftest.py)
 
 
 @pytest.fixture
@@ -57,7 +49,7 @@ def test_local_and_process_engines_store_the_same(cli, tmp_path: Path, make_imag
 
 @pytest.mark.slow
 def test_ray_stores_what_the_local_and_process_engines_store(
-    cli, tmp_path: Path, ray_cluster: None, make_images  # type: ignore[no-untyped-def]
+    cli, tmp_path: Path, ray_cluster: str, make_images  # type: ignore[no-untyped-def]
 ) -> None:
     paths = make_images(tmp_path / "folder", 2000)
     bank_some(cli, paths[::100])
