@@ -57,7 +57,7 @@ def bank_stamp(session: Session) -> Stamp:
 class LiveMatcher:
     """Thread-safe lookups against a matcher that follows the database (see the module docstring)."""
 
-    def __init__(self, store: Store, poll_seconds: float = 0.25) -> None:
+    def __init__(self, store: Store, poll_seconds: float = 0.1) -> None:
         self._store = store
         self._poll = poll_seconds
         self._lock = threading.Lock()  # one lookup at a time on the current matcher

@@ -34,6 +34,8 @@ from reclaim.synthetic.scenes import composite, scene
 
 
 def encode(image: Image.Image, fmt: str, **params: object) -> bytes:
+    if fmt == "HEIF":  # Pillow writes HEIF only once pillow-heif is registered (Reclaim does that on first read)
+        pytest.importorskip("pillow_heif").register_heif_opener()
     buf = io.BytesIO()
     image.save(buf, fmt, **params)
     return buf.getvalue()
