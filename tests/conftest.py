@@ -138,11 +138,16 @@ def decoy_png(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def postgres_template() -> Iterator[str]:
     """A PostgreSQL database migrated to head, made once per test process: tests get copies of it."""
+    for name in _postgres_database(template=None):
+        open_store(_postgres_url(name)).close()
+        yield name
+
+
+def _postgres_url(name: str) -> str:
+    """The test server's URL, naming database ``name``."""
     from sqlalchemy.engine import make_url
 
-    for name in _postgres_database(template=None):
-        open_store(make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)).close()
-        yield name
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
 
 
 def _postgres_database(template: str | None) -> Iterator[str]:
@@ -171,11 +176,9 @@ def database_url(request: pytest.FixtureRequest, reclaim_home: Path, monkeypatch
         monkeypatch.setenv("RECLAIM_DATABASE_URL", url)
         yield url
         return
-    from sqlalchemy.engine import make_url
-
     fresh = request.node.get_closest_marker("fresh_home") is not None
     for name in _postgres_database(None if fresh else request.getfixturevalue("postgres_template")):
-        url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+        url = _postgres_url(name)
         monkeypatch.setenv("RECLAIM_DATABASE_URL", url)
         yield url
 

@@ -33,9 +33,14 @@ def js(*args: str, data: bytes) -> dict:
     return json.loads(done.stdout)
 
 
-def js_pdq(path: Path) -> tuple[str, int]:
+def rgb_of(path: Path) -> np.ndarray:
+    """The pixels Python hands to the JavaScript: Pillow's RGB decode, as pytx's."""
     with Image.open(path) as image:
-        rgb = np.ascontiguousarray(np.asarray(image.convert("RGB")))
+        return np.ascontiguousarray(np.asarray(image.convert("RGB")))
+
+
+def js_pdq(path: Path) -> tuple[str, int]:
+    rgb = rgb_of(path)
     height, width = rgb.shape[:2]
     out = js("pdq", str(width), str(height), data=rgb.tobytes())
     return out["pdq"], out["quality"]
@@ -45,8 +50,7 @@ def js_pdqs(paths: list[Path], raw: Path) -> list[tuple[str, int]]:
     """``js_pdq`` of each path, in one Node process."""
     args = []
     for k, path in enumerate(paths):
-        with Image.open(path) as image:
-            rgb = np.ascontiguousarray(np.asarray(image.convert("RGB")))
+        rgb = rgb_of(path)
         (raw / f"{k}.rgb").write_bytes(rgb.tobytes())
         args += [str(rgb.shape[1]), str(rgb.shape[0]), str(raw / f"{k}.rgb")]
     assert NODE is not None
