@@ -19,9 +19,8 @@ from reclaim_testdata import EVALS, IDENTITY_PASSPHRASE, REPO  # noqa: F401 - re
 
 # The longest test files (minutes each on CI's 2 cores), started first: pytest-xdist hands out files in
 # collection order, so one of these collected last would leave the other worker idle at the end.
-LONGEST_FIRST = ("e2e/web/test_demo.py", "e2e/hma/test_hma_suite.py", "e2e/cli/test_scan_resume.py",
-                 "e2e/cli/test_scan_engines.py", "e2e/web/test_self_report_browser.py",
-                 "e2e/server/test_decode_pool.py")
+LONGEST_FIRST = ("e2e/cli/test_scan_engines.py", "e2e/web/test_demo.py", "e2e/hma/test_hma_suite.py",
+                 "e2e/web/test_self_report_browser.py", "e2e/server/test_decode_pool.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -47,6 +47,11 @@ def _executor(workers: int, *, broken: ProcessPoolExecutor | None = None) -> Pro
         return pool
 
 
+def _wait_for_workers(pool: ProcessPoolExecutor, workers: int) -> None:
+    for done in [pool.submit(os.getpid) for _ in range(workers)]:
+        done.result()
+
+
 class DecodePool:
     """``await pool.run(fn, *args)``: ``fn`` (a module-level function) in a worker process, or 503 when full."""
 
@@ -60,8 +65,11 @@ class DecodePool:
         """Start the worker processes now (app start-up, off the loop), not on the first upload, where spawning
         them stalled the loop for half a second."""
         pool = _executor(self.workers)
-        for done in [pool.submit(os.getpid) for _ in range(self.workers)]:
-            done.result()
+        try:
+            _wait_for_workers(pool, self.workers)
+        except BrokenProcessPool:  # a worker of this process's pool died since an earlier app started it
+            log.warning("a decode worker had died; starting the decode pool again")
+            _wait_for_workers(_executor(self.workers, broken=pool), self.workers)
 
     @property
     def admitted(self) -> int:

@@ -4,6 +4,7 @@ one-line help ``reclaim --help`` shows without importing a command is the comman
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -60,3 +61,22 @@ def test_a_command_still_runs_and_helps_through_the_lazy_root(cli) -> None:
     assert "b" in cli("bank", "list").out
     typo = cli("bnak", "list")
     assert typo.code == 2 and "bank" in typo.err
+
+
+THREADS = ("import os, sys; {setup}; from reclaim.cli.main import main; import numpy; "
+           "print(len(os.listdir('/proc/self/task')), os.environ['OPENBLAS_NUM_THREADS'])")
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
+def test_the_cli_starts_no_blas_threads_unless_the_user_asks() -> None:
+    """numpy's import starts an OpenBLAS thread per core, which spins for a while: CPU that `reclaim hash` and the
+    scan workers would compete with."""
+    def run(setup: str) -> tuple[int, str]:
+        done = subprocess.run([sys.executable, "-c", THREADS.format(setup=setup)], capture_output=True, text=True,
+                              timeout=120, env={k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"})
+        assert done.returncode == 0, done.stderr
+        threads, setting = done.stdout.split()
+        return int(threads), setting
+
+    assert run("pass") == (1, "1")
+    assert run("os.environ['OPENBLAS_NUM_THREADS'] = '2'") == (2, "2")  # the user's setting is kept

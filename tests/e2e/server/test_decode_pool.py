@@ -18,7 +18,7 @@ import pytest
 from fastapi import HTTPException
 from PIL import Image
 
-from reclaim_testdata import free_port, running
+from reclaim_testdata import answers, free_port, running
 
 pytestmark = pytest.mark.slow
 
@@ -47,7 +47,7 @@ def one_worker(reclaim_home: Path, tmp_path: Path) -> Iterator[tuple[str, str]]:
     base = f"http://127.0.0.1:{port}"
     argv = [sys.executable, "-m", "reclaim", "serve", "--port", str(port), "--workers", "1"]
     with running(argv, {**os.environ, "RECLAIM_DECODE_QUEUE": "16"}, tmp_path / "serve.log",
-                 lambda: httpx.get(f"{base}/status").status_code == 200, "reclaim serve", timeout=120):
+                 lambda: answers(f"{base}/status"), "reclaim serve", timeout=120):
         yield base, key
 
 
@@ -92,6 +92,23 @@ def test_a_full_pool_answers_503_at_once() -> None:
     asyncio.run(scenario())
 
 
+def test_an_app_starts_after_a_worker_of_its_process_pool_died() -> None:
+    """Apps of one process share its pool: one whose worker was killed (OOM) is replaced at the next app's start,
+    instead of failing that start and every later one."""
+    import psutil
+
+    from reclaim.server.decodepool import DecodePool
+
+    DecodePool(workers=1).start()
+    workers = [p for p in psutil.Process().children() if "spawn_main" in " ".join(p.cmdline())]  # not the
+    assert workers  # resource tracker
+    for worker in workers:
+        worker.kill()
+        worker.wait(10)
+    DecodePool(workers=1).start()
+    assert asyncio.run(DecodePool(workers=1).run(sum, [1, 2])) == 3
+
+
 def test_decode_workers_leave_when_their_server_is_killed(reclaim_home: Path, tmp_path: Path) -> None:
     """A server killed outright (SIGKILL, OOM) leaves no decode workers behind holding memory: they notice
     their parent is gone and exit. Before, every killed server left its pool's processes for ever."""
@@ -101,7 +118,7 @@ def test_decode_workers_leave_when_their_server_is_killed(reclaim_home: Path, tm
     base = f"http://127.0.0.1:{port}"
     argv = [sys.executable, "-m", "reclaim", "serve", "--port", str(port), "--workers", "1"]
     with running(argv, dict(os.environ), tmp_path / "serve.log",
-                 lambda: httpx.get(f"{base}/status").status_code == 200, "reclaim serve", timeout=120) as process:
+                 lambda: answers(f"{base}/status"), "reclaim serve", timeout=120) as process:
         server = psutil.Process(process.pid)
         tree = [server, *server.children(recursive=True)]
         decoders = [p for p in tree if "spawn_main" in " ".join(p.cmdline())]

@@ -36,7 +36,7 @@ from threatexchange.signal_type.pdq.pdq_hasher import pdq_from_bytes
 
 from reclaim.signals.pdq import hamming
 from reclaim.synthetic.scenes import composite
-from reclaim_testdata import assert_pdq_agrees, free_port, running
+from reclaim_testdata import answers, assert_pdq_agrees, free_port, running
 
 pytest.importorskip("uvicorn", reason="needs reclaim[server]")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -61,7 +61,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     argv = [sys.executable, "-m", "reclaim", "serve", "--port", str(port), "--workers", "2"]
-    with running(argv, env, folder / "serve.log", lambda: httpx.get(f"{base}/status").status_code == 200,
+    with running(argv, env, folder / "serve.log", lambda: answers(f"{base}/status"),
                  "reclaim serve"):
         yield Server(base, made.stdout.strip().splitlines()[-1])
 
