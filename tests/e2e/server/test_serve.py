@@ -41,7 +41,8 @@ def server(reclaim_home: Path, tmp_path: Path, key: str) -> Iterator[httpx.Clien
     client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=30)  # a loaded CI
     # machine once took over 5 s (httpx's default) on a worker's first lookup
     try:
-        with running(command, os.environ.copy(), tmp_path / "serve.log",
+        # one decode worker per server worker, not two: nothing here is uploaded, and each is an interpreter to start
+        with running(command, {**os.environ, "RECLAIM_DECODE_WORKERS": "1"}, tmp_path / "serve.log",
                      lambda: client.get("/status").status_code == 200, "reclaim serve", timeout=60):
             yield client
     finally:

@@ -61,7 +61,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     argv = [sys.executable, "-m", "reclaim", "serve", "--port", str(port), "--workers", "2"]
-    with running(argv, env, folder / "serve.log", lambda: answers(f"{base}/status"),
+    # one decode worker per server worker: a single upload here, and each is an interpreter to start
+    with running(argv, env | {"RECLAIM_DECODE_WORKERS": "1"}, folder / "serve.log", lambda: answers(f"{base}/status"),
                  "reclaim serve"):
         yield Server(base, made.stdout.strip().splitlines()[-1])
 
