@@ -48,7 +48,7 @@ from pathlib import Path
 import numpy as np
 
 from reclaim.index import pdq_file
-from reclaim.index.linear import as_codes
+from reclaim.index.linear import CODE_BYTES, as_codes
 from reclaim.index.pdq_kernels import CODE_BITS, search_linear
 from reclaim.index.pdq_segment import MAX_ROWS, Segment
 
@@ -56,6 +56,8 @@ FLUSH_ROWS = 1 << 14  # pending adds scanned linearly (~0.5 MB) before they beco
 BLOCKS_PER_THREAD = 8  # batch queries are cut into this many blocks per thread to even out uneven queries
 
 Result = tuple[np.ndarray, np.ndarray]
+_NOTHING: Result = (np.empty(0, np.int64), np.empty(0, np.int32))  # shared by every empty answer, so read-only
+_NOTHING[0].flags.writeable = _NOTHING[1].flags.writeable = False
 
 
 def _cores() -> int:
@@ -128,21 +130,40 @@ class PDQIndex:
             return [self._search_one(queries, min(radius, CODE_BITS))]
         return self.search_batch(codes, radius, threads=1)
 
+    def search_code(self, code: bytes, radius: int = 31) -> Result:
+        """``search`` of one code given as its 32 bytes (a server's lookup: no array to build and check first)."""
+        if len(code) != CODE_BYTES:
+            raise ValueError(f"a PDQ code is {CODE_BYTES} bytes, got {len(code)}")
+        radius = operator.index(radius)
+        if radius < 0:
+            return _NOTHING
+        # a writable array (a bytearray's): a read-only one is another type to numba, compiled apart
+        return self._search_one(np.frombuffer(bytearray(code), np.uint64).reshape(1, 4), min(radius, CODE_BITS))
+
     def _search_one(self, query: np.ndarray, radius: int) -> Result:
-        found = [segment.search(query, radius)[1:] for segment in self._segments]
+        found = []
+        for segment in self._segments:
+            _, ids, dists = segment.search(query, radius)
+            if len(ids):
+                found.append((ids, dists))
         if len(self._pending_ids):
-            found.append(_search_pending(self._pending_ids, self._pending_codes, query, radius)[1:])
+            _, ids, dists = _search_pending(self._pending_ids, self._pending_codes, query, radius)
+            if len(ids):
+                found.append((ids, dists))
+        if not found:  # most lookups: nothing near, and nothing to sort
+            return _NOTHING
         if len(found) == 1:
             ids, dists = found[0]
         else:
-            ids = np.concatenate([i for i, _ in found] + [np.empty(0, np.int64)])
-            dists = np.concatenate([d for _, d in found] + [np.empty(0, np.int32)])
+            ids, dists = np.concatenate([i for i, _ in found]), np.concatenate([d for _, d in found])
+        if len(ids) == 1:
+            return ids, dists
         order = np.lexsort((ids, dists))
         return ids[order], dists[order]
 
     def code_of(self, ref: int) -> np.ndarray:
         """The (32,) uint8 code held under id ``ref``; KeyError if none is (never added, or removed)."""
-        pending = np.flatnonzero(self._pending_ids == ref)
+        pending = np.flatnonzero(self._pending_ids == ref) if len(self._pending_ids) else _NOTHING[0]
         if len(pending):
             code: np.ndarray = self._pending_codes[pending[-1]]
             return code.view(np.uint8)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -136,6 +136,10 @@ class Segment:
     alive: np.ndarray  # (ceil(n / 8),) uint8, a bit per row (pdq_kernels.is_alive); 0 marks a removed row
     tables: Tables
     live: int
+    # radius -> the kernel arguments after (queries, radius), or None to scan: chosen once per radius, as a
+    # server asks the same radius on every lookup (the choice and the slicing cost a third of a 1 M-row probe)
+    _plans: dict[int, tuple[np.ndarray, ...] | None] = field(default_factory=dict, init=False, repr=False,
+                                                                 compare=False)
 
     @classmethod
     def build(cls, ids: np.ndarray, codes: np.ndarray, threads: int) -> Segment:
@@ -221,13 +225,18 @@ class Segment:
 
     def search(self, queries: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(per-query counts, ids, distances) within ``radius``, by whichever exact strategy is cheaper."""
-        if prefers_scan(self.rows, radius):
+        try:
+            plan = self._plans[radius]
+        except KeyError:
+            plan = self._plans[radius] = self._plan(radius)
+        if plan is None:
             counts, rows, dists = kernels.search_linear(queries, radius, self.codes, self.alive)
         else:
-            probes = int(PROBES[radius // kernels.CHUNKS])
-            t = self.tables
-            counts, rows, dists = kernels.search_tables(
-                queries, radius, MASKS[:probes], WEIGHTS[:probes], self.codes, self.alive,
-                t.offsets, t.inline, t.lo, t.upper,
-            )  # fmt: skip
-        return counts, self.ids[rows], dists
+            counts, rows, dists = kernels.search_tables(queries, radius, *plan)
+        return counts, (self.ids[rows] if len(rows) else rows), dists
+
+    def _plan(self, radius: int) -> tuple[np.ndarray, ...] | None:
+        if prefers_scan(self.rows, radius):
+            return None
+        probes, t = int(PROBES[radius // kernels.CHUNKS]), self.tables
+        return (MASKS[:probes], WEIGHTS[:probes], self.codes, self.alive, t.offsets, t.inline, t.lo, t.upper)

@@ -145,6 +145,8 @@ class Matcher:
                 _keep_best(found, match)
         for match in self._videos.match(values):
             _keep_best(found, match)
+        if not found and not len(self._keypoints):  # most lookups: nothing near, and no keypoint stage to run
+            return MatchResult([], [])
         ordered = sorted(found.values(), key=_rank)
         hash_matched = any(m.bank_kind is not BankKind.NEGATIVE for m in ordered)
         stage = self._keypoints.match(values, hash_matched=hash_matched, already=found)

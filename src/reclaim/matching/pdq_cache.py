@@ -301,6 +301,10 @@ class PdqBanks:
         self._allowed = np.isin(active.bank_ids, np.fromiter(banks, np.int64, len(banks)))
         self._count = int(self._allowed.sum())  # counted once: every search asks, and it is 1 M booleans
         self.max_threshold = max((b.threshold for b in banks.values()), default=0)
+        # the content rows of the last search's hits, which a server asks for next (``content_pk``): a second binary
+        # search of the ids cost a hit as much as building its entry. A ref's row never changes, so a stale or
+        # partly replaced dict (another thread searching) can only miss, never answer wrong
+        self._recent: dict[int, int] = {}
 
     @classmethod
     def open(cls, session: Session, banks: Sequence[Bank], path: Path | None = None, *,
@@ -318,6 +322,8 @@ class PdqBanks:
 
     def content_pk(self, ref: int) -> int | None:
         """The bank_content row of the held row ``ref`` (a hit's), or None when it is not held."""
+        if (recent := self._recent.get(ref)) is not None:
+            return recent
         ids = self._active.ids
         at = int(np.searchsorted(ids, ref))
         return int(self._active.content_pks[at]) if at < len(ids) and ids[at] == ref else None
@@ -327,14 +333,15 @@ class PdqBanks:
         out hashes under their bank's quality floor."""
         if not len(self):
             return []
-        ids, dists = self._index.search(hex_to_codes([value]), radius=int(self.max_threshold))[0]
+        ids, dists = self._index.search_code(bytes.fromhex(value), radius=int(self.max_threshold))
         if not len(ids):  # most lookups: nothing near
             return []
         active = self._active
         at = np.minimum(np.searchsorted(active.ids, ids), len(active.ids) - 1)
         keep = (active.ids[at] == ids) & self._allowed[at]
-        found = []
+        found, recent = [], {}
         for ref, distance, row in zip(ids[keep].tolist(), dists[keep].tolist(), at[keep].tolist(), strict=True):
+            recent[ref] = int(active.content_pks[row])
             bank, quality = self._banks[int(active.bank_ids[row])], int(active.qualities[row])
             if quality != NO_QUALITY and quality < bank.min_quality:
                 continue
@@ -342,4 +349,5 @@ class PdqBanks:
                               active.versions[int(active.version_of[row])], self._index.code_of(ref).tobytes().hex(),
                               float(bank.threshold), bank.min_quality)
             found.append((ref, distance, entry))
+        self._recent = recent
         return found

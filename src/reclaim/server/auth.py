@@ -13,6 +13,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Annotated
 from urllib.parse import quote
 
@@ -20,7 +21,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from sqlalchemy.orm import Session
 
 from reclaim.accounts import Role, Scope, find_api_key, find_session, record_access
-from reclaim.server.ratelimit import limit_lookups
+from reclaim.server.ratelimit import take_lookup
 from reclaim.signals import get_signal
 
 SESSION_COOKIE = "reclaim_session"
@@ -42,7 +43,7 @@ class Principal:
     def is_staff(self) -> bool:
         return self.role in (Role.ADMIN, Role.OFFICER)
 
-    @property
+    @cached_property  # asked on every lookup (its rate limit's key)
     def actor(self) -> str:
         """How the audit log names them."""
         return f"{'key' if self.role == 'apikey' else 'user'}:{self.name}"
@@ -65,8 +66,7 @@ class _KeyCache:
 
     def get(self, request: Request, key: str) -> Principal | None:
         now = time.monotonic()
-        with self._lock:
-            hit = self._entries.get(key)
+        hit = self._entries.get(key)  # one dict read: atomic, no lock needed
         if hit is not None and hit[0] > now:
             return hit[1]
         with request.app.state.store.session() as session:
@@ -89,8 +89,11 @@ def client_address(request: Request) -> str:
 
 async def principal(request: Request) -> Principal | None:
     """The caller, or None when anonymous; a bad key or a cookie request without its CSRF token is refused."""
-    if hasattr(request.state, "principal"):
-        cached: Principal | None = request.state.principal
+    # ``request.state`` keeps its attributes in the scope's "state" dict; read there, a first call (every lookup's)
+    # does not raise and catch an AttributeError to learn that nothing is known yet
+    known = request.scope.get("state")
+    if known is not None and "principal" in known:
+        cached: Principal | None = known["principal"]
         return cached
     found = await identify(request)
     request.state.principal = found  # set first, so a CSRF refusal is audited under their name
@@ -101,7 +104,7 @@ async def principal(request: Request) -> Principal | None:
 
 async def identify(request: Request) -> Principal | None:
     """Who the credentials name (401 for a bad key), from the headers alone: it never reads the body."""
-    header = request.headers.get("authorization", "")
+    header = _authorization(request)
     if header:
         scheme, _, key = header.partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
@@ -117,6 +120,14 @@ async def identify(request: Request) -> Principal | None:
                 user, web = signed_in
                 return Principal(user.name, user.role, user.case_id, csrf_token=web.csrf_token)
     return None
+
+
+def _authorization(request: Request) -> str:
+    """``request.headers.get("authorization", "")``, read off the scope without building the headers object."""
+    for name, value in request.scope["headers"]:
+        if name == b"authorization":
+            return str(value.decode("latin-1"))
+    return ""
 
 
 async def upload_gate(request: Request) -> HTTPException | None:
@@ -149,6 +160,10 @@ def _unauthenticated() -> HTTPException:
 
 async def lookup_access(who: MaybePrincipal) -> Principal:
     """Matching, hashing and reading banks: an API key with ``lookup``, or staff."""
+    return _may_look_up(who)
+
+
+def _may_look_up(who: Principal | None) -> Principal:
     if who is None:
         raise _unauthenticated()
     if not (who.is_staff or Scope.LOOKUP in who.scopes):
@@ -161,8 +176,8 @@ async def lookup_guard(request: Request) -> Principal:
     whether they may look up. One call instead of three dependencies: each FastAPI resolves costs a lookup a
     few per cent (bench/server.py), so the GET lookups call it themselves."""
     who = await principal(request)
-    await limit_lookups(request, who.actor if who is not None else None)
-    return await lookup_access(who)
+    take_lookup(request, who.actor if who is not None else None)
+    return _may_look_up(who)
 
 
 async def bank_write_access(request: Request, who: MaybePrincipal) -> Principal:

@@ -53,11 +53,11 @@ class RateLimit:
             return True
 
 
-async def limit_lookups(request: Request, caller: str | None = None) -> None:
+def take_lookup(request: Request, caller: str | None = None) -> None:
     """The lookup and hashing routes' limit: 429 with Retry-After when the caller's bucket is empty.
 
-    ``caller``: the key or user asking (else the client address). Async (it only takes a lock held for a few
-    arithmetic steps), so it costs a lookup no thread-pool hop.
+    ``caller``: the key or user asking (else the client address). Called from the routes' async guard (it only
+    takes a lock held for a few arithmetic steps), so it costs a lookup no thread-pool hop.
     """
     limit: RateLimit = request.app.state.lookup_limit
     if not limit.take(caller or (request.client.host if request.client else "unknown")):

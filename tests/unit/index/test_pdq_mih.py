@@ -68,8 +68,10 @@ def assert_same(got: list, want: list) -> None:
 
 
 def assert_same_alone(fast: PDQIndex, slow: LinearPDQIndex, queries: np.ndarray, radius: int) -> None:
-    """Each query asked on its own (the server's path, which skips the batch bookkeeping) answers the same."""
+    """Each query asked on its own (the server's path, which skips the batch bookkeeping), as an array or as its
+    32 bytes, answers the same."""
     assert_same([fast.search(q[None], radius)[0] for q in queries], slow.search(queries, radius))
+    assert_same([fast.search_code(q.tobytes(), radius) for q in queries], slow.search(queries, radius))
 
 
 def both(ids: np.ndarray, codes: np.ndarray) -> tuple[PDQIndex, LinearPDQIndex]:
@@ -266,6 +268,8 @@ def test_wrong_shapes_raise_value_error(ids: np.ndarray, codes: np.ndarray) -> N
 def test_wrong_query_shape_raises_value_error() -> None:
     with pytest.raises(ValueError):
         PDQIndex().search(np.zeros(32, np.uint8))
+    with pytest.raises(ValueError):
+        PDQIndex().search_code(bytes(31))
     with pytest.raises(ValueError):
         PDQIndex().search_batch(np.zeros((1, 33), np.uint8))
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -52,15 +53,24 @@ class _Row:
     bank_ratio: float
 
 
-def _param(request: Request, name: str, limit: int = 2000) -> str | None:
-    value = request.query_params.get(name)
+Params = dict[str, str]
+
+
+def _query(request: Request) -> Params:
+    """The query's parameters, the last of a repeated name winning: Starlette's ``query_params`` parsed the same
+    way, without building its multi-dict (which cost a lookup as much as its whole guard)."""
+    return dict(parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True))
+
+
+def _param(params: Params, name: str, limit: int = 2000) -> str | None:
+    value = params.get(name)
     if value is not None and len(value) > limit:
         raise HmaError(400, f"{name} is longer than {limit} characters")
     return value
 
 
-def _banks(request: Request) -> set[str] | None:
-    text = _param(request, "banks")
+def _banks(params: Params) -> set[str] | None:
+    text = _param(params, "banks")
     return set(text.split(",")) if text else None
 
 
@@ -90,7 +100,7 @@ def _distance(match: Match) -> str:
     return str(int(match.distance))
 
 
-async def _by_bank(request: Request, matches: list[Match], banks: set[str] | None,
+async def _by_bank(request: Request, params: Params, matches: list[Match], banks: set[str] | None,
                    bypass_coinflip: bool) -> dict[str, list[dict[str, Any]]]:
     """HMA's lookup: ``{bank: [{bank_content_id, distance}]}`` of enabled content in banks that won the flip."""
     matches = [m for m in matches if banks is None or m.bank in banks]
@@ -98,7 +108,7 @@ async def _by_bank(request: Request, matches: list[Match], banks: set[str] | Non
         return {}
     await note_self_report_hits(request, matches)
     rows = _rows(request, matches)
-    coinflip = 0.0 if bypass_coinflip else _draw(request.query_params.get("seed"))
+    coinflip = 0.0 if bypass_coinflip else _draw(params.get("seed"))
     answer: dict[str, list[dict[str, Any]]] = {}
     seen: set[int] = set()
     for match in matches:
@@ -118,8 +128,8 @@ def _draw(seed: str | None) -> float:
     return random.Random(seed).random() if seed is not None else random.random()
 
 
-def _true(request: Request, name: str) -> bool:
-    value = (_param(request, name, 10) or "false").lower()
+def _true(params: Params, name: str) -> bool:
+    value = (_param(params, name, 10) or "false").lower()
     if value not in ("true", "false", "1", "0"):
         raise HmaError(400, "invalid boolean parameter - prefer true/false")
     return value in ("true", "1")
@@ -130,13 +140,14 @@ async def raw_lookup(request: Request) -> Response:
     """``{"matches": [content id, ...]}``, or with ``include_distance=true`` ``[{bank_content_id, distance}]``.
     As in HMA, content switches and the coin flip are not applied here; ``banks=`` is."""
     await lookup_guard(request)  # called here: FAST_ROUTES below serve this without FastAPI's dependencies
-    signal_type, signal = _param(request, "signal_type", 50), _param(request, "signal", 100_000)
+    params = _query(request)
+    signal_type, signal = _param(params, "signal_type", 50), _param(params, "signal", 100_000)
     if signal_type is None or signal is None:
         raise HmaError(422, "signal_type and signal are required")
     values = parse_values(signal_type, signal)
     wanted = reclaim_signal(signal_type)
     matches = [m for m in await _matches(request, values) if m.signal == wanted]
-    banks = _banks(request)
+    banks = _banks(params)
     matches = [m for m in matches if banks is None or m.bank in banks]
     await note_self_report_hits(request, matches)
     rows = _rows(request, matches)
@@ -145,7 +156,7 @@ async def raw_lookup(request: Request) -> Response:
         row = rows.get(match.entry_id)
         if row is not None:
             found.setdefault(row.content, match)
-    if _true(request, "include_distance"):
+    if _true(params, "include_distance"):
         return json_response({"matches": [{"bank_content_id": c, "distance": _distance(m)}
                                           for c, m in found.items()]})
     return json_response({"matches": list(found)})
@@ -156,19 +167,20 @@ async def lookup(request: Request) -> Response:
     """By hash (``signal_type``, ``signal``): ``{bank: [match]}``; by ``url`` (allowed hosts only):
     ``{signal_type: {bank: [match]}}``, or the one type asked for."""
     await lookup_guard(request)  # as in raw_lookup
-    banks, bypass = _banks(request), _true(request, "bypass_coinflip")
-    signal_type, signal, url = _param(request, "signal_type", 50), _param(request, "signal", 100_000), \
-        _param(request, "url")
+    params = _query(request)
+    banks, bypass = _banks(params), _true(params, "bypass_coinflip")
+    signal_type, signal, url = _param(params, "signal_type", 50), _param(params, "signal", 100_000), \
+        _param(params, "url")
     if url:
-        content_type, values = await fetch_url(request, url, _param(request, "content_type", 20))
-        answer = await _per_signal(request, values, content_type, banks, bypass)
+        content_type, values = await fetch_url(request, url, _param(params, "content_type", 20))
+        answer = await _per_signal(request, params, values, content_type, banks, bypass)
         return json_response(answer.get(signal_type, {}) if signal_type else answer)
     if not signal or not signal_type:
         raise HmaError(400, "Either url or both signal and signal_type are required")
     values = parse_values(signal_type, signal)
     wanted = reclaim_signal(signal_type)
     matches = [m for m in await _matches(request, values) if m.signal == wanted]
-    return json_response(await _by_bank(request, matches, banks, bypass))
+    return json_response(await _by_bank(request, params, matches, banks, bypass))
 
 
 # The GET lookups also as plain Starlette routes, placed ahead of FastAPI's (server.app): they read only the request,
@@ -182,12 +194,13 @@ FAST_ROUTES = (Route("/m/lookup", lookup, methods=["GET"], include_in_schema=Fal
 async def lookup_upload(request: Request) -> Response:
     """A ``photo`` or ``video`` upload, hashed in memory: ``{signal_type: {bank: [match]}}``."""
     content_type, values = await form_upload(request)
-    return json_response(await _per_signal(request, values, content_type, _banks(request),
-                                           _true(request, "bypass_coinflip")))
+    params = _query(request)
+    return json_response(await _per_signal(request, params, values, content_type, _banks(params),
+                                           _true(params, "bypass_coinflip")))
 
 
-async def _per_signal(request: Request, values: list[SignalValue], content_type: str, banks: set[str] | None,
-                      bypass: bool) -> dict[str, Any]:
+async def _per_signal(request: Request, params: Params, values: list[SignalValue], content_type: str,
+                      banks: set[str] | None, bypass: bool) -> dict[str, Any]:
     """One lookup per HMA signal type of the upload (a content matched by two types shows under both)."""
     require_signals(hma_signals(values, content_type))
     answer: dict[str, Any] = {}
@@ -195,7 +208,7 @@ async def _per_signal(request: Request, values: list[SignalValue], content_type:
         wanted = SIGNAL_ALIASES[name]
         mine = [v for v in values if v.signal == wanted]
         matches = [m for m in await _matches(request, mine) if m.signal == wanted] if mine else []
-        answer[name] = await _by_bank(request, matches, banks, bypass)
+        answer[name] = await _by_bank(request, params, matches, banks, bypass)
     return answer
 
 
@@ -237,7 +250,7 @@ def _sizes(request: Request) -> dict[str, int]:
 async def index_status(request: Request) -> Response:
     """``{signal_type: {present, built_to, size}}``, for every HMA signal type or the one asked for."""
     names = [n for n in HMA_SIGNALS[PHOTO] + HMA_SIGNALS[VIDEO]]
-    asked = _param(request, "signal_type", 50)
+    asked = _param(_query(request), "signal_type", 50)
     if asked is not None:
         if asked not in SIGNAL_ALIASES:
             raise HmaError(400, f"No such signal type '{asked}'")
