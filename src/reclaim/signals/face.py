@@ -101,6 +101,8 @@ CHECK_CROP = 2.0  # and of the one HOG checks (HOG's cost grows with its area)
 CHECK_SIDE = 100  # px a candidate is scaled to for HOG (its window is 80 px)
 RETURNS = (0.0,)  # extra turns HOG tries on a candidate's crop (each one more HOG run per false candidate)
 MAX_CANDIDATES = 16  # a picture full of face-like texture (gravel, foliage) costs at most this many checks
+MAX_NEAR = 8  # near misses of the cascade scanned again closely (face_cascade.refine), deepest first
+NEAR_TURNS = (0.0, 12.0, -12.0)  # turns a near miss is scanned at, beside the one it was found at
 
 
 def detect_faces(rgb: np.ndarray, *, scale: float = 1.0,
@@ -132,16 +134,20 @@ def _confirmed(rgb: np.ndarray, scale: float, passes: tuple[tuple[float, tuple[f
         raise UserError(INSTALL_HINT)
     import cv2
 
-    from reclaim.signals.face_cascade import Candidate, candidates, load_cascade  # numba: only where faces run
+    # numba: only where faces run
+    from reclaim.signals.face_cascade import LOOSE, STAGES, candidates, load_cascade, refine
 
     rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     found: list[Candidate] = []
+    near: list[Candidate] = []
     for min_face, turns in passes:
         shrink = min(1.0, load_cascade().window / min_face)
         small = cv2.resize(grey, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA) if shrink < 1 else grey
-        found += [Candidate(c.x / shrink, c.y / shrink, c.size / shrink, c.turn, c.votes)
-                  for c in candidates(small, load_cascade().window, turns)]
+        for spot in candidates(small, load_cascade().window, turns, loose=LOOSE):
+            (found if spot.depth >= STAGES else near).append(spot.scaled(1 / shrink))
+    for spot in sorted(near, key=lambda c: (-c.depth, -c.votes))[:MAX_NEAR]:
+        found += refine(grey, spot, NEAR_TURNS)
     if not found:
         return [], 1.0
     found = sorted(found, key=lambda c: (-c.votes, -c.size))[:MAX_CANDIDATES]

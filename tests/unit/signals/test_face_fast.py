@@ -59,7 +59,7 @@ def test_the_cascade_agrees_with_scikit_image_on_the_astronaut(faces: dict) -> N
     x, y, w, h = FACE_BOXES["astronaut"]
     assert any(abs(d["c"] + d["width"] / 2 - (x + w / 2)) < 20 for d in theirs)
     assert any(abs(cx - (x + w / 2)) < 20 and abs(cy - (y + h / 2)) < 30 and 0.7 < size / w < 1.5
-               for cx, cy, size, _ in ours)
+               for cx, cy, size, *_ in ours)
 
 
 @pytest.mark.parametrize(("width", "roll"), [(40, 0.0), (110, 35.0), (110, -48.0)])
