@@ -96,11 +96,15 @@ def _models() -> tuple[Any, Any, Any]:
 # in degrees). Upright faces from 40 px; faces turned 13-62 degrees from 96 px (turned copies cost 4x, so they
 # run on a coarser copy). Measured costs and recall: module docstring and bench/faces.py.
 PASSES: tuple[tuple[float, tuple[float, ...]], ...] = ((40.0, (0.0,)), (96.0, (25.0, -25.0, 50.0, -50.0)))
+PASS_PIXELS = 1280 * 960  # the picture size PASSES are set for
+MIN_FACE = 40.0  # px: no pass looks for smaller faces
 CROP = 2.4  # side of the region dlib describes around a candidate, in candidate sizes
 CHECK_CROP = 2.0  # and of the one HOG checks (HOG's cost grows with its area)
 CHECK_SIDE = 100  # px a candidate is scaled to for HOG (its window is 80 px)
 RETURNS = (0.0,)  # extra turns HOG tries on a candidate's crop (each one more HOG run per false candidate)
 MAX_CANDIDATES = 16  # a picture full of face-like texture (gravel, foliage) costs at most this many checks
+REFINE_ALL = False
+MAX_SPOTS = 16
 MAX_NEAR = 8  # near misses of the cascade scanned again closely (face_cascade.refine), deepest first
 NEAR_TURNS = (0.0, 12.0, -12.0)  # turns a near miss is scanned at, beside the one it was found at
 
@@ -135,19 +139,25 @@ def _confirmed(rgb: np.ndarray, scale: float, passes: tuple[tuple[float, tuple[f
     import cv2
 
     # numba: only where faces run
-    from reclaim.signals.face_cascade import LOOSE, STAGES, candidates, load_cascade, refine
+    from reclaim.signals.face_cascade import LOOSE, STAGES, candidates, load_cascade, one_each, refine
 
     rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     found: list[Candidate] = []
     near: list[Candidate] = []
+    # a picture smaller than a 1280x960 photo is scanned for smaller faces at the same cost as one (video frames)
+    fewer = min(1.0, np.sqrt(grey.size / PASS_PIXELS))
     for min_face, turns in passes:
-        shrink = min(1.0, load_cascade().window / min_face)
+        shrink = min(1.0, load_cascade().window / max(MIN_FACE, min_face * fewer))
         small = cv2.resize(grey, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA) if shrink < 1 else grey
         for spot in candidates(small, load_cascade().window, turns, loose=LOOSE):
             (found if spot.depth >= STAGES else near).append(spot.scaled(1 / shrink))
-    for spot in sorted(near, key=lambda c: (-c.depth, -c.votes))[:MAX_NEAR]:
-        found += refine(grey, spot, NEAR_TURNS)
+    if REFINE_ALL:
+        spots = sorted(found + near, key=lambda c: (-c.depth, -c.votes))[:MAX_SPOTS]
+        found = one_each([r for spot in spots for r in refine(grey, spot, NEAR_TURNS)])
+    else:
+        for spot in sorted(near, key=lambda c: (-c.depth, -c.votes))[:MAX_NEAR]:
+            found += refine(grey, spot, NEAR_TURNS)
     if not found:
         return [], 1.0
     found = sorted(found, key=lambda c: (-c.votes, -c.size))[:MAX_CANDIDATES]

@@ -33,7 +33,7 @@ LOOSE = 15
 FINE_STEP = 1.1  # between the close scan's pyramid levels
 REFINE_SPAN = 1.4  # the close scan looks for faces from 1/1.4 of the near miss's size up
 REFINE_CROP = 2.2  # side of the square it scans, in near-miss sizes
-REFINE_VOTES = 3  # windows that must agree there (a face scanned at every pixel gives 6-35, texture 1-4)
+REFINE_VOTES = 8  # windows that must agree there
 
 
 @dataclass(frozen=True)
@@ -250,8 +250,14 @@ def refine(grey: np.ndarray, near: Candidate, turns: tuple[float, ...] = (0.0,))
         for x, y, size, votes, _ in group(rows):
             bx, by = back @ (x, y, 1.0)
             found.append(Candidate(float(bx), float(by), size / zoom, turn, votes))
-    kept: list[Candidate] = []  # a face seen at several turns is one spot: the turn most windows agree at
+    return one_each([c for c in found if c.votes >= REFINE_VOTES])
+
+
+def one_each(found: list[Candidate]) -> list[Candidate]:
+    """One spot per face, most votes first: a face seen at several turns or from several near misses is the
+    spot most windows agree on."""
+    kept: list[Candidate] = []
     for c in sorted(found, key=lambda c: -c.votes):
-        if c.votes >= REFINE_VOTES and not any(_same_spot((c.x, c.y, c.size), (k.x, k.y, k.size)) for k in kept):
+        if not any(_same_spot((c.x, c.y, c.size), (k.x, k.y, k.size)) for k in kept):
             kept.append(c)
     return kept
