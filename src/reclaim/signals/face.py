@@ -103,23 +103,23 @@ CHECK_CROP = 2.0  # and of the one HOG checks (HOG's cost grows with its area)
 CHECK_SIDE = 100  # px a candidate is scaled to for HOG (its window is 80 px)
 RETURNS = (0.0,)  # extra turns HOG tries on a candidate's crop (each one more HOG run per false candidate)
 MAX_CANDIDATES = 16  # a picture full of face-like texture (gravel, foliage) costs at most this many checks
-REFINE_ALL = False
-MAX_SPOTS = 16
 MAX_NEAR = 8  # near misses of the cascade scanned again closely (face_cascade.refine), deepest first
 NEAR_TURNS = (0.0, 12.0, -12.0)  # turns a near miss is scanned at, beside the one it was found at
 
 
 def detect_faces(rgb: np.ndarray, *, scale: float = 1.0,
                  passes: tuple[tuple[float, tuple[float, ...]], ...] = PASSES, max_faces: int = MAX_FACES,
-                 full: Callable[[], np.ndarray] | None = None, describe: bool = True) -> list[Face]:
+                 full: Callable[[], np.ndarray] | None = None, describe: bool = True,
+                 near: int = MAX_NEAR) -> list[Face]:
     """Faces in ``rgb`` (decoded at ``scale`` of the full image), largest first; boxes in full-image pixels.
 
     The cascade proposes candidates on grey copies (a few ms); only candidates pay for dlib (HOG check,
     landmarks, descriptor). ``full`` gives the full-resolution pixels when ``rgb`` is reduced: a face found
     is then described from them, decoded only once a candidate is confirmed worth it. ``describe=False``
     skips the descriptor network (the costliest step; attribution compares pixels, not descriptors): each
-    face's descriptor is then empty, and comparing it with ``descriptor_distance`` raises."""
-    checked, to_pixels = _confirmed(rgb, scale, passes, full)
+    face's descriptor is then empty, and comparing it with ``descriptor_distance`` raises. ``near``: how many of
+    the cascade's near misses are looked at again closely (``face_cascade.refine``)."""
+    checked, to_pixels = _confirmed(rgb, scale, passes, full, near)
     faces = _describe(checked[:max_faces], scale * to_pixels, network=describe)
     return sorted(faces, key=lambda f: -f.box[2] * f.box[3])
 
@@ -127,19 +127,19 @@ def detect_faces(rgb: np.ndarray, *, scale: float = 1.0,
 def face_boxes(rgb: np.ndarray) -> list[Box]:
     """The boxes ``detect_faces`` finds in ``rgb`` (full resolution), in no particular order, without paying
     for descriptors: for callers that only need where the faces are (provenance's JPEG-grid check)."""
-    checked, _ = _confirmed(rgb, 1.0, PASSES, None)
+    checked, _ = _confirmed(rgb, 1.0, PASSES, None, MAX_NEAR)
     return [_box(item, 1.0) for item in checked[:MAX_FACES]]
 
 
 def _confirmed(rgb: np.ndarray, scale: float, passes: tuple[tuple[float, tuple[float, ...]], ...],
-               full: Callable[[], np.ndarray] | None) -> tuple[list[_Checked], float]:
+               full: Callable[[], np.ndarray] | None, near_misses: int) -> tuple[list[_Checked], float]:
     """The distinct candidates dlib confirmed, best first, and ``pixels`` width over ``rgb`` width."""
     if not faces_available():  # dlib checks every candidate: without it, say how to install, not ImportError
         raise UserError(INSTALL_HINT)
     import cv2
 
     # numba: only where faces run
-    from reclaim.signals.face_cascade import LOOSE, STAGES, candidates, load_cascade, one_each, refine
+    from reclaim.signals.face_cascade import LOOSE, STAGES, candidates, load_cascade, refine
 
     rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
@@ -152,12 +152,8 @@ def _confirmed(rgb: np.ndarray, scale: float, passes: tuple[tuple[float, tuple[f
         small = cv2.resize(grey, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA) if shrink < 1 else grey
         for spot in candidates(small, load_cascade().window, turns, loose=LOOSE):
             (found if spot.depth >= STAGES else near).append(spot.scaled(1 / shrink))
-    if REFINE_ALL:
-        spots = sorted(found + near, key=lambda c: (-c.depth, -c.votes))[:MAX_SPOTS]
-        found = one_each([r for spot in spots for r in refine(grey, spot, NEAR_TURNS)])
-    else:
-        for spot in sorted(near, key=lambda c: (-c.depth, -c.votes))[:MAX_NEAR]:
-            found += refine(grey, spot, NEAR_TURNS)
+    for spot in sorted(near, key=lambda c: (-c.depth, -c.votes))[:near_misses]:  # a closer look, still no dlib
+        found += refine(grey, spot, NEAR_TURNS)
     if not found:
         return [], 1.0
     found = sorted(found, key=lambda c: (-c.votes, -c.size))[:MAX_CANDIDATES]
@@ -195,9 +191,10 @@ def _check(pixels: np.ndarray, candidate: Candidate, to_pixels: float) -> _Check
         hits = _run(detector, crop, 0)
         if hits:
             rect, score = max(hits, key=lambda h: h[1])
-            corners = np.array([(rect.left(), rect.top()), (rect.right(), rect.top()), (rect.left(), rect.bottom()),
-                                (rect.right(), rect.bottom())], np.float64)
-            mapped = np.c_[corners, np.ones(4)] @ back.T
+            # the face's square, upright around its centre: a turned face's box is not the (wider) upright box
+            # around its turned square, so a face checked upright and turned gets one size either way
+            mid_x, mid_y = back @ ((rect.left() + rect.right()) / 2, (rect.top() + rect.bottom()) / 2, 1.0)
+            half = (rect.right() - rect.left()) / zoom / 2
             fine = max(1.0, zoom)  # full resolution, or the enlargement HOG needed
             full, full_back = _crop(pixels, (cx, cy), round(CROP * size * fine), fine, turn)
             ratio = fine / zoom  # check-crop px -> full-crop px (both centred on the candidate)
@@ -205,7 +202,7 @@ def _check(pixels: np.ndarray, candidate: Candidate, to_pixels: float) -> _Check
             box = dlib.rectangle(*(round(centre_full + (v - centre_check) * ratio)
                                    for v in (rect.left(), rect.top(), rect.right(), rect.bottom())))
             return _Checked(full, landmarks(full, box), score, full_back,
-                            (*mapped.min(axis=0), *mapped.max(axis=0)))
+                            (mid_x - half, mid_y - half, mid_x + half, mid_y + half))
     return None
 
 

@@ -250,14 +250,8 @@ def refine(grey: np.ndarray, near: Candidate, turns: tuple[float, ...] = (0.0,))
         for x, y, size, votes, _ in group(rows):
             bx, by = back @ (x, y, 1.0)
             found.append(Candidate(float(bx), float(by), size / zoom, turn, votes))
-    return one_each([c for c in found if c.votes >= REFINE_VOTES])
-
-
-def one_each(found: list[Candidate]) -> list[Candidate]:
-    """One spot per face, most votes first: a face seen at several turns or from several near misses is the
-    spot most windows agree on."""
-    kept: list[Candidate] = []
+    kept: list[Candidate] = []  # a face seen at several turns is one spot: the turn most windows agree at
     for c in sorted(found, key=lambda c: -c.votes):
-        if not any(_same_spot((c.x, c.y, c.size), (k.x, k.y, k.size)) for k in kept):
+        if c.votes >= REFINE_VOTES and not any(_same_spot((c.x, c.y, c.size), (k.x, k.y, k.size)) for k in kept):
             kept.append(c)
     return kept
