@@ -243,7 +243,7 @@ def refine(grey: np.ndarray, near: Candidate, turns: tuple[float, ...] = (0.0,))
     found = []
     for turn in (near.turn + t for t in turns):
         to_crop = cv2.getRotationMatrix2D((near.x, near.y), turn, zoom)
-        to_crop[:, 2] += side / 2 - near.x, side / 2 - near.y
+        to_crop[:, 2] += np.array([side / 2 - near.x, side / 2 - near.y])
         crop = cv2.warpAffine(grey, to_crop, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         back = cv2.invertAffineTransform(to_crop)
         rows = windows(crop, window, max_size=window * REFINE_SPAN ** 2, scale_step=FINE_STEP, step=1)
