@@ -8,7 +8,12 @@ The 5-point landmark model is used (the 68-point one carries a no-commercial-use
 Detection has two stages, so a photo without a face costs a few tens of ms instead of every HOG pass:
 1. a fast first detector proposes candidates (face_cascade.py: OpenCV's LBP frontal cascade, shipped in
    scikit-image's wheel, in a numba kernel), on grey copies: upright faces from 40 px, faces turned 13-62
-   degrees from 96 px (copies turned +-25 and +-50 degrees), see ``PASSES``;
+   degrees from 96 px (copies turned +-25 and +-50 degrees), see ``PASSES``; a picture smaller than 1280x960
+   (a video frame) is looked at for smaller turned faces, as many pixels as a photo's passes (640x360: from
+   42 px). Its near misses (spots that pass 15 of its 18 stages: a face between two pyramid levels, or turned
+   a little past the ~12 degrees it tolerates) get a closer look around themselves only (``refine``: every
+   pixel, scale steps of 1.1, turns of +-12 degrees, a millisecond or two each, at most ``MAX_NEAR`` per
+   picture) and become candidates where 8 windows agree (faces gave 13 or more, texture up to 14);
 2. only candidates pay for dlib: HOG checks each on a small upright crop (hits under ``MIN_SCORE``, a badge or
    a pattern, are dropped), then landmarks and the descriptor on a full-resolution crop (the photo is decoded
    again at full size when the hashes' fast decode was reduced), all descriptors of a photo in one call.
@@ -92,9 +97,10 @@ def _models() -> tuple[Any, Any, Any]:
     return dlib.get_frontal_face_detector(), landmarks, network
 
 
-# The fast first detector's passes (face_cascade.py): (smallest face in px of the decoded image, in-plane turns
+# The fast first detector's passes (face_cascade.py): (smallest face in px of a 1280x960 picture, in-plane turns
 # in degrees). Upright faces from 40 px; faces turned 13-62 degrees from 96 px (turned copies cost 4x, so they
-# run on a coarser copy). Measured costs and recall: module docstring and bench/faces.py.
+# run on a coarser copy); a smaller picture is looked at for faces smaller by the square root of its share of
+# PASS_PIXELS, never under MIN_FACE. Measured costs and recall: module docstring and bench/faces.py.
 PASSES: tuple[tuple[float, tuple[float, ...]], ...] = ((40.0, (0.0,)), (96.0, (25.0, -25.0, 50.0, -50.0)))
 PASS_PIXELS = 1280 * 960  # the picture size PASSES are set for
 MIN_FACE = 40.0  # px: no pass looks for smaller faces

@@ -28,12 +28,14 @@ MIN_STD = 12.0  # grey levels: a flatter window holds no face features and is sk
 MIN_NEIGHBOURS = 1  # windows that must agree before a spot is a candidate: one, dlib checks each (OpenCV: 3)
 STAGES = 18  # of the cascade's 20: a candidate only needs to be worth a check, dlib decides
 STEP = 2  # pixels between windows at every level (OpenCV: 1 above 2x shrinking; 4x the cost for little gain)
-# Near misses (``refine``): spots that pass LOOSE stages are scanned again closely, around themselves only.
+# Near misses (``refine``): spots whose best window passes LOOSE stages are scanned again closely, around
+# themselves only. 15: faces of 40-60 px missed by the coarse scan (development seeds 23 and 31 of bench/faces.py)
+# passed 15-17; 14 doubles the near misses of a face-less photo.
 LOOSE = 15
 FINE_STEP = 1.1  # between the close scan's pyramid levels
-REFINE_SPAN = 1.4  # the close scan looks for faces from 1/1.4 of the near miss's size up
+REFINE_SPAN = 1.4  # the close scan looks for faces from 1/1.4 to 1.4 times the near miss's size
 REFINE_CROP = 2.2  # side of the square it scans, in near-miss sizes
-REFINE_VOTES = 8  # windows that must agree there
+REFINE_VOTES = 8  # windows that must agree there: faces gave 13 or more, generated scenes 1-2, gravel up to 14
 
 
 @dataclass(frozen=True)
