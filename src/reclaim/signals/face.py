@@ -8,7 +8,12 @@ The 5-point landmark model is used (the 68-point one carries a no-commercial-use
 Detection has two stages, so a photo without a face costs a few tens of ms instead of every HOG pass:
 1. a fast first detector proposes candidates (face_cascade.py: OpenCV's LBP frontal cascade, shipped in
    scikit-image's wheel, in a numba kernel), on grey copies: upright faces from 40 px, faces turned 13-62
-   degrees from 96 px (copies turned +-25 and +-50 degrees), see ``PASSES``;
+   degrees from 96 px (copies turned +-25 and +-50 degrees), see ``PASSES``; a picture smaller than 1280x960
+   (a video frame) is looked at for smaller turned faces, as many pixels as a photo's passes (640x360: from
+   42 px). Its near misses (spots that pass 15 of its 18 stages: a face between two pyramid levels, or turned
+   a little past the ~12 degrees it tolerates) get a closer look around themselves only (``refine``: every
+   pixel, scale steps of 1.1, turns of +-12 degrees, a millisecond or two each, at most ``MAX_NEAR`` per
+   picture) and become candidates where 8 windows agree (faces gave 13 or more, texture up to 14);
 2. only candidates pay for dlib: HOG checks each on a small upright crop (hits under ``MIN_SCORE``, a badge or
    a pattern, are dropped), then landmarks and the descriptor on a full-resolution crop (the photo is decoded
    again at full size when the hashes' fast decode was reduced), all descriptors of a photo in one call.
@@ -92,28 +97,35 @@ def _models() -> tuple[Any, Any, Any]:
     return dlib.get_frontal_face_detector(), landmarks, network
 
 
-# The fast first detector's passes (face_cascade.py): (smallest face in px of the decoded image, in-plane turns
+# The fast first detector's passes (face_cascade.py): (smallest face in px of a 1280x960 picture, in-plane turns
 # in degrees). Upright faces from 40 px; faces turned 13-62 degrees from 96 px (turned copies cost 4x, so they
-# run on a coarser copy). Measured costs and recall: module docstring and bench/faces.py.
+# run on a coarser copy); a smaller picture is looked at for faces smaller by the square root of its share of
+# PASS_PIXELS, never under MIN_FACE. Measured costs and recall: module docstring and bench/faces.py.
 PASSES: tuple[tuple[float, tuple[float, ...]], ...] = ((40.0, (0.0,)), (96.0, (25.0, -25.0, 50.0, -50.0)))
+PASS_PIXELS = 1280 * 960  # the picture size PASSES are set for
+MIN_FACE = 40.0  # px: no pass looks for smaller faces
 CROP = 2.4  # side of the region dlib describes around a candidate, in candidate sizes
 CHECK_CROP = 2.0  # and of the one HOG checks (HOG's cost grows with its area)
 CHECK_SIDE = 100  # px a candidate is scaled to for HOG (its window is 80 px)
 RETURNS = (0.0,)  # extra turns HOG tries on a candidate's crop (each one more HOG run per false candidate)
 MAX_CANDIDATES = 16  # a picture full of face-like texture (gravel, foliage) costs at most this many checks
+MAX_NEAR = 8  # near misses of the cascade scanned again closely (face_cascade.refine), deepest first
+NEAR_TURNS = (0.0, 12.0, -12.0)  # turns a near miss is scanned at, beside the one it was found at
 
 
 def detect_faces(rgb: np.ndarray, *, scale: float = 1.0,
                  passes: tuple[tuple[float, tuple[float, ...]], ...] = PASSES, max_faces: int = MAX_FACES,
-                 full: Callable[[], np.ndarray] | None = None, describe: bool = True) -> list[Face]:
+                 full: Callable[[], np.ndarray] | None = None, describe: bool = True,
+                 near: int = MAX_NEAR) -> list[Face]:
     """Faces in ``rgb`` (decoded at ``scale`` of the full image), largest first; boxes in full-image pixels.
 
     The cascade proposes candidates on grey copies (a few ms); only candidates pay for dlib (HOG check,
     landmarks, descriptor). ``full`` gives the full-resolution pixels when ``rgb`` is reduced: a face found
     is then described from them, decoded only once a candidate is confirmed worth it. ``describe=False``
     skips the descriptor network (the costliest step; attribution compares pixels, not descriptors): each
-    face's descriptor is then empty, and comparing it with ``descriptor_distance`` raises."""
-    checked, to_pixels = _confirmed(rgb, scale, passes, full)
+    face's descriptor is then empty, and comparing it with ``descriptor_distance`` raises. ``near``: how many of
+    the cascade's near misses are looked at again closely (``face_cascade.refine``)."""
+    checked, to_pixels = _confirmed(rgb, scale, passes, full, near)
     faces = _describe(checked[:max_faces], scale * to_pixels, network=describe)
     return sorted(faces, key=lambda f: -f.box[2] * f.box[3])
 
@@ -121,27 +133,33 @@ def detect_faces(rgb: np.ndarray, *, scale: float = 1.0,
 def face_boxes(rgb: np.ndarray) -> list[Box]:
     """The boxes ``detect_faces`` finds in ``rgb`` (full resolution), in no particular order, without paying
     for descriptors: for callers that only need where the faces are (provenance's JPEG-grid check)."""
-    checked, _ = _confirmed(rgb, 1.0, PASSES, None)
+    checked, _ = _confirmed(rgb, 1.0, PASSES, None, MAX_NEAR)
     return [_box(item, 1.0) for item in checked[:MAX_FACES]]
 
 
 def _confirmed(rgb: np.ndarray, scale: float, passes: tuple[tuple[float, tuple[float, ...]], ...],
-               full: Callable[[], np.ndarray] | None) -> tuple[list[_Checked], float]:
+               full: Callable[[], np.ndarray] | None, near_misses: int) -> tuple[list[_Checked], float]:
     """The distinct candidates dlib confirmed, best first, and ``pixels`` width over ``rgb`` width."""
     if not faces_available():  # dlib checks every candidate: without it, say how to install, not ImportError
         raise UserError(INSTALL_HINT)
     import cv2
 
-    from reclaim.signals.face_cascade import Candidate, candidates, load_cascade  # numba: only where faces run
+    # numba: only where faces run
+    from reclaim.signals.face_cascade import LOOSE, STAGES, candidates, load_cascade, refine
 
     rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     found: list[Candidate] = []
+    near: list[Candidate] = []
+    # a picture smaller than a 1280x960 photo is scanned for smaller faces at the same cost as one (video frames)
+    fewer = min(1.0, np.sqrt(grey.size / PASS_PIXELS))
     for min_face, turns in passes:
-        shrink = min(1.0, load_cascade().window / min_face)
+        shrink = min(1.0, load_cascade().window / max(MIN_FACE, min_face * fewer))
         small = cv2.resize(grey, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA) if shrink < 1 else grey
-        found += [Candidate(c.x / shrink, c.y / shrink, c.size / shrink, c.turn, c.votes)
-                  for c in candidates(small, load_cascade().window, turns)]
+        for spot in candidates(small, load_cascade().window, turns, loose=LOOSE):
+            (found if spot.depth >= STAGES else near).append(spot.scaled(1 / shrink))
+    for spot in sorted(near, key=lambda c: (-c.depth, -c.votes))[:near_misses]:  # a closer look, still no dlib
+        found += refine(grey, spot, NEAR_TURNS)
     if not found:
         return [], 1.0
     found = sorted(found, key=lambda c: (-c.votes, -c.size))[:MAX_CANDIDATES]
@@ -179,9 +197,10 @@ def _check(pixels: np.ndarray, candidate: Candidate, to_pixels: float) -> _Check
         hits = _run(detector, crop, 0)
         if hits:
             rect, score = max(hits, key=lambda h: h[1])
-            corners = np.array([(rect.left(), rect.top()), (rect.right(), rect.top()), (rect.left(), rect.bottom()),
-                                (rect.right(), rect.bottom())], np.float64)
-            mapped = np.c_[corners, np.ones(4)] @ back.T
+            # the face's square, upright around its centre: a turned face's box is not the (wider) upright box
+            # around its turned square, so a face checked upright and turned gets one size either way
+            mid_x, mid_y = back @ ((rect.left() + rect.right()) / 2, (rect.top() + rect.bottom()) / 2, 1.0)
+            half = (rect.right() - rect.left()) / zoom / 2
             fine = max(1.0, zoom)  # full resolution, or the enlargement HOG needed
             full, full_back = _crop(pixels, (cx, cy), round(CROP * size * fine), fine, turn)
             ratio = fine / zoom  # check-crop px -> full-crop px (both centred on the candidate)
@@ -189,7 +208,7 @@ def _check(pixels: np.ndarray, candidate: Candidate, to_pixels: float) -> _Check
             box = dlib.rectangle(*(round(centre_full + (v - centre_check) * ratio)
                                    for v in (rect.left(), rect.top(), rect.right(), rect.bottom())))
             return _Checked(full, landmarks(full, box), score, full_back,
-                            (*mapped.min(axis=0), *mapped.max(axis=0)))
+                            (mid_x - half, mid_y - half, mid_x + half, mid_y + half))
     return None
 
 

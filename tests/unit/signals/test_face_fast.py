@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from reclaim.media import decode_image
-from reclaim.signals import Media
+from reclaim.signals import Media, face_cascade
 from reclaim.signals import face as face_module
 from reclaim.signals.face import FaceSignal, descriptor_distance, detect_faces
 from reclaim.signals.face_cascade import group, windows
@@ -41,6 +41,65 @@ def test_face_less_photos_are_rejected_before_the_costly_passes(checks: list[obj
     assert sum(n == 0 for n in reached) >= 6 and sum(reached) <= 4, reached
 
 
+@pytest.fixture
+def closer_looks(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every near miss of the cascade scanned again closely (``face_cascade.refine``, no dlib)."""
+    seen: list[object] = []
+    real = face_cascade.refine
+
+    def spy(grey: np.ndarray, near: object, turns: tuple[float, ...] = (0.0,)) -> list[object]:
+        seen.append(near)
+        return real(grey, near, turns)
+
+    monkeypatch.setattr(face_cascade, "refine", spy)
+    return seen
+
+
+def test_near_misses_in_face_less_photos_cost_a_closer_look_not_a_check(checks: list[object],
+                                                                         closer_looks: list[object]) -> None:
+    """The closer look at the cascade's near misses is bounded per photo and what it finds in face-less scenes
+    never reaches dlib: the same scenes pay for no more checks than the cascade's own candidates."""
+    checked_without = []
+    for seed in range(1, 9):
+        photo = np.asarray(scene(seed, (1280, 960)))
+        closer_looks.clear()
+        checks.clear()
+        assert detect_faces(photo) == []
+        assert len(closer_looks) <= face_module.MAX_NEAR
+        looked, checked = len(closer_looks), len(checks)
+        checks.clear()
+        assert detect_faces(photo, near=0) == []  # the cascade's candidates alone
+        checked_without.append((looked, checked, len(checks)))
+    assert any(looked for looked, _, _ in checked_without)  # near misses were looked at...
+    assert all(checked == alone for _, checked, alone in checked_without), checked_without  # ...and none was checked
+
+
+def test_a_face_between_two_pyramid_levels_is_found_by_a_closer_look(faces: dict, closer_looks: list[object]) -> None:
+    """A 50 px face the coarse scan only half accepts (a near miss): found once looked at closely around itself,
+    and described near its own person."""
+    own = detect_faces(np.asarray(faces["astronaut"]))[0].descriptor
+    shown = placed(faces, "astronaut", 2316, width=50, roll=-6.2)  # 1280x960
+    image = decode_image(shown.data, "shown.jpg")
+    assert detect_faces(image.rgb, scale=image.scale, near=0) == []  # the cascade's candidates alone miss it
+    (face,) = detect_faces(image.rgb, scale=image.scale)
+    assert closer_looks
+    cx, cy = face.box[0] + face.box[2] / 2, face.box[1] + face.box[3] / 2
+    assert abs(cx - shown.centre[0]) < 15 and abs(cy - shown.centre[1]) < 15 and 40 <= face.box[2] <= 65
+    assert descriptor_distance(face.descriptor, own) < 0.6
+
+
+@pytest.mark.parametrize("roll", [19.2, -19.2])
+def test_a_small_turned_face_in_a_video_frame_is_found(faces: dict, roll: float) -> None:
+    """A 640x360 frame is scanned for turned faces from ~42 px (a 1280x960 photo from 96 px) at the same cost:
+    a 62 px face turned 19 degrees is found."""
+    own = detect_faces(np.asarray(faces["grace_hopper"]))[0].descriptor
+    shown = placed(faces, "grace_hopper", 2511, width=62, roll=roll, size=(640, 360))
+    (face,) = detect_faces(decode_image(shown.data, "frame.jpg").rgb)
+    cx, cy = face.box[0] + face.box[2] / 2, face.box[1] + face.box[3] / 2
+    assert abs(cx - shown.centre[0]) < 0.3 * 62 and abs(cy - shown.centre[1]) < 0.3 * 62
+    assert descriptor_distance(face.descriptor, own) < 0.6
+
+
 def test_the_spy_sees_a_face_when_there_is_one(faces: dict, checks: list[object]) -> None:
     (face,) = detect_faces(np.asarray(faces["astronaut"]))
     assert len(checks) >= 1
@@ -59,7 +118,7 @@ def test_the_cascade_agrees_with_scikit_image_on_the_astronaut(faces: dict) -> N
     x, y, w, h = FACE_BOXES["astronaut"]
     assert any(abs(d["c"] + d["width"] / 2 - (x + w / 2)) < 20 for d in theirs)
     assert any(abs(cx - (x + w / 2)) < 20 and abs(cy - (y + h / 2)) < 30 and 0.7 < size / w < 1.5
-               for cx, cy, size, _ in ours)
+               for cx, cy, size, *_ in ours)
 
 
 @pytest.mark.parametrize(("width", "roll"), [(40, 0.0), (110, 35.0), (110, -48.0)])
