@@ -22,6 +22,7 @@ import numpy as np
 from numba import njit
 
 from reclaim.errors import UserError
+from reclaim.index.keypoint_set import opencv
 
 SCALE_STEP = 1.25  # between pyramid levels (OpenCV's default 1.1; 1.2 costs a third more)
 MIN_STD = 12.0  # grey levels: a flatter window holds no face features and is skipped before the cascade
@@ -159,7 +160,7 @@ def windows(grey: np.ndarray, min_size: float, *, max_size: float = np.inf, loos
             scale_step: float = SCALE_STEP, step: int = STEP) -> np.ndarray:
     """Every window that passes at least ``loose`` of the ``STAGES`` stages, as (x, y, side, depth) rows in
     ``grey``'s coordinates, sides from ``min_size`` up to ``max_size`` (depth ``STAGES``: accepted)."""
-    import cv2
+    cv2 = opencv()  # one thread: OpenCV's pool, once started here, deadlocks the hash workers forked later
 
     cascade = load_cascade()
     height, width = grey.shape
@@ -209,7 +210,7 @@ def candidates(grey: np.ndarray, min_size: float, turns: tuple[float, ...] = (0.
     degrees (the cascade itself tolerates about 12 degrees); centres in ``grey``'s upright coordinates. With
     ``loose`` under ``STAGES``, near misses (spots whose best window passes only ``loose`` stages or more, away
     from every accepted one) come too, with their ``depth``: worth a closer look (``refine``), not a check."""
-    import cv2
+    cv2 = opencv()
 
     height, width = grey.shape
     found = []
@@ -237,7 +238,7 @@ def refine(grey: np.ndarray, near: Candidate, turns: tuple[float, ...] = (0.0,))
     ``REFINE_VOTES`` windows pass every stage, one per face (the turn most windows agree at), in ``grey``'s
     coordinates. A face between two levels of the coarse pyramid, or turned a little past what the cascade
     tolerates, is found there; the square is small, so this costs a millisecond or two, no dlib."""
-    import cv2
+    cv2 = opencv()
 
     window = load_cascade().window
     zoom = window * REFINE_SPAN / near.size

@@ -1,8 +1,12 @@
-"""The process engine when a worker dies between two of its looks at the pool."""
+"""The process engine when a worker dies between two of its looks at the pool, and when its parent has used OpenCV."""
 
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+
+import pytest
 
 from reclaim.engines.process import ProcessEngine
 
@@ -27,3 +31,26 @@ def _slow_source() -> Iterator[list[str]]:
 def test_a_chunk_handed_out_after_a_worker_died_runs_again_instead_of_failing_the_scan() -> None:
     outcomes = dict((tuple(chunk), results) for chunk, results in ProcessEngine(1).run(_work, _slow_source()))
     assert outcomes == {("a",): ["done a"], ("crash",): None, ("b",): ["done b"]}
+
+
+FACES_THEN_FORK = """
+import sys
+import numpy as np
+from pathlib import Path
+from reclaim.hashing import FileHashes, hash_files
+from reclaim.signals.face_cascade import candidates
+
+grey = np.random.default_rng(0).integers(0, 256, (1600, 2000), dtype=np.uint8)
+candidates(grey, 40.0, (0.0, 25.0))  # OpenCV resizes and turns in this process, as a driver finding faces does
+done = list(hash_files([Path(sys.argv[1])] * 4, workers=2, opt_in=frozenset({"keypoints"})))
+assert all(isinstance(d, FileHashes) for d in done), done
+"""
+
+
+def test_workers_forked_after_face_detection_in_the_parent_do_not_hang(known_jpeg) -> None:  # type: ignore[no-untyped-def]
+    """OpenCV's thread pool, started in the parent, deadlocked every forked worker at its first OpenCV call: all
+    OpenCV use goes through ``keypoint_set.opencv()``, which makes it single-threaded first."""
+    pytest.importorskip("cv2", reason="needs reclaim[keypoints]")
+    done = subprocess.run([sys.executable, "-c", FACES_THEN_FORK, str(known_jpeg)], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
