@@ -79,7 +79,10 @@ def main() -> None:
         trees = {f"start ({args.base})": checkout(args.base, root / "base"), "now": REPO / "src"}
         picture = photo(root / "photo.jpg")
         commands = {"--help": ["--help"], "hash photo.jpg": ["hash", str(picture)]}
-        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "RECLAIM_DATABASE_URL")}
+        # PYTHONDONTWRITEBYTECODE (set on these sandboxes) would keep the warm-up from writing .pyc files, and every
+        # run would compile every module of the tree: an installed copy has them (pip compiles at install)
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("PYTHONPATH", "RECLAIM_DATABASE_URL", "PYTHONDONTWRITEBYTECODE")}
         env["RECLAIM_HOME"] = str(root / "home")
         variants: dict[tuple[str, str], tuple[list[str], dict[str, str]]] = {
             ("python -c pass", ""): ([sys.executable, "-c", "pass"], env)}
