@@ -43,6 +43,7 @@ import numpy as np
 
 from reclaim.errors import SignalError, UserError
 from reclaim.index.face_vectors import Box, FaceVectorIndex, face_time, pack_face, unpack_face
+from reclaim.index.keypoint_set import opencv
 from reclaim.models import MediaKind, SignalValue
 from reclaim.signals.base import FrameReader, Media, Signal
 
@@ -142,7 +143,7 @@ def _confirmed(rgb: np.ndarray, scale: float, passes: tuple[tuple[float, tuple[f
     """The distinct candidates dlib confirmed, best first, and ``pixels`` width over ``rgb`` width."""
     if not faces_available():  # dlib checks every candidate: without it, say how to install, not ImportError
         raise UserError(INSTALL_HINT)
-    import cv2
+    cv2 = opencv()  # one thread, before any OpenCV call here: a pool started in a process hangs the workers it forks
 
     # numba: only where faces run
     from reclaim.signals.face_cascade import LOOSE, STAGES, candidates, load_cascade, refine
@@ -216,7 +217,7 @@ def _crop(pixels: np.ndarray, centre: tuple[float, float], side: int, zoom: floa
           turn: float) -> tuple[np.ndarray, np.ndarray]:
     """A ``side``-px square around ``centre``, ``zoom`` crop px per image px, turned ``turn`` degrees
     counter-clockwise (so a face turned that much stands upright); and the crop -> image affine map."""
-    import cv2
+    cv2 = opencv()
 
     theta = np.radians(turn)
     c, s = np.cos(theta) / zoom, np.sin(theta) / zoom

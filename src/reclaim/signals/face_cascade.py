@@ -160,7 +160,7 @@ def windows(grey: np.ndarray, min_size: float, *, max_size: float = np.inf, loos
             scale_step: float = SCALE_STEP, step: int = STEP) -> np.ndarray:
     """Every window that passes at least ``loose`` of the ``STAGES`` stages, as (x, y, side, depth) rows in
     ``grey``'s coordinates, sides from ``min_size`` up to ``max_size`` (depth ``STAGES``: accepted)."""
-    cv2 = opencv()  # one thread: OpenCV's pool, once started here, deadlocks the hash workers forked later
+    cv2 = opencv()  # one thread: a pool started in a process hangs the workers it forks
 
     cascade = load_cascade()
     height, width = grey.shape

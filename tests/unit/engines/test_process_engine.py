@@ -38,10 +38,10 @@ import sys
 import numpy as np
 from pathlib import Path
 from reclaim.hashing import FileHashes, hash_files
-from reclaim.signals.face_cascade import candidates
+from reclaim.signals.face import detect_faces
 
-grey = np.random.default_rng(0).integers(0, 256, (1600, 2000), dtype=np.uint8)
-candidates(grey, 40.0, (0.0, 25.0))  # OpenCV resizes and turns in this process, as a driver finding faces does
+photo = np.random.default_rng(0).integers(0, 256, (1600, 2000, 3), dtype=np.uint8)
+detect_faces(photo)  # OpenCV converts, resizes and turns in this process, as a driver finding faces does
 done = list(hash_files([Path(sys.argv[1])] * 4, workers=2, opt_in=frozenset({"keypoints"})))
 assert all(isinstance(d, FileHashes) for d in done), done
 """
@@ -50,6 +50,7 @@ assert all(isinstance(d, FileHashes) for d in done), done
 def test_workers_forked_after_face_detection_in_the_parent_do_not_hang(known_jpeg) -> None:  # type: ignore[no-untyped-def]
     """OpenCV's thread pool, started in the parent, deadlocked every forked worker at its first OpenCV call: all
     OpenCV use goes through ``keypoint_set.opencv()``, which makes it single-threaded first."""
+    pytest.importorskip("dlib", reason="needs reclaim[faces]")
     pytest.importorskip("cv2", reason="needs reclaim[keypoints]")
     done = subprocess.run([sys.executable, "-c", FACES_THEN_FORK, str(known_jpeg)], capture_output=True, text=True,
                           timeout=120, check=False)
