@@ -1,4 +1,5 @@
-"""Two workers over one database: a change through one is seen by the other within a second."""
+"""Two workers over one database: a change through one is seen by the other by its next poll (the 1 s target is
+measured by bench/freshness.py)."""
 
 from __future__ import annotations
 
@@ -12,23 +13,20 @@ from reclaim.banks.service import reinstate_content
 from reclaim.matching import pdq_cache
 from reclaim.store import open_store
 from reclaim.store.models import BankContent
+from reclaim_testdata import eventually
 
 PDQ = "2d6b1af3a956c529e79ca3d2526fa834d4196c81cedd04de0a26b855fc99b724"
 
 
-def _seen_within(client: TestClient, expected: list[str], seconds: float = 1.0) -> float:
-    """Seconds until ``client`` answers ``expected`` for PDQ; fails past ``seconds``."""
-    start = time.monotonic()
-    while True:
-        found = client.get("/api/v1/m/raw_lookup", params={"signal_type": "pdq", "signal": PDQ}).json()["matches"]
-        elapsed = time.monotonic() - start
-        if found == expected:
-            return elapsed
-        assert elapsed < seconds, f"after {elapsed:.2f} s worker B still answers {found}"
-        time.sleep(0.02)
+def _seen_within(client: TestClient, expected: list[str]) -> None:
+    """``client`` answers ``expected`` for PDQ within the tests' freshness bound."""
+    def found() -> list[str]:
+        return client.get("/api/v1/m/raw_lookup", params={"signal_type": "pdq", "signal": PDQ}).json()["matches"]
+
+    eventually(lambda: found() == expected, f"worker B does not answer {expected}")
 
 
-def test_a_hash_added_or_withdrawn_on_one_worker_is_seen_by_another_within_a_second(
+def test_a_hash_added_or_withdrawn_on_one_worker_is_seen_by_another_by_its_next_poll(
     make_client: Callable[[], TestClient],
 ) -> None:
     a, b = make_client(), make_client()
@@ -57,7 +55,7 @@ def test_a_reinstated_hash_is_seen_again_by_a_running_worker(
     _seen_within(b, ["IMG_1"])
 
 
-def test_hma_switches_changed_on_one_worker_are_applied_by_another_within_a_second(
+def test_hma_switches_changed_on_one_worker_are_applied_by_another_by_its_next_poll(
     make_client: Callable[[], TestClient],
 ) -> None:
     """Workers keep content switches and bank ratios in memory (no database read per hit): a change through
@@ -68,10 +66,8 @@ def test_hma_switches_changed_on_one_worker_are_applied_by_another_within_a_seco
     hit = {"KNOWN": [{"bank_content_id": cid, "distance": "0"}]}
 
     def b_answers(expected: dict[str, object]) -> None:
-        deadline = time.monotonic() + 1.0
-        while (found := b.get("/m/lookup", params={"signal_type": "pdq", "signal": PDQ}).json()) != expected:
-            assert time.monotonic() < deadline, f"worker B still answers {found}"
-            time.sleep(0.02)
+        eventually(lambda: b.get("/m/lookup", params={"signal_type": "pdq", "signal": PDQ}).json() == expected,
+                   f"worker B does not answer {expected}")
 
     b_answers(hit)
     a.put(f"/c/bank/KNOWN/content/{cid}", json={"disable_until_ts": int(time.time()) + 3600})

@@ -6,7 +6,7 @@
   decode: the 16-bit greyscale I16.png, which Pillow clips to white (see ``as_browsers_show_16_bit``).
   Every request the page makes is inspected: none carries image bytes, none goes to another origin.
 - End to end: a photo is self-reported in the browser, a re-encoded copy looked up with a partner's key
-  matches, a wrong PIN is refused, and after withdrawal the copy stops matching within a second.
+  matches, a wrong PIN is refused, and after withdrawal the copy stops matching by the server's next poll.
 - A 12 MP photo's hashing time in the browser is measured and printed (not asserted).
 - Phone-sized screenshots, Korean and English, go to ``RECLAIM_SCREENSHOTS`` (docs/screenshots via
   scripts/screenshots) or a temporary folder.
@@ -21,7 +21,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +35,7 @@ from threatexchange.signal_type.pdq.pdq_hasher import pdq_from_bytes
 
 from reclaim.signals.pdq import hamming
 from reclaim.synthetic.scenes import composite
-from reclaim_testdata import answers, assert_pdq_agrees, free_port, running
+from reclaim_testdata import answers, assert_pdq_agrees, eventually, free_port, running
 
 pytest.importorskip("uvicorn", reason="needs reclaim[server]")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -227,15 +226,9 @@ def test_self_report_matches_a_reencoded_copy_until_withdrawn(browser: sync_api.
         page.screenshot(path=str(shots / "self-report-status-ko.png"), full_page=True)
         page.click("button[name=withdraw]")
         page.wait_for_selector("[data-status=withdrawn]")
-        start = time.monotonic()  # polled by the copy's hash (a GET), so the time is the server's, not the upload's
-        while True:
-            asked = time.monotonic() - start
-            if not raw_lookup(server, copy_pdq):
-                break
-            assert asked < 1.0, f"a lookup asked {asked:.2f} s after the withdrawal still matched"
-            time.sleep(0.02)
-        print(f"withdrawn self-report: the first lookup without a match was asked {asked:.2f} s after the "
-              f"withdrawal and answered at {time.monotonic() - start:.2f} s")
+        # polled by the copy's hash (a GET), so the time is the server's, not the upload's
+        took = eventually(lambda: not raw_lookup(server, copy_pdq), "the withdrawn copy still matches")
+        print(f"withdrawn self-report: lookups stopped matching {took:.2f} s after the withdrawal")
         assert [raw_lookup(server, copy_pdq) for _ in range(10)] == [[]] * 10  # on both workers
         assert partner_lookup(server, copy) == []
         assert page.locator("[data-active]").inner_text() == "0"
