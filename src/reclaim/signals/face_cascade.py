@@ -231,30 +231,26 @@ def candidates(grey: np.ndarray, min_size: float, turns: tuple[float, ...] = (0.
     return found
 
 
-def refine(grey: np.ndarray, near: Candidate, turns: tuple[float, ...] = (0.0,)) -> list[Candidate]:
+def refine(grey: np.ndarray, near: Candidate) -> list[Candidate]:
     """A near miss looked at again closely: the square of ``REFINE_CROP`` times its size around it, scaled so
     that faces from 1/``REFINE_SPAN`` to ``REFINE_SPAN`` times its size fill the cascade's window, turned
-    ``near.turn`` plus each of ``turns``, scanned at every pixel and every ``FINE_STEP`` of scale; the spots where
-    ``REFINE_VOTES`` windows pass every stage, one per face (the turn most windows agree at), in ``grey``'s
-    coordinates. A face between two levels of the coarse pyramid, or turned a little past what the cascade
-    tolerates, is found there; the square is small, so this costs a millisecond or two, no dlib."""
+    ``near.turn``, scanned at every pixel and every ``FINE_STEP`` of scale; the spots where ``REFINE_VOTES``
+    windows pass every stage, in ``grey``'s coordinates. A face between two levels of the coarse pyramid, or
+    turned a little past what the cascade tolerates, is found there; the square is small, so this costs a few
+    milliseconds, no dlib."""
     cv2 = opencv()
 
     window = load_cascade().window
     zoom = window * REFINE_SPAN / near.size
     side = round(REFINE_CROP * near.size * zoom)
+    to_crop = cv2.getRotationMatrix2D((near.x, near.y), near.turn, zoom)
+    to_crop[:, 2] += np.array([side / 2 - near.x, side / 2 - near.y])
+    crop = cv2.warpAffine(grey, to_crop, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    back = cv2.invertAffineTransform(to_crop)
+    rows = windows(crop, window, max_size=window * REFINE_SPAN ** 2, scale_step=FINE_STEP, step=1)
     found = []
-    for turn in (near.turn + t for t in turns):
-        to_crop = cv2.getRotationMatrix2D((near.x, near.y), turn, zoom)
-        to_crop[:, 2] += np.array([side / 2 - near.x, side / 2 - near.y])
-        crop = cv2.warpAffine(grey, to_crop, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        back = cv2.invertAffineTransform(to_crop)
-        rows = windows(crop, window, max_size=window * REFINE_SPAN ** 2, scale_step=FINE_STEP, step=1)
-        for x, y, size, votes, _ in group(rows):
+    for x, y, size, votes, _ in group(rows):  # distinct spots, most votes first
+        if votes >= REFINE_VOTES:
             bx, by = back @ (x, y, 1.0)
-            found.append(Candidate(float(bx), float(by), size / zoom, turn, votes))
-    kept: list[Candidate] = []  # a face seen at several turns is one spot: the turn most windows agree at
-    for c in sorted(found, key=lambda c: -c.votes):
-        if c.votes >= REFINE_VOTES and not any(_same_spot((c.x, c.y, c.size), (k.x, k.y, k.size)) for k in kept):
-            kept.append(c)
-    return kept
+            found.append(Candidate(float(bx), float(by), size / zoom, near.turn, votes))
+    return found

@@ -47,9 +47,9 @@ def closer_looks(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     seen: list[object] = []
     real = face_cascade.refine
 
-    def spy(grey: np.ndarray, near: object, turns: tuple[float, ...] = (0.0,)) -> list[object]:
+    def spy(grey: np.ndarray, near: object) -> list[object]:
         seen.append(near)
-        return real(grey, near, turns)
+        return real(grey, near)
 
     monkeypatch.setattr(face_cascade, "refine", spy)
     return seen
