@@ -12,13 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from reclaim.errors import SignalError
+from reclaim.index.keypoint_set import opencv
 from reclaim.media.still import still_pixels
 from reclaim.signals.face import Face, aligned_chip, detect_faces
 from reclaim.signals.pdq import pdq_hex
+
+cv2 = opencv()  # one thread: an OpenCV pool started in a process hangs the workers it forks
 
 FACE_WIDTH = 160  # px, the face's width in the region keypoints are taken from
 REGION = 2.6  # the region around the face, in face widths (face + surroundings)

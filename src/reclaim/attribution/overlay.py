@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from reclaim.attribution.features import PhotoFeatures
 from reclaim.attribution.rank import Candidate
 from reclaim.errors import UserError
+from reclaim.index.keypoint_set import opencv
+
+cv2 = opencv()  # one thread: an OpenCV pool started in a process hangs the workers it forks
 
 HEIGHT = 480
 MAX_LINES = 60

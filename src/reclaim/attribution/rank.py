@@ -16,12 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import cv2
 import numpy as np
 
 from reclaim.attribution.features import Keypoints, PhotoFeatures, mirrored_chip_pdq, region_keypoints
+from reclaim.index.keypoint_set import opencv
 from reclaim.signals.face import descriptor_distance
 from reclaim.signals.pdq import hamming
+
+cv2 = opencv()  # one thread: an OpenCV pool started in a process hangs the workers it forks
 
 MIN_INLIERS = 15
 CHIP_WEIGHT = 100.0

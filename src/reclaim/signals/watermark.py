@@ -45,8 +45,11 @@ def can_survive(image: Image.Image) -> bool:
 
 def decode_bits(rgb: np.ndarray, length: int) -> np.ndarray:
     """The ``length`` bits a dwtDct decoder reads from (h, w, 3) RGB pixels (as imwatermark's EmbedMaxDct)."""
-    import cv2
     import pywt
+
+    from reclaim.index.keypoint_set import opencv
+
+    cv2 = opencv()  # one thread: an OpenCV pool started in a process hangs the workers it forks
 
     h, w = rgb.shape[:2]
     u = cv2.cvtColor(np.ascontiguousarray(rgb[:, :, ::-1]), cv2.COLOR_BGR2YUV)[: h // 4 * 4, : w // 4 * 4, 1]
