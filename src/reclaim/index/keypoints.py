@@ -34,7 +34,11 @@ MIRROR_VOTERS = 200  # of the query's mirror set: a mirrored re-post is mostly w
 MIN_VOTES = 8
 MAX_CANDIDATES = 24  # a collage's cells can rank below chance look-alikes
 RATIO = 0.8
-FLAT_LIMIT = 50_000  # descriptors (~100 images); exact search is fast enough below this
+# Descriptors (8 images) up to which the search is exact. A flat search costs ~4 ns per pair of query and known
+# descriptors: a photo's ~1,200 against 40,000 known ones (80 images) took 0.21 s of CPU, and a scan's driver runs
+# one per photo (bench/case.py's 10,000-item room spent most of its scan there); the inverted file took 10 ms for
+# the same query, searched as deeply as a big bank's (PROBED_POINTS), whose recall bench/keypoints.py measures.
+FLAT_LIMIT = 4_000
 NPROBE = 6  # at least; probing more found no more matches in bench/keypoints.py, it only cost query time
 PROBED_POINTS = 450  # ... and as many lists as hold about this many descriptors, so the short lists of a
 # small bank (1 k images: 40 a list, 11 lists) are searched as deeply as a big one's (10 k: 76 a list, 6 lists)
