@@ -125,22 +125,24 @@ class PDQIndex:
 
     def search(self, codes: np.ndarray, radius: int = 31) -> list[Result]:
         """For each query, (ids int64, distances int32) within ``radius``, sorted by (distance, id); one thread."""
-        queries, radius = _words(codes), operator.index(radius)
-        if len(queries) == 1 and radius >= 0:  # a server's lookup: half the cost without the batch bookkeeping
-            return [self._search_one(queries, min(radius, CODE_BITS))]
+        queries = _words(codes)
+        if len(queries) == 1:  # a server's lookup: half the cost without the batch bookkeeping
+            return [self._search_one(queries, radius)]
         return self.search_batch(codes, radius, threads=1)
 
     def search_code(self, code: bytes, radius: int = 31) -> Result:
         """``search`` of one code given as its 32 bytes (a server's lookup: no array to build and check first)."""
         if len(code) != CODE_BYTES:
             raise ValueError(f"a PDQ code is {CODE_BYTES} bytes, got {len(code)}")
+        # a writable array (a bytearray's): a read-only one is another type to numba, compiled apart
+        return self._search_one(np.frombuffer(bytearray(code), np.uint64).reshape(1, 4), radius)
+
+    def _search_one(self, query: np.ndarray, radius: int) -> Result:
+        """One query's hits, as ``search`` gives them; ``radius`` as the caller gave it (checked here, once)."""
         radius = operator.index(radius)
         if radius < 0:
             return _NOTHING
-        # a writable array (a bytearray's): a read-only one is another type to numba, compiled apart
-        return self._search_one(np.frombuffer(bytearray(code), np.uint64).reshape(1, 4), min(radius, CODE_BITS))
-
-    def _search_one(self, query: np.ndarray, radius: int) -> Result:
+        radius = min(radius, CODE_BITS)
         found = []
         for segment in self._segments:
             _, ids, dists = segment.search(query, radius)

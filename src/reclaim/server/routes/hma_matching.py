@@ -100,15 +100,16 @@ def _distance(match: Match) -> str:
     return str(int(match.distance))
 
 
-async def _by_bank(request: Request, params: Params, matches: list[Match], banks: set[str] | None,
-                   bypass_coinflip: bool) -> dict[str, list[dict[str, Any]]]:
-    """HMA's lookup: ``{bank: [{bank_content_id, distance}]}`` of enabled content in banks that won the flip."""
+async def _by_bank(request: Request, matches: list[Match], banks: set[str] | None, bypass_coinflip: bool,
+                   seed: str | None) -> dict[str, list[dict[str, Any]]]:
+    """HMA's lookup: ``{bank: [{bank_content_id, distance}]}`` of enabled content in banks that won the flip
+    (drawn from ``seed`` when given)."""
     matches = [m for m in matches if banks is None or m.bank in banks]
     if not matches:
         return {}
     await note_self_report_hits(request, matches)
     rows = _rows(request, matches)
-    coinflip = 0.0 if bypass_coinflip else _draw(params.get("seed"))
+    coinflip = 0.0 if bypass_coinflip else _draw(seed)
     answer: dict[str, list[dict[str, Any]]] = {}
     seen: set[int] = set()
     for match in matches:
@@ -168,19 +169,19 @@ async def lookup(request: Request) -> Response:
     ``{signal_type: {bank: [match]}}``, or the one type asked for."""
     await lookup_guard(request)  # as in raw_lookup
     params = _query(request)
-    banks, bypass = _banks(params), _true(params, "bypass_coinflip")
+    banks, bypass, seed = _banks(params), _true(params, "bypass_coinflip"), params.get("seed")
     signal_type, signal, url = _param(params, "signal_type", 50), _param(params, "signal", 100_000), \
         _param(params, "url")
     if url:
         content_type, values = await fetch_url(request, url, _param(params, "content_type", 20))
-        answer = await _per_signal(request, params, values, content_type, banks, bypass)
+        answer = await _per_signal(request, values, content_type, banks, bypass, seed)
         return json_response(answer.get(signal_type, {}) if signal_type else answer)
     if not signal or not signal_type:
         raise HmaError(400, "Either url or both signal and signal_type are required")
     values = parse_values(signal_type, signal)
     wanted = reclaim_signal(signal_type)
     matches = [m for m in await _matches(request, values) if m.signal == wanted]
-    return json_response(await _by_bank(request, params, matches, banks, bypass))
+    return json_response(await _by_bank(request, matches, banks, bypass, seed))
 
 
 # The GET lookups also as plain Starlette routes, placed ahead of FastAPI's (server.app): they read only the request,
@@ -195,12 +196,12 @@ async def lookup_upload(request: Request) -> Response:
     """A ``photo`` or ``video`` upload, hashed in memory: ``{signal_type: {bank: [match]}}``."""
     content_type, values = await form_upload(request)
     params = _query(request)
-    return json_response(await _per_signal(request, params, values, content_type, _banks(params),
-                                           _true(params, "bypass_coinflip")))
+    return json_response(await _per_signal(request, values, content_type, _banks(params),
+                                           _true(params, "bypass_coinflip"), params.get("seed")))
 
 
-async def _per_signal(request: Request, params: Params, values: list[SignalValue], content_type: str,
-                      banks: set[str] | None, bypass: bool) -> dict[str, Any]:
+async def _per_signal(request: Request, values: list[SignalValue], content_type: str, banks: set[str] | None,
+                      bypass: bool, seed: str | None) -> dict[str, Any]:
     """One lookup per HMA signal type of the upload (a content matched by two types shows under both)."""
     require_signals(hma_signals(values, content_type))
     answer: dict[str, Any] = {}
@@ -208,7 +209,7 @@ async def _per_signal(request: Request, params: Params, values: list[SignalValue
         wanted = SIGNAL_ALIASES[name]
         mine = [v for v in values if v.signal == wanted]
         matches = [m for m in await _matches(request, mine) if m.signal == wanted] if mine else []
-        answer[name] = await _by_bank(request, params, matches, banks, bypass)
+        answer[name] = await _by_bank(request, matches, banks, bypass, seed)
     return answer
 
 
