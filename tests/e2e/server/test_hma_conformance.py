@@ -17,6 +17,8 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from reclaim_testdata import eventually
+
 PDQ_A = "2d6b1af3a956c529e79ca3d2526fa834d4196c81cedd04de0a26b855fc99b724"
 PDQ_NEAR = "2d6b1af3a956c529e79ca3d2526fa834d4196c81cedd04de0a26b855fc99b7db"  # 8 bits from PDQ_A
 PDQ_B = "d294e50c56a93ad61863c5c2ad9057cb2be6937e3122fb21f5d947aa03664817"
@@ -254,10 +256,7 @@ def test_index_status_signal_and_content_types(make_client) -> None:  # noqa: AN
     assert fresh.get("/m/index/status", params={"signal_type": "pdq"}).json() == {
         "pdq": {"present": False, "built_to": -1, "size": 0}}
     assert fresh.get("/status").status_code in (200, 503)  # asking starts the load
-    deadline = time.monotonic() + 30
-    while fresh.get("/status").status_code != 200:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    eventually(lambda: fresh.get("/status").status_code == 200, "the index did not load", seconds=30)
     status = fresh.get("/m/index/status").json()
     assert set(status) == {"pdq", "video_md5", "vpdq"} and status["pdq"]["present"] is True
     assert status["pdq"]["size"] == 1 and status["vpdq"]["size"] == 0
@@ -321,10 +320,7 @@ def test_status_is_503_until_the_index_loads_and_live_always_answers(make_client
     assert client.get("/status/live").text == "I-AM-ALIVE"
     first = client.get("/status")
     assert (first.status_code, first.text) in ((503, "INDEX-NOT-LOADED"), (200, "I-AM-ALIVE"))
-    deadline = time.monotonic() + 30
-    while client.get("/status").status_code != 200:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    eventually(lambda: client.get("/status").status_code == 200, "the index did not load", seconds=30)
     matcher = client.app.state.matcher
     matcher._stop.set()  # noqa: SLF001 - the poller stops, as if the worker had lost its database
     if matcher._poller is not None:  # noqa: SLF001

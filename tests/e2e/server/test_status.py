@@ -9,6 +9,7 @@ import time
 from fastapi.testclient import TestClient
 
 from reclaim.server import create_app
+from reclaim_testdata import eventually
 
 
 def test_status_is_alive_in_plain_text_without_a_key(database_url: str) -> None:
@@ -17,18 +18,14 @@ def test_status_is_alive_in_plain_text_without_a_key(database_url: str) -> None:
         assert (live.status_code, live.text) == (200, "I-AM-ALIVE")
         answer = anonymous.get("/status")
         assert (answer.status_code, answer.text) in ((503, "INDEX-NOT-LOADED"), (200, "I-AM-ALIVE"))
-        deadline = time.monotonic() + 30
-        while answer.status_code != 200:
-            assert time.monotonic() < deadline, answer.text
-            time.sleep(0.05)
-            answer = anonymous.get("/status")
+        eventually(lambda: anonymous.get("/status").status_code == 200, "the index did not load", seconds=30)
+        answer = anonymous.get("/status")
         assert answer.text == "I-AM-ALIVE" and answer.headers["content-type"].startswith("text/plain")
 
 
 def test_staff_see_when_the_index_last_refreshed_and_failing_polls_are_logged(
         make_client, accounts, monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
     import logging
-    import time
 
     from reclaim.server import live
 
