@@ -1,7 +1,8 @@
 """Run Alembic programmatically against an engine (no alembic.ini needed at run time).
 
 Every command that opens the database asks for ``upgrade``; a database already at ``HEAD`` is told so by one
-query, without importing Alembic (~0.18 s of a command's start-up: `reclaim case review` took ~1.9 s).
+query, without importing Alembic and having it read every migration script (~0.4 s of a command's start-up:
+`reclaim case review` took 1.8-2.0 s with them, 1.4-1.5 s without).
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ def test_help_and_hash_load_no_database_index_or_password_library(tmp_path: Path
 
 
 def test_a_command_on_a_migrated_database_does_not_import_alembic() -> None:
-    """Every database command asks for an upgrade; one already at head answers without Alembic (~0.18 s)."""
+    """Every database command asks for an upgrade; one already at head answers without Alembic."""
     run = "from reclaim.cli.main import main; code = main(['bank', 'list']); assert code == 0, code"
     loaded = modules_after(run)
     assert "sqlalchemy" in loaded and "alembic" not in loaded

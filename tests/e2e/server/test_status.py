@@ -4,8 +4,6 @@
 
 from __future__ import annotations
 
-import time
-
 from fastapi.testclient import TestClient
 
 from reclaim.server import create_app
@@ -44,9 +42,7 @@ def test_staff_see_when_the_index_last_refreshed_and_failing_polls_are_logged(
 
     with caplog.at_level(logging.ERROR, logger="reclaim.server.live"):
         monkeypatch.setattr(live, "bank_stamp", broken)
-        deadline = time.monotonic() + 10
-        while client.app.state.matcher.failures < 3 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        eventually(lambda: client.app.state.matcher.failures >= 3, "three failed polls", seconds=10)
         details = client.get("/status/details").json()["bank_index"]
     assert details["failed_polls"] >= 3 and details["last_error"] == "RuntimeError: database restarting"
     errors = [r for r in caplog.records if r.name == "reclaim.server.live"]
