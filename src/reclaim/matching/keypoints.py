@@ -142,7 +142,7 @@ class KeypointStage:
 
     def __init__(self, entries: Mapping[int, BankEntry], blobs: Mapping[int, bytes],
                  policies: Mapping[str, Policy], cache: Path | None = None) -> None:
-        self._entries = {ref: e for ref, e in entries.items() if e.version == KeypointsSignal.version}
+        self._entries = {ref: e for ref, e in entries.items() if e.version in KeypointsSignal.compatible}
         self._policies = policies
         self._index = KeypointIndex(cache=cache)
         refs = [ref for ref in self._entries if blobs.get(ref)]
@@ -154,7 +154,7 @@ class KeypointStage:
     def match(self, values: Sequence[SignalValue], *, hash_matched: bool,
               already: Iterable[tuple[str, str]] = ()) -> KeypointOutcome:
         """Search the banks whose policy applies; ``already`` (bank, content id) pairs are not reported twice."""
-        query = next((v for v in values if v.signal == KEYPOINTS and v.version == KeypointsSignal.version
+        query = next((v for v in values if v.signal == KEYPOINTS and v.version in KeypointsSignal.compatible
                       and v.blob is not None), None)
         wanted = {Policy.ALWAYS} if hash_matched else {Policy.ALWAYS, Policy.UNMATCHED}
         if query is None or not len(self) or not wanted & set(self._policies.values()):

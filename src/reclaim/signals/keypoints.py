@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+from typing import Any
 
 import numpy as np
 
@@ -39,6 +40,12 @@ MAX_ENLARGE = 2.0
 N_FEATURES = 2000  # a collage shares them among its images; the index keeps a bank entry's strongest 500
 GRID, OVERDETECT = 6, 5  # features are spread over a 6 x 6 grid, chosen from 5 x N_FEATURES detected
 FAST_THRESHOLD = 7  # OpenCV's default (20) leaves smooth photos and quiet cells without corners
+# A smooth photo (soft gradients, few sharp shapes) can still give a few hundred corners at FAST_THRESHOLD: a
+# crop of bench/case.py's original_0020.jpg kept 148 (the original 156), 8 verified where 12 are needed, and
+# was missed. Under SMOOTH_FEATURES corners the picture is detected again at SMOOTH_THRESHOLD (1,484 and 1,931
+# corners there at 5, 2,000 each at 3; 145 verified at 3). About 1 photo in 8 of that room is this smooth.
+SMOOTH_FEATURES = 500
+SMOOTH_THRESHOLD = 3
 _HEX = frozenset("0123456789abcdef")
 
 
@@ -74,9 +81,9 @@ def _orb_features(grey: np.ndarray, n_features: int) -> Features:
     left a 1024 px clock face with ~200. Neither lets a false match through: verification, not the number of
     features, decides a match (bench/keypoints.py measures recall and false matches).
     """
-    cv2 = opencv()
-    orb = cv2.ORB_create(nfeatures=OVERDETECT * n_features, scaleFactor=1.2, nlevels=8, fastThreshold=FAST_THRESHOLD)
-    keypoints, descriptors = orb.detectAndCompute(grey, None)
+    keypoints, descriptors = _detect(grey, n_features, FAST_THRESHOLD)
+    if len(keypoints) < SMOOTH_FEATURES:
+        keypoints, descriptors = _detect(grey, n_features, SMOOTH_THRESHOLD)
     if descriptors is None or not keypoints:
         return Features.empty()
     xy = np.array([kp.pt for kp in keypoints], np.float32).reshape(-1, 2)
@@ -94,6 +101,14 @@ def _orb_features(grey: np.ndarray, n_features: int) -> Features:
     return Features(xy[chosen], descriptors[chosen])
 
 
+def _detect(grey: np.ndarray, n_features: int, threshold: int) -> tuple[Any, np.ndarray | None]:
+    """OpenCV's ORB keypoints and descriptors at FAST ``threshold`` (``OVERDETECT`` times ``n_features`` at most)."""
+    cv2 = opencv()
+    orb = cv2.ORB_create(nfeatures=OVERDETECT * n_features, scaleFactor=1.2, nlevels=8, fastThreshold=threshold)
+    keypoints, descriptors = orb.detectAndCompute(grey, None)
+    return keypoints, descriptors
+
+
 def extract_keypoints(rgb: np.ndarray, n_features: int = N_FEATURES) -> KeypointSet:
     """Features of ``rgb`` and of its mirror image; a flat image gives empty sets, not an error."""
     grey = sized_grey(rgb)
@@ -103,7 +118,10 @@ def extract_keypoints(rgb: np.ndarray, n_features: int = N_FEATURES) -> Keypoint
 
 class KeypointsSignal(Signal):
     name = "keypoints"
-    version = "orb4"  # orb3: FAST threshold 12, 3x over-detected; orb2: strongest 2000 anywhere; orb1: 640 px
+    version = "orb5"  # orb4: no second detection of smooth pictures; orb3: FAST threshold 12, 3x over-detected;
+    # orb2: strongest 2000 anywhere; orb1: 640 px
+    compatible = frozenset({"orb4", "orb5"})  # sets the keypoint stage compares: orb4's are orb5's, minus the
+    # second detection of smooth pictures (bank entries need no rehashing; a case's items are hashed again)
     media_kinds = frozenset({MediaKind.PHOTO})
     needs = "pixels"
     opt_in = True
