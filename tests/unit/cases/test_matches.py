@@ -6,6 +6,7 @@ from __future__ import annotations
 from reclaim.cases import case_items, create_case, list_cases
 from reclaim.cases.matches import matches_by_item
 from reclaim.cli.output import match_text
+from reclaim.index.geometry import MIN_INLIERS
 from reclaim.store import Store
 from reclaim.store.models import FaceMatchRow, Item, MatchRow, Scan
 
@@ -52,7 +53,7 @@ def test_known_images_and_faces_are_one_list_best_first(store: Store) -> None:
 
     keypoints = views["both.jpg"].matches[0].as_json()
     assert keypoints["transform"]["score"] == 0.99 and "confidence" not in keypoints["transform"]  # an old row
-    assert "inliers (a match needs 12; score 0.99)" in match_text(keypoints)
+    assert f"inliers (a match needs {MIN_INLIERS}; score 0.99)" in match_text(keypoints)
 
     video = views["face-only.mp4"].matches[0].as_json()
     assert video == {"signal_type": "face", "identity": "student-a", "distance": 0.55, "threshold": 0.6,

@@ -127,6 +127,20 @@ def test_clumped_or_random_matches_do_not_verify() -> None:
     assert verify(scattered[:5], scattered[:5], SIZE, SIZE) is None  # too few to count
 
 
+def test_one_corner_found_again_at_other_pyramid_levels_counts_once() -> None:
+    """Three spread corners, each repeated 5 times a pixel or two apart on both images (what ORB's pyramid gives),
+    fit one warp with 15 "inliers": 3 pieces of evidence, not enough. The same 15 matches at 15 spread corners
+    verify."""
+    rng = np.random.default_rng(1)
+    corners = np.array([[100, 100], [400, 120], [250, 380]], np.float32)
+    known = np.repeat(corners, 5, axis=0) + rng.uniform(-1.5, 1.5, (15, 2)).astype(np.float32)
+    query = 0.5 * known + (40, 30) + rng.uniform(-0.5, 0.5, (15, 2)).astype(np.float32)
+    assert verify(known, query, SIZE, SIZE) is None
+    spread = rng.uniform(20, 460, (15, 2)).astype(np.float32)
+    found = verify(spread, 0.5 * spread + (40, 30), SIZE, SIZE)
+    assert found is not None and found.inliers == 15
+
+
 def test_lists_searched_cover_about_the_same_number_of_descriptors_at_every_bank_size() -> None:
     from reclaim.index.keypoints import NPROBE, probes
 
