@@ -41,9 +41,9 @@ N_FEATURES = 2000  # a collage shares them among its images; the index keeps a b
 GRID, OVERDETECT = 6, 5  # features are spread over a 6 x 6 grid, chosen from 5 x N_FEATURES detected
 FAST_THRESHOLD = 7  # OpenCV's default (20) leaves smooth photos and quiet cells without corners
 # A smooth photo (soft gradients, few sharp shapes) can still give a few hundred corners at FAST_THRESHOLD: a
-# crop of bench/case.py's original_0020.jpg kept 148 (the original 156), 8 verified where 12 are needed, and
+# crop of bench/case.py's original_0020.jpg kept 148 (the original 156), 8 inliers where the floor was 12, and
 # was missed. Under SMOOTH_FEATURES corners the picture is detected again at SMOOTH_THRESHOLD (1,484 and 1,931
-# corners there at 5, 2,000 each at 3; 145 verified at 3). About 1 photo in 8 of that room is this smooth.
+# corners there at 5, 2,000 each at 3; 99 distinct inliers at 3). About 1 photo in 8 of that room is this smooth.
 SMOOTH_FEATURES = 500
 SMOOTH_THRESHOLD = 3
 _HEX = frozenset("0123456789abcdef")

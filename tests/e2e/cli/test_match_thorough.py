@@ -164,7 +164,7 @@ def test_a_case_and_its_triage_show_what_keypoint_matches_rest_on(cli, tmp_path:
 
 def test_a_crop_of_a_smooth_picture_is_found(cli, tmp_path: Path) -> None:
     """bench/case.py's original_0020.jpg: soft gradients, 156 corners at the usual FAST threshold and 148 in this
-    crop of it, 8 verified where 12 are needed; detected again at a lower threshold, the crop is found."""
+    crop of it, 8 inliers where the floor was 12; detected again at a lower threshold, the crop is found."""
     original = photo_scene(900_020)
     (tmp_path / "smooth.jpg").write_bytes(jpeg_bytes(original, 92))
     (tmp_path / "cropped.jpg").write_bytes(jpeg_bytes(crop_area(original, 4955, (0.10, 0.30)), 85))
