@@ -184,7 +184,8 @@ def _distinct(known: np.ndarray, query: np.ndarray) -> np.ndarray:
     is dropped, in order."""
     def close(points: np.ndarray) -> np.ndarray:
         x, y = points[:, 0].astype(np.float32), points[:, 1].astype(np.float32)
-        return np.square(x[:, None] - x) + np.square(y[:, None] - y) < DUPLICATE_PX ** 2
+        near: np.ndarray = np.square(x[:, None] - x) + np.square(y[:, None] - y) < DUPLICATE_PX ** 2
+        return near
 
     repeats = close(known) & close(query)
     dropped = np.zeros(len(known), bool)
