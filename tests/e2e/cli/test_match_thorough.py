@@ -162,22 +162,27 @@ def test_a_case_and_its_triage_show_what_keypoint_matches_rest_on(cli, tmp_path:
     assert ranked["crop"].startswith("a known image inside it (b, keypoints: ")
 
 
-def test_a_crop_of_a_smooth_picture_is_found(cli, tmp_path: Path) -> None:
-    """bench/case.py's original_0020.jpg: soft gradients, 156 corners at the usual FAST threshold and 148 in this
-    crop of it, 8 inliers where the floor was 12; detected again at a lower threshold, the crop is found."""
+@pytest.fixture
+def smooth_banked(cli, tmp_path: Path) -> tuple[Path, Path]:
+    """bench/case.py's original_0020.jpg in bank ``b``, and the room's crop of it: (banked, crop)."""
     original = photo_scene(900_020)
     (tmp_path / "smooth.jpg").write_bytes(jpeg_bytes(original, 92))
     (tmp_path / "cropped.jpg").write_bytes(jpeg_bytes(crop_area(original, 4955, (0.10, 0.30)), 85))
     assert cli("bank", "create", "b").code == 0
     assert cli("bank", "add", "b", tmp_path / "smooth.jpg").code == 0
+    return tmp_path / "smooth.jpg", tmp_path / "cropped.jpg"
 
-    (line,) = cli("match", tmp_path / "cropped.jpg", "--mode", "thorough", "--json").json_lines()
+
+def test_a_crop_of_a_smooth_picture_is_found(cli, smooth_banked: tuple[Path, Path]) -> None:
+    """bench/case.py's original_0020.jpg: soft gradients, 156 corners at the usual FAST threshold and 148 in this
+    crop of it, 8 inliers where the floor was 12; detected again at a lower threshold, the crop is found."""
+    (line,) = cli("match", smooth_banked[1], "--mode", "thorough", "--json").json_lines()
     assert [(m["content_id"], m["signal_type"]) for m in line["matches"]] == [("smooth.jpg", "keypoints")]
     assert line["matches"][0]["inliers"] >= 50
 
 
-def test_a_bank_entry_of_the_previous_keypoint_version_still_finds_the_crop(cli, tmp_path: Path, reclaim_home: Path,
-                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bank_entry_of_the_previous_keypoint_version_still_finds_the_crop(
+        cli, smooth_banked: tuple[Path, Path], reclaim_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A bank filled before smooth pictures were detected again holds orb4 sets (156 corners here), and banks
     keep no media to hash again: its entries are still searched, and the crop's richer set matches them."""
     import hashlib
@@ -187,19 +192,15 @@ def test_a_bank_entry_of_the_previous_keypoint_version_still_finds_the_crop(cli,
 
     from reclaim.signals import keypoints
 
-    original = photo_scene(900_020)
-    (tmp_path / "smooth.jpg").write_bytes(jpeg_bytes(original, 92))
-    (tmp_path / "cropped.jpg").write_bytes(jpeg_bytes(crop_area(original, 4955, (0.10, 0.30)), 85))
-    assert cli("bank", "create", "b").code == 0
-    assert cli("bank", "add", "b", tmp_path / "smooth.jpg").code == 0
+    banked, crop = smooth_banked
     with monkeypatch.context() as old:
         old.setattr(keypoints, "SMOOTH_FEATURES", 0)  # orb4: one detection whatever the count
-        pixels = np.asarray(Image.open(tmp_path / "smooth.jpg").convert("RGB"))
+        pixels = np.asarray(Image.open(banked).convert("RGB"))
         blob = keypoints.extract_keypoints(pixels).to_blob()
     with sqlite3.connect(reclaim_home / "reclaim.db") as db:
         changed = db.execute("UPDATE content_signals SET version = 'orb4', value = ?, blob = ? WHERE signal = "
                              "'keypoints'", (hashlib.sha256(blob).hexdigest(), blob)).rowcount
     assert changed == 1
 
-    (line,) = cli("match", tmp_path / "cropped.jpg", "--mode", "thorough", "--json").json_lines()
+    (line,) = cli("match", crop, "--mode", "thorough", "--json").json_lines()
     assert [(m["content_id"], m["signal_type"]) for m in line["matches"]] == [("smooth.jpg", "keypoints")]
