@@ -212,7 +212,7 @@ def hard(portraits: dict, args: argparse.Namespace) -> None:
     rec = recall(portraits, kinds(portraits, args.hard_n, args.seed))
     free, medians = faceless(12)
     scan_rows, wall_ratio, cpu_ratio = scan_cost(portraits, args.scan_n, args.workers)
-    now = "fast cascade + dlib (now)"
+    now = "MTCNN + dlib (now)"
     before = "HOG passes (before)"
     speedup = {label: medians[f"{label}|{before}"] / medians[f"{label}|{now}"]
                for label in ("generated scenes", "scikit-image photos")}

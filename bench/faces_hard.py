@@ -21,11 +21,12 @@ import numpy as np
 from PIL import Image
 
 from reclaim.media import decode_image
-from reclaim.signals.face import MAX_FACES, MIN_SCORE, SAME_PERSON, _models, descriptor_distance, detect_faces
+from reclaim.signals.face import MAX_FACES, SAME_PERSON, _models, descriptor_distance, detect_faces
 from reclaim.synthetic.faces import placed
 from reclaim.synthetic.scenes import jpeg_bytes, scene
 
 WHO = ("astronaut", "grace_hopper")
+LEGACY_MIN_SCORE = 0.5  # HOG scores: real faces ~1.2, the astronaut's mission patch 0.12
 LEGACY = ((800, 0.0), (800, 15.0), (800, -15.0), (1600, 0.0))  # (longest side, turn): before issue 23
 
 
@@ -46,7 +47,7 @@ def legacy_faces(rgb: np.ndarray) -> list[np.ndarray]:
                                                     (w, h), flags=cv2.INTER_LINEAR)
         small = cv2.resize(image, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_LINEAR) if shrink < 1 else image
         rects, scores, _ = detector.run(small, upsample, 0.0)
-        hits = [r for r, s in zip(rects, scores, strict=True) if s >= MIN_SCORE][:MAX_FACES]
+        hits = [r for r, s in zip(rects, scores, strict=True) if s >= LEGACY_MIN_SCORE][:MAX_FACES]
         if hits:
             boxes = [dlib.rectangle(*(round(v / shrink) for v in (r.left(), r.top(), r.right(), r.bottom())))
                      for r in hits]
@@ -60,13 +61,12 @@ def new_faces(rgb: np.ndarray) -> list[np.ndarray]:
 
 
 Detector = Callable[[np.ndarray], list[np.ndarray]]
-DETECTORS: dict[str, Detector] = {"fast cascade + dlib (now)": new_faces, "HOG passes (before)": legacy_faces}
+DETECTORS: dict[str, Detector] = {"MTCNN + dlib (now)": new_faces, "HOG passes (before)": legacy_faces}
 
 
-# Seeds of the cases (``kinds``). 23 is the development seed: its misses were studied and the detector's passes
-# and cascade depth were tuned on it and on other generated sets (not these); the closer look at the cascade's
-# near misses and the smaller turned faces in small pictures were tuned on 23 and 31; 57 was looked at only to
-# report.
+# Seeds of the cases (``kinds``). 23 is the development seed. MTCNN runs with its published thresholds; the one
+# constant fitted here, how dlib's box sits in MTCNN's (face.TO_DLIB_BOX), was read off the two portraits and 10
+# small composites of seed 31. 57 was looked at only to report (it was also held out for the detector before).
 DEVELOPMENT_SEED = 23
 HELD_OUT_SEED = 57
 

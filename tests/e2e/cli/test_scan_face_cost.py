@@ -1,7 +1,7 @@
-"""What a face costs in a scan: with an identity enrolled, ``reclaim scan`` sends photos without a face through the
-fast cascade only; dlib's costly passes (HOG check, landmarks, descriptor) run only for a candidate the cascade
-proposes, and the enrolled person's composite still reaches them and is found (issue 23: the face stage must not
-cost every photo the detector's full price)."""
+"""What a face costs in a scan: with an identity enrolled, ``reclaim scan`` sends photos without a face through
+MTCNN only; dlib's costly passes (landmarks, descriptor) run only for a face MTCNN finds, and the enrolled
+person's composite still reaches them and is found (issue 23: the face stage must not cost every photo the
+detector's full price)."""
 
 from __future__ import annotations
 
@@ -18,20 +18,20 @@ pytest.importorskip("dlib", reason="needs reclaim[faces]")
 from reclaim.signals import face as face_module  # noqa: E402
 
 CONSENT = "enrolled by officer kim at the victim's request, 2026-11-28"
-FACELESS_SEEDS = (1, 2, 3, 4)  # generated 1280x960 scenes in which the cascade proposes no spot at all
+FACELESS_SEEDS = (1, 2, 3, 4)  # generated 1280x960 scenes
 
 
 def test_face_less_photos_never_reach_dlib_and_the_enrolled_face_still_does(
     cli, face_photos: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    checked: list[tuple[int, ...]] = []  # the pixels of each candidate handed to dlib
-    real = face_module._check
+    checked: list[tuple[int, ...]] = []  # the pixels of each face handed to dlib
+    real = face_module._locate
 
-    def spy(pixels: np.ndarray, candidate: Any, to_pixels: float) -> Any:
+    def spy(pixels: np.ndarray, proposal: Any, to_pixels: float) -> Any:
         checked.append(pixels.shape)
-        return real(pixels, candidate, to_pixels)
+        return real(pixels, proposal, to_pixels)
 
-    monkeypatch.setattr(face_module, "_check", spy)
+    monkeypatch.setattr(face_module, "_locate", spy)
     room = tmp_path / "room"
     room.mkdir()
     for seed in FACELESS_SEEDS:
@@ -44,7 +44,7 @@ def test_face_less_photos_never_reach_dlib_and_the_enrolled_face_still_does(
     assert result.code == 0, result.err
     report = result.json_lines()[0]
     assert report["items"] == len(FACELESS_SEEDS) and report["matches"] == []
-    assert checked == []  # the cascade alone looked at every face-less photo
+    assert checked == []  # MTCNN alone looked at every face-less photo
 
     shutil.copy(face_photos["fake_astronaut"], room / "fake.jpg")
     result = cli("scan", room, "--case", "c", "--workers", "1", "--json")
