@@ -88,10 +88,9 @@ def _propose(rgb: np.ndarray, min_face: float) -> np.ndarray:
     scale = CELL / min_face
     found, level = [], rgb
     while min(height, width) * scale >= CELL:
-        # each level from the one before: INTER_AREA from the full picture costs ~3 ms a level, ~0.4 ms so
-        level = cv2.resize(level, (int(np.ceil(width * scale)), int(np.ceil(height * scale))),
-                           interpolation=cv2.INTER_AREA)
-        pnet.setInput(_normalised(level.transpose(1, 0, 2))[None])
+        size = (int(np.ceil(width * scale)), int(np.ceil(height * scale)))
+        level = _first_level(rgb, size) if level is rgb else cv2.resize(level, size, interpolation=cv2.INTER_AREA)
+        pnet.setInput(_normalised(cv2.transpose(level))[None])
         regression, probability = pnet.forward(["conv2d_4", "softmax"])
         # outputs in the transposed frame: [0, a, b] is the window at x = STRIDE * a, y = STRIDE * b
         xs, ys = np.nonzero(probability[0, :, :, 1] >= THRESHOLDS[0])
@@ -108,6 +107,19 @@ def _propose(rgb: np.ndarray, min_face: float) -> np.ndarray:
     side = (boxes[:, 2:4] - boxes[:, 0:2])
     corrected = np.c_[boxes[:, 0:2] + boxes[:, 5:7] * side, boxes[:, 2:4] + boxes[:, 7:9] * side, boxes[:, 4]]
     return np.fix(_square(corrected))
+
+
+def _first_level(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``rgb`` reduced to ``size``: averaged over whole blocks of pixels first, then bilinear the rest of the way
+    (1.8 ms for 1280x960 -> 384x288, against 4.5 ms for INTER_AREA's non-integer path; 0.7 grey levels apart on
+    average). Every later level is reduced from the one before it (INTER_AREA from the full picture costs ~3 ms
+    a level)."""
+    cv2 = opencv()
+    block = int(rgb.shape[1] / size[0])
+    if block >= 2:  # OpenCV's fast path needs the size a whole number of blocks: the last few pixels are left out
+        height, width = rgb.shape[0] // block, rgb.shape[1] // block
+        rgb = cv2.resize(rgb[:height * block, :width * block], (width, height), interpolation=cv2.INTER_AREA)
+    return np.asarray(cv2.resize(rgb, size, interpolation=cv2.INTER_LINEAR))
 
 
 def _refine(rgb: np.ndarray, boxes: np.ndarray) -> np.ndarray:
@@ -147,12 +159,15 @@ def _classify(net: Any, rgb: np.ndarray, boxes: np.ndarray, side: int, outputs: 
         if sx1 > sx0 and sy1 > sy0:
             patch[sy0 - y0 + 1:sy1 - y0 + 1, sx0 - x0 + 1:sx1 - x0 + 1] = rgb[sy0:sy1, sx0:sx1]
         batch[n] = cv2.resize(patch, (side, side), interpolation=cv2.INTER_AREA)
-    net.setInput(_normalised(batch.transpose(0, 2, 1, 3)))
+    net.setInput(_normalised(np.ascontiguousarray(batch.transpose(0, 2, 1, 3))))
     return [np.asarray(out).reshape(len(boxes), -1) for out in net.forward(outputs)]
 
 
 def _normalised(pixels: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray((pixels.astype(np.float32) - MEAN) * UNIT)
+    scaled = pixels.astype(np.float32)
+    scaled -= MEAN
+    scaled *= UNIT
+    return scaled
 
 
 def _corrected(boxes: np.ndarray, regression: np.ndarray) -> np.ndarray:
