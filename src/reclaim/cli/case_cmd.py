@@ -15,7 +15,7 @@ from reclaim.cases.service import ItemView
 from reclaim.cases.terms import add_terms, case_terms, posters
 from reclaim.cases.victims import add_victim, case_victims
 from reclaim.cli.output import emit_json, match_text, out
-from reclaim.evidence.acquisition import record_review
+from reclaim.evidence.acquisition import record_reviews
 from reclaim.evidence.casefiles import CaseFiles
 from reclaim.store import open_store
 
@@ -51,17 +51,21 @@ def add_victim_command(
 @app.command("review")
 def review(
     name: Annotated[str, typer.Argument(help="Case name.")],
-    item: Annotated[str, typer.Argument(help="The item's path/locator, or its sha256 (8+ leading digits).")],
-    decision: Annotated[Decision, typer.Option(help="Your decision on the item.")],
+    items: Annotated[list[str], typer.Argument(
+        help="The items' paths/locators, or their sha256 (8+ leading digits): one or more, one decision.")],
+    decision: Annotated[Decision, typer.Option(help="Your decision on the items.")],
     reviewer: Annotated[str, typer.Option(help="Who decides (default: your user name).")] = "",
     note: Annotated[str, typer.Option(help="Why, for the record.")] = "",
 ) -> None:
-    """Record a review decision; confirmed items are banked so later scans catch their re-uploads."""
+    """Record a review decision on one or more items; confirmed items are banked so later scans catch their
+    re-uploads. All or nothing: an item the case does not hold records none of them."""
     with open_store() as store, store.session() as session:
-        recorded = review_item(session, name, item, decision, reviewer or getpass.getuser(), note)
-        record_review(session, CaseFiles.for_case(name), recorded, getpass.getuser())
-    extra = f"; its hashes are now in bank {case_bank_name(name)}" if decision is Decision.CONFIRMED else ""
-    out.print(f"recorded {decision.value} for {escape(item)} in case {escape(name)}{extra}")
+        # every decision is in the database before any reaches the custody log, which cannot be rolled back
+        recorded = [review_item(session, name, item, decision, reviewer or getpass.getuser(), note) for item in items]
+        record_reviews(session, CaseFiles.for_case(name), recorded, getpass.getuser())
+    extra = f"; their hashes are now in bank {case_bank_name(name)}" if decision is Decision.CONFIRMED else ""
+    which = escape(items[0]) if len(items) == 1 else f"{len(items)} items"
+    out.print(f"recorded {decision.value} for {which} in case {escape(name)}{extra}")
 
 
 @app.command("list")

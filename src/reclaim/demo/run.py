@@ -26,7 +26,7 @@ from reclaim.demo.faces import FaceDemo, run_face_demo
 from reclaim.demo.takedown import TakedownDemo, demo_takedown
 from reclaim.demo.telegram import CASE as TELEGRAM_CASE
 from reclaim.demo.telegram import TelegramDemo, run_telegram_demo
-from reclaim.evidence.acquisition import record_acquisitions, record_review
+from reclaim.evidence.acquisition import record_acquisitions, record_reviews
 from reclaim.evidence.bundle import export_bundle
 from reclaim.evidence.casefiles import CaseFiles
 from reclaim.evidence.verify import verify_bundle
@@ -138,12 +138,13 @@ def _review_and_export(store: Store, out: Path, matches: Mapping[str, object], h
     confirmed = second_look = 0
     with store.session() as session:
         record_acquisitions(session, files, officer)
+        reviews = []
         for locator in sorted(matches):
             decision = Decision.NEEDS_SECOND_LOOK if locator in hard else Decision.CONFIRMED
-            review = review_item(session, CASE, locator, decision, officer, "demo review")
-            record_review(session, files, review, officer)
+            reviews.append(review_item(session, CASE, locator, decision, officer, "demo review"))
             confirmed += decision is Decision.CONFIRMED
             second_look += decision is Decision.NEEDS_SECOND_LOOK
+        record_reviews(session, files, reviews, officer)
     folder = out / "evidence"
     folder.mkdir(exist_ok=True)
     bundle = folder / "demo-evidence.zip"

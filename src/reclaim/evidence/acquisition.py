@@ -38,11 +38,11 @@ def record_acquisitions(session: Session, files: CaseFiles, actor: str) -> int:
     return files.record_many(actor, new) if new else 0
 
 
-def record_review(session: Session, files: CaseFiles, review: Review, actor: str) -> None:
-    item = session.get(Item, review.item_id)
-    if item is None:
-        return
-    files.record(actor, DECIDED, item.sha256, {
-        "locator": item.locator, "decision": review.decision, "reviewer": review.reviewer, "note": review.note,
-        "decided_at": iso(review.decided_at),
-    })
+def record_reviews(session: Session, files: CaseFiles, reviews: list[Review], actor: str) -> int:
+    """Append ``review.decided`` for each decision, under one lock, fsync and signature; return how many."""
+    items = [(review, session.get(Item, review.item_id)) for review in reviews]
+    return files.record_many(actor, [
+        (DECIDED, item.sha256, {"locator": item.locator, "decision": review.decision, "reviewer": review.reviewer,
+                                "note": review.note, "decided_at": iso(review.decided_at)})
+        for review, item in items if item is not None
+    ])
