@@ -176,7 +176,11 @@ class KeypointIndex:
         distances, refs = self.search(descriptors)
         ok = (distances <= MAX_HAMMING) & (refs >= 0)
         row = np.repeat(np.arange(len(descriptors)), K).reshape(-1, K)[ok]
-        pairs = np.unique(np.stack([refs[ok] * 2 + (row >= n), row], axis=1), axis=0)  # one vote per row and image
+        # one vote per row and image: (image key, row) pairs made unique as one int64 each, in the same order
+        # (np.unique over the rows of a 2-column array sorts opaque records: 1.0 ms a room photo, now 0.3-0.45)
+        span = len(descriptors)
+        voted = np.unique((refs[ok].astype(np.int64) * 2 + (row >= n)) * span + row)
+        pairs = np.stack([voted // span, voted % span], axis=1)
         keys, starts, votes = np.unique(pairs[:, 0], return_index=True, return_counts=True)
         ranked: list[Candidate] = []
         for i in np.argsort(-votes, kind="stable"):
