@@ -153,7 +153,7 @@ def _classify(net: Any, rgb: np.ndarray, boxes: np.ndarray, side: int, outputs: 
     height, width = rgb.shape[:2]
     batch = np.empty((len(boxes), side, side, 3), np.float32)
     for n, (x0, y0, x1, y1) in enumerate(boxes[:, 0:4].astype(np.int64)):
-        w, h = x1 - x0 + 1, y1 - y0 + 1
+        w, h = max(1, x1 - x0 + 1), max(1, y1 - y0 + 1)  # a regression can turn a box inside out
         patch = np.zeros((h, w, 3), np.uint8)
         sx0, sy0, sx1, sy1 = max(x0 - 1, 0), max(y0 - 1, 0), min(x1, width), min(y1, height)
         if sx1 > sx0 and sy1 > sy0:

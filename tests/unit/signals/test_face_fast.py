@@ -147,3 +147,15 @@ def test_room_composites_turned_about_15_degrees_are_found(faces: dict, who: str
     image = decode_image(data, "fake.jpg")
     found = detect_faces(image.rgb, scale=image.scale, full=lambda: decode_image(data, "fake.jpg", fast=False).rgb)
     assert any(descriptor_distance(f.descriptor, own) < 0.6 for f in found)
+
+
+def test_degenerate_and_outlying_boxes_are_cut_without_error() -> None:
+    """A network's regression can turn a box inside out or push it off the picture (hostile pixels): each is
+    still cut (black where it leaves the picture) and classified, never an exception."""
+    rgb = np.asarray(scene(3, (320, 240)))
+    boxes = np.array([[40.0, 40.0, 20.0, 20.0, 0.9],  # inside out
+                      [-500.0, -500.0, -400.0, -400.0, 0.9],  # wholly outside
+                      [300.0, 200.0, 420.0, 320.0, 0.9]])  # partly outside
+    regression, probability = face_mtcnn._classify(face_mtcnn._networks()[1], rgb, boxes, 24, ["dense_2", "softmax_1"])
+    assert regression.shape == (3, 4) and probability.shape == (3, 2)
+    assert np.allclose(probability.sum(axis=1), 1.0, atol=1e-4)
