@@ -15,7 +15,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -30,12 +32,20 @@ LEGACY_MIN_SCORE = 0.5  # HOG scores: real faces ~1.2, the astronaut's mission p
 LEGACY = ((800, 0.0), (800, 15.0), (800, -15.0), (1600, 0.0))  # (longest side, turn): before issue 23
 
 
+@cache
+def _hog_detector() -> Any:
+    """dlib's HOG face detector (~0.4 s to load), used only by the detector before issue 23."""
+    import dlib
+
+    return dlib.get_frontal_face_detector()
+
+
 def legacy_faces(rgb: np.ndarray) -> list[np.ndarray]:
     """Descriptors as the detector before issue 23 found them (signals/face.py at ab055f2)."""
     import cv2
     import dlib
 
-    detector, landmarks, network = _models()
+    detector, (landmarks, network) = _hog_detector(), _models()
     rgb = np.ascontiguousarray(rgb)
     for side, turn in LEGACY:
         upsample = 0

@@ -1,4 +1,4 @@
-"""Faces: where each face is and a 128-d descriptor of it (dlib's HOG detector and ResNet, 5-point alignment).
+"""Faces: where each face is and a 128-d descriptor of it (MTCNN finds them; dlib's ResNet, 5-point alignment).
 
 Optional: ``pip install 'reclaim[faces]'`` brings ``dlib-bin`` (a wheel; the ``dlib`` sdist takes >10 min
 to build) and ``face-recognition-models`` (the model files). That package's ``__init__`` imports
@@ -73,8 +73,8 @@ def faces_available() -> bool:
 
 
 @cache
-def _models() -> tuple[Any, Any, Any]:
-    """Load detector, landmark model and descriptor network once per process (~0.6 s)."""
+def _models() -> tuple[Any, Any]:
+    """Load the landmark model and the descriptor network once per process (~0.6 s)."""
     if not faces_available():
         raise UserError(INSTALL_HINT)
     import dlib
@@ -88,7 +88,7 @@ def _models() -> tuple[Any, Any, Any]:
         network = dlib.face_recognition_model_v1(str(folder / "dlib_face_recognition_resnet_model_v1.dat"))
     except RuntimeError as exc:
         raise UserError(f"face models under {folder} do not load ({exc}); reinstall reclaim[faces]") from exc
-    return dlib.get_frontal_face_detector(), landmarks, network
+    return landmarks, network
 
 
 MIN_FACE = 40.0  # px: faces smaller than this are not looked for (a descriptor of less says little)
@@ -166,7 +166,7 @@ def _locate(pixels: np.ndarray, proposal: Proposal, to_pixels: float) -> _Locate
     mid_x, mid_y = back @ (middle, middle + lower, 1.0)
     half /= fine
     face = (mid_x - half, mid_y - half, mid_x + half, mid_y + half)
-    return _Located(crop, _models()[1](crop, box), proposal.score, back, face)
+    return _Located(crop, _models()[0](crop, box), proposal.score, back, face)
 
 
 def _crop(pixels: np.ndarray, centre: tuple[float, float], side: int, zoom: float,
@@ -199,7 +199,7 @@ def _describe(located: list[_Located], scale: float, *, network: bool = True) ->
             one = dlib.full_object_detections()
             one.append(item.shape)
             shapes.append(one)
-        descriptors = _models()[2].compute_face_descriptor([c.crop for c in located], shapes)
+        descriptors = _models()[1].compute_face_descriptor([c.crop for c in located], shapes)
     faces = []
     for item, vectors in zip(located, descriptors, strict=True):
         points = np.array([(p.x, p.y) for p in item.shape.parts()], np.float64)
