@@ -142,9 +142,9 @@ def _output(rgb: np.ndarray, boxes: np.ndarray) -> list[Proposal]:
     xs = points[:, 0:5] * side[:, 0:1] + boxes[:, 0:1] - 1
     ys = points[:, 5:10] * side[:, 1:2] + boxes[:, 1:2] - 1
     boxes = _corrected(boxes, regression)
-    pick = _nms(boxes, 0.7, by_smaller=True)
-    return [Proposal(tuple(float(v) for v in _square(boxes[i:i + 1])[0, :4]), float(boxes[i, 4]),  # type: ignore[arg-type]
-                     np.c_[xs[i], ys[i]]) for i in pick]
+    squares = _square(boxes)
+    return [Proposal(tuple(float(v) for v in squares[i, :4]), float(boxes[i, 4]),  # type: ignore[arg-type]
+                     np.c_[xs[i], ys[i]]) for i in _nms(boxes, 0.7, by_smaller=True)]
 
 
 def _classify(net: Any, rgb: np.ndarray, boxes: np.ndarray, side: int, outputs: list[str]) -> list[np.ndarray]:
