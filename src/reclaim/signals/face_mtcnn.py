@@ -1,6 +1,6 @@
 """The first face detector: MTCNN's three small networks (Zhang et al., 2016), run by OpenCV's dnn module.
 
-Why: a photo without a face must cost little, and faces of 40 px and faces turned up to 50 degrees must be
+Why: a photo without a face must cost little, and faces 40 px wide and faces turned up to 50 degrees must be
 found. A fully convolutional proposal network (P-Net, 12 px window) scans a pyramid of the picture from
 ``min_face``; a refinement network (R-Net, 24 px) and an output network (O-Net, 48 px) then reject what is not
 a face and give each face its box and five points (eye centres, nose tip, mouth corners). Measured on 1280x960
