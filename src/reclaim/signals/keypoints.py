@@ -35,6 +35,7 @@ from reclaim.index.keypoint_set import Features, KeypointSet, opencv
 from reclaim.index.keypoints import MIRROR_VOTERS
 from reclaim.models import MediaKind, SignalValue
 from reclaim.signals.base import Media, Signal
+from reclaim.signals.shrink import shrink
 
 MAX_SIDE = 1024
 MAX_ENLARGE = 2.0
@@ -71,10 +72,10 @@ def sized_grey(rgb: np.ndarray, side: int = MAX_SIDE) -> np.ndarray:
     cv2 = opencv()
     grey: np.ndarray = cv2.cvtColor(np.ascontiguousarray(rgb, np.uint8), cv2.COLOR_RGB2GRAY)
     scale = min(side / max(grey.shape), MAX_ENLARGE)
-    if scale != 1:
-        size = (max(1, round(grey.shape[1] * scale)), max(1, round(grey.shape[0] * scale)))
-        grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-    return grey
+    size = (max(1, round(grey.shape[1] * scale)), max(1, round(grey.shape[0] * scale)))
+    if scale < 1:
+        return shrink(grey, size)
+    return grey if scale == 1 else np.asarray(cv2.resize(grey, size, interpolation=cv2.INTER_LINEAR))
 
 
 def _orb_features(grey: np.ndarray, n_features: int) -> tuple[Features, list[Any]]:
@@ -147,12 +148,13 @@ def extract_keypoints(rgb: np.ndarray, n_features: int = N_FEATURES) -> Keypoint
 
 class KeypointsSignal(Signal):
     name = "keypoints"
-    version = "orb6"  # orb5: the mirror set detected again, 2,000 features; orb4: no second detection of smooth
-    # pictures; orb3: FAST threshold 12, 3x over-detected; orb2: strongest 2000 anywhere; orb1: 640 px
-    compatible = frozenset({"orb4", "orb5", "orb6"})  # sets the keypoint stage compares: orb4's are orb5's minus
-    # the second detection of smooth pictures; orb5's mirror sets are searched by their first MIRROR_FEATURES,
-    # as orb6's; bank entries' mirror sets are never searched (bank entries need no rehashing; a case's items are
-    # hashed again)
+    version = "orb7"  # orb6: the grey copy shrunk by INTER_AREA alone; orb5: the mirror set detected again,
+    # 2,000 features; orb4: no second detection of smooth pictures; orb3: FAST threshold 12, 3x over-detected;
+    # orb2: strongest 2000 anywhere; orb1: 640 px
+    compatible = frozenset({"orb4", "orb5", "orb6", "orb7"})  # sets the keypoint stage compares: orb6's grey
+    # copies differ from orb7's by less than a grey level on average; orb4's are orb5's minus the second detection
+    # of smooth pictures; orb5's mirror sets are searched by their first MIRROR_FEATURES, as orb6's; bank
+    # entries' mirror sets are never searched (bank entries need no rehashing; a case's items are hashed again)
     media_kinds = frozenset({MediaKind.PHOTO})
     needs = "pixels"
     opt_in = True
