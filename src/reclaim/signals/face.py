@@ -68,7 +68,10 @@ class Face:
                 "score": round(self.score, 3), "size": self.size}
 
 
+@cache
 def faces_available() -> bool:
+    """Whether the faces extra is installed: asked once per process (two module searches on every photo were
+    0.3 % of a thorough scan's CPU)."""
     return all(importlib.util.find_spec(m) is not None for m in ("dlib", "face_recognition_models"))
 
 
