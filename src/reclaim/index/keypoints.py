@@ -112,7 +112,7 @@ class KeypointIndex:
 
         faiss.omp_set_num_threads(1)  # one query at a time per process; threads only contend on 2 cores
         refs = [r for r, k in self._known.items() if len(k.features)]
-        key = keypoint_cache.stamp(refs, BANK_FEATURES, self._flat_limit, MAX_LISTS)
+        key = keypoint_cache.stamp(refs, BANK_FEATURES, self._flat_limit, MAX_LISTS, LISTS_PER_ROOT)
         cached = keypoint_cache.load(self._cache, key) if self._cache else None
         self.loaded_from_cache = cached is not None
         if cached is not None:

@@ -1,9 +1,9 @@
 """Fast downscaling of the pictures detectors read: whole blocks of pixels averaged, then one bilinear step.
 
-Why: OpenCV's INTER_AREA is exact but slow at a non-integer ratio (4.5 ms for a 1280x960 photo to P-Net's
-384x288 RGB level, 2.7 ms for it to ORB's 1024x768 grey copy). Averaging whole blocks is its fast integer
-path, and the bilinear step that follows never shrinks by 2 or more, so it does not alias: 1.8 ms and 0.6 ms,
-less than one grey level from INTER_AREA on average.
+Why: OpenCV's INTER_AREA is exact but slow at a non-integer ratio (a 1280x960 photo to 384x288 RGB: 4.5 ms; to
+ORB's 1024x768 grey copy: 2.7 ms). Averaging whole blocks is its fast integer path, and the bilinear step that
+follows never shrinks by 2 or more, so it does not alias: 1.8 ms and 0.6 ms, less than one grey level from
+INTER_AREA on average (tests/unit/signals/test_shrink.py).
 """
 
 from __future__ import annotations
