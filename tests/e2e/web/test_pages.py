@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
 import zipfile
 from collections.abc import Callable
@@ -88,7 +89,11 @@ def test_an_officer_reviews_unblurs_exports_and_drafts(make_client: Callable[...
     with zipfile.ZipFile(io.BytesIO(bundle.content)) as archive:
         assert {"manifest.json", "manifest.sig", "custody.jsonl"} <= set(archive.namelist())
         manifest = archive.read("manifest.json")
+        custody = [json.loads(line) for line in archive.read("custody.jsonl").splitlines()]
     assert hashlib.sha256(manifest).hexdigest() == bundle.headers["x-manifest-sha256"]
+    # the page's review is in the custody log, as a CLI review is
+    (decided,) = [e for e in custody if e["action"] == "review.decided"]
+    assert decided["details"]["decision"] == "confirmed" and decided["details"]["reviewer"] == "officer-kim"
     assert "evidence.exported" in officer.get("/audit").text
 
     repost = re.search(r"<dt>Location</dt><dd>([^<]+)</dd>", detail.text).group(1)  # type: ignore[union-attr]

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from reclaim.cases import Decision, case_items, list_cases, review_item
 from reclaim.cases.service import ItemView
 from reclaim.cases.triage import Triage, triage_case
+from reclaim.evidence.acquisition import record_reviews
+from reclaim.evidence.casefiles import CaseFiles
 from reclaim.selfreports import list_reports
 from reclaim.server.auth import StaffUser
 from reclaim.server.deps import SessionDep
@@ -97,8 +99,11 @@ def item_page(request: Request, item_id: int, who: StaffUser, session: SessionDe
 @router.post("/items/{item_id}/review", response_class=HTMLResponse)
 def review(request: Request, item_id: int, who: StaffUser, session: SessionDep,
            decision: Annotated[Decision, Form()], note: Annotated[str, Form(max_length=2000)] = "") -> HTMLResponse:
-    """Record a decision (confirmed items are banked, as with ``reclaim case review``); answers the new state."""
+    """Record a decision (confirmed items are banked, and the decision enters the case's custody log, as with
+    ``reclaim case review``); answers the new state."""
     item = visible_item(session, item_id, who)
-    review_item(session, case_name(session, item), item.locator, decision, who.name, note)
+    case = case_name(session, item)
+    recorded = review_item(session, case, item.locator, decision, who.name, note)
+    record_reviews(session, CaseFiles.for_case(case), [recorded], who.actor)
     return render(request, "_decision.html", {"item_id": item.id, "decision": decision.value, "reviewer": who.name,
                                               "decisions": list(Decision)})
