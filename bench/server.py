@@ -1,5 +1,7 @@
-"""Lookups per second over HTTP against a 1 M-hash bank, against the ceiling of an empty endpoint on the
-same server in the same run (HMA's ``GET /status``, which touches neither the database nor the index).
+"""Lookups per second over HTTP against a 1 M-hash bank, against the ceiling of an empty FastAPI endpoint on
+the same server in the same run (issue 10's ceiling: ``GET /status/live``, which touches neither the database
+nor the index), with a second, stricter ceiling beside it: HMA's ``GET /status``, an empty endpoint served by
+the same bare Starlette routing as the lookups themselves (see "Two ceilings" below).
 
     .venv/bin/python bench/server.py                       # --workers 1,2 --concurrency 8, 10 s phases
     .venv/bin/python bench/server.py --workers 2 --concurrency 4,8,16 --seconds 20 --no-record
@@ -11,11 +13,11 @@ sent as ``Authorization: Bearer``.
 
 The load comes from this process: a bounded client (``--concurrency`` keep-alive HTTP/1.1 connections, each
 sending its next request when the last one is answered) written on bare asyncio streams, so that the client,
-which shares the 2 cores with the server, costs as little as possible; both endpoints get the same client and
+which shares the 2 cores with the server, costs as little as possible; every endpoint gets the same client and
 the same connections (uvicorn's workers take connections as they come, so two workers may get 3 and 1 of 4;
 fresh connections per phase made phases of one endpoint differ by half).
-Each phase runs ``--seconds``; the two endpoints alternate (ceiling, lookups, ceiling, lookups) and each
-is reported as the mean of its two phases. Lookups are HMA's ``GET /m/lookup?signal_type=pdq&signal=<hex>``:
+Each phase runs ``--seconds``; the endpoints take turns (FastAPI ceiling, bare ceiling, lookups, then again)
+and each is reported as the mean of its two phases. Lookups are HMA's ``GET /m/lookup?signal_type=pdq&signal=<hex>``:
 a quarter exact hashes of the bank, a quarter with 8 bits flipped (within the default threshold of 31), a
 half random (no match). Every answer is checked: a hit must name its content id, a miss must match nothing;
 a wrong answer or a non-200 counts as an error. Each hash is asked once (524,288 of them), so no answer
@@ -23,6 +25,13 @@ comes from memory an earlier lookup of the same hash left warm; the
 warm-up (5 s) asks other random hashes, so every worker has opened and mapped in its index; the first lookup
 after the server says it is ready (which opens that worker's index) is timed and reported apart. Results are
 printed and appended to bench/RESULTS.md.
+
+Two ceilings. The target (issue 10) is lookups at >= 60 % of an empty FastAPI endpoint: what the framework the
+server is built on costs for a request that does nothing. HMA's GET lookups are not served through FastAPI's
+routing but as plain Starlette routes placed ahead of it (server.routes.hma_matching.FAST_ROUTES), which costs a
+request ~0.1 ms less; HMA's ``/status`` is served the same way, so the second ratio, lookups over ``/status``,
+compares the lookup with an empty request on exactly its own path: what the lookup's own work (key, rate limit,
+parsing, index search, answer) costs. Both are printed and recorded; the target is judged on the first.
 
 The server's CPU time per request (user + system of its processes, from /proc) is reported beside the rates:
 on a machine shared with other work the rates swing with the load, while the CPU a request costs does not,
@@ -54,6 +63,7 @@ TARGET_RATIO, TARGET_P99_MS = 0.60, 20.0
 QUERIES = 1 << 19  # each lookup asks a new hash (a run of 2 x 40 s at ~3,600/s asks ~290 k); a run that asks
 # more says so in its record
 FLIPS = 8
+FASTAPI_EMPTY, BARE_EMPTY = b"/status/live", b"/status"  # the two ceilings (see the module docstring)
 
 
 @dataclass
@@ -240,7 +250,7 @@ async def _drive(connection: Connection, headers: bytes, work: Work, until: floa
 def _right(head: bytes, body: bytes, query: Query) -> bool:
     if not head.startswith(b"HTTP/1.1 200"):
         return False
-    if query.path == b"/status":
+    if query.path in (FASTAPI_EMPTY, BARE_EMPTY):
         return body == b"I-AM-ALIVE"
     if query.expect is None:
         return body == b"{}"
@@ -314,24 +324,23 @@ def run(db: Path, n: int, all_queries: list[Query], workers: int, concurrencies:
         # Warm up on misses of their own: every worker opens its index and maps it in; no hit is cached.
         load(server.port, key, [Work(misses(8192, seed=5))], max(concurrencies), 5.0, server.process.pid)
         work = Work(all_queries)
-        status = Work([Query(b"/status", None)])
+        fastapi, bare = Work([Query(FASTAPI_EMPTY, None)]), Work([Query(BARE_EMPTY, None)])
         for concurrency in concurrencies:
-            phases = load(server.port, key, [status, work, status, work], concurrency, seconds, server.process.pid)
-            ceiling, lookups = phases[0::2], phases[1::2]
-            c, lk = merged(ceiling), merged(lookups)
+            phases = load(server.port, key, [fastapi, bare, work] * 2, concurrency, seconds, server.process.pid)
+            c, b, lk = merged(phases[0::3]), merged(phases[1::3]), merged(phases[2::3])
             row = {"workers": workers, "concurrency": concurrency,
-                   "ceiling": c.rate, "ceiling_p50": c.ms(50), "ceiling_p99": c.ms(99), "ceiling_errors": c.errors,
-                   "lookups": lk.rate, "p50": lk.ms(50), "p99": lk.ms(99), "errors": lk.errors,
-                   "requests": lk.requests, "phase_rates": [round(p.rate) for p in (*ceiling, *lookups)],
+                   "ceiling": c.rate, "ceiling_p99": c.ms(99), "ceiling_errors": c.errors + b.errors,
+                   "bare": b.rate, "lookups": lk.rate, "p50": lk.ms(50), "p99": lk.ms(99), "errors": lk.errors,
+                   "requests": lk.requests, "phase_rates": [round(p.rate) for p in phases],
                    "wrapped": work.wrapped, "first_ms": first_ms, "cpu_ms": lk.cpu_ms,
-                   "ceiling_cpu_ms": c.cpu_ms, "cpu_ratio": c.cpu_ms / lk.cpu_ms}
+                   "ceiling_cpu_ms": c.cpu_ms, "bare_cpu_ms": b.cpu_ms, "cpu_ratio": c.cpu_ms / lk.cpu_ms}
             rows.append(row)
-            print(f"workers {workers} concurrency {concurrency}: ceiling {c.rate:,.0f}/s "
-                  f"(p99 {c.ms(99):.1f} ms, {c.errors} errors), lookups {lk.rate:,.0f}/s "
-                  f"(p50 {lk.ms(50):.1f} ms, p99 {lk.ms(99):.1f} ms, {lk.errors} errors), "
-                  f"ratio {lk.rate / c.rate:.3f}; server CPU per request {lk.cpu_ms:.2f} ms (ceiling "
-                  f"{c.cpu_ms:.2f} ms), CPU ratio {c.cpu_ms / lk.cpu_ms:.3f}; phases {row['phase_rates']}; "
-                  f"query list wrapped {work.wrapped}x; load average {os.getloadavg()[0]:.1f}",
+            print(f"workers {workers} concurrency {concurrency}: empty FastAPI endpoint {c.rate:,.0f}/s "
+                  f"(p99 {c.ms(99):.1f} ms), bare /status {b.rate:,.0f}/s ({c.errors + b.errors} errors), "
+                  f"lookups {lk.rate:,.0f}/s (p50 {lk.ms(50):.1f} ms, p99 {lk.ms(99):.1f} ms, {lk.errors} errors), "
+                  f"ratio {lk.rate / c.rate:.3f} (to the bare route {lk.rate / b.rate:.3f}); server CPU per "
+                  f"request {lk.cpu_ms:.3f} ms (FastAPI empty {c.cpu_ms:.3f}, bare {b.cpu_ms:.3f}); phases "
+                  f"{row['phase_rates']}; query list wrapped {work.wrapped}x; load average {os.getloadavg()[0]:.1f}",
                   file=sys.stderr, flush=True)
     finally:
         server.stop()
@@ -355,9 +364,10 @@ def main() -> None:
         for workers in (int(w) for w in args.workers.split(",")):
             rows += run(db, args.n, work, workers, concurrencies, args.seconds, Path(tmp))
     lines = [[r["workers"], r["concurrency"], f"{r['lookups']:,.0f}", f"{r['ceiling']:,.0f}",
-              f"{r['lookups'] / r['ceiling']:.3f}", f"{r['p50']:.1f}", f"{r['p99']:.1f}",
-              f"{r['ceiling_p99']:.1f}", f"{r['errors']} / {r['requests']:,}", f"{r['first_ms']:.0f}",
-              f"{r['cpu_ms']:.2f}", f"{r['ceiling_cpu_ms']:.2f}", f"{r['cpu_ratio']:.3f}"]
+              f"{r['lookups'] / r['ceiling']:.3f}", f"{r['bare']:,.0f}", f"{r['lookups'] / r['bare']:.3f}",
+              f"{r['p50']:.1f}", f"{r['p99']:.1f}", f"{r['ceiling_p99']:.1f}",
+              f"{r['errors']} / {r['requests']:,}", f"{r['first_ms']:.0f}", f"{r['cpu_ms']:.3f}",
+              f"{r['ceiling_cpu_ms']:.3f}", f"{r['bare_cpu_ms']:.3f}", f"{r['cpu_ratio']:.3f}"]
              for r in rows]  # type: ignore[operator]
     repeated = max((int(r["wrapped"]) for r in rows), default=0)  # type: ignore[call-overload]
     wrap_note = (f" **The query list ran out {repeated}x: later lookups repeated hashes, so these ratios may "
@@ -365,14 +375,16 @@ def main() -> None:
     body = (f"{args.n:,} PDQ hashes in one SQLite bank; `reclaim serve` (uvicorn) on 127.0.0.1 "
             f"with an API key (scope lookup); "
             f"bounded asyncio client in one process on the same 2 cores, keep-alive, {args.seconds:g} s phases, "
-            f"ceiling and lookups alternated twice; lookups `GET /m/lookup?signal_type=pdq&signal=`, "
+            f"the two ceilings and the lookups in turn, twice; lookups `GET /m/lookup?signal_type=pdq&signal=`, "
             f"1/4 exact hits, 1/4 hits with {FLIPS} bits flipped, 1/2 misses, each hash asked once "
             f"(warm-up on other misses), every answer checked; "
-            f"ceiling `GET /status` (empty endpoint). "
+            f"ceiling: an empty FastAPI endpoint (`GET /status/live`; issue 10's); beside it the bare route "
+            f"`GET /status` (an empty endpoint on the lookups' own Starlette routing). "
             f"Target: ratio >= {TARGET_RATIO:.2f}, p99 < {TARGET_P99_MS:g} ms. {machine()}.{wrap_note}\n\n"
-            + table(["workers", "in flight", "lookups/s", "ceiling req/s", "ratio", "p50 (ms)", "p99 (ms)",
-                     "ceiling p99 (ms)", "errors", "first lookup after start (ms)", "server CPU ms / lookup",
-                     "server CPU ms / empty", "CPU ratio"], lines))
+            + table(["workers", "in flight", "lookups/s", "empty FastAPI endpoint req/s", "ratio",
+                     "bare /status req/s", "ratio to bare route", "p50 (ms)", "p99 (ms)", "ceiling p99 (ms)",
+                     "errors", "first lookup after start (ms)", "server CPU ms / lookup",
+                     "server CPU ms / FastAPI empty", "server CPU ms / bare empty", "CPU ratio"], lines))
     print(body)
     if not args.no_record:
         size = f"{args.n:,} hashes, {args.seconds:g} s phases"
@@ -380,16 +392,19 @@ def main() -> None:
         for r in rows:
             at = f"{r['workers']} worker(s), {r['concurrency']} in flight"
             ratio, p99 = float(r["lookups"]) / float(r["ceiling"]), float(r["p99"])  # type: ignore[arg-type]
-            figures += [Figure(f"{at}: lookups / empty endpoint", f"{ratio:.3f}", f">= {TARGET_RATIO:.2f}",
+            bare = float(r["lookups"]) / float(r["bare"])  # type: ignore[arg-type]
+            figures += [Figure(f"{at}: lookups / empty FastAPI endpoint", f"{ratio:.3f}", f">= {TARGET_RATIO:.2f}",
                                ratio >= TARGET_RATIO, size),
+                        Figure(f"{at}: lookups / bare /status route", f"{bare:.3f}", "", None, size),
                         Figure(f"{at}: lookup p99 (ms)", f"{p99:.1f}", f"< {TARGET_P99_MS:g}", p99 < TARGET_P99_MS,
                                size),
                         Figure(f"{at}: first lookup after start (ms)", f"{float(r['first_ms']):.0f}", "", None,
                                size),  # type: ignore[arg-type]
-                        Figure(f"{at}: server CPU, empty request / lookup", f"{float(r['cpu_ratio']):.3f}", "", None,
+                        Figure(f"{at}: server CPU, empty FastAPI request / lookup", f"{float(r['cpu_ratio']):.3f}", "",
+                               None,
                                size)]  # type: ignore[arg-type]
-        append_section(f"Server lookups over HTTP, {args.n:,}-hash bank, vs an empty endpoint (bench/server.py)",
-                       body, figures)
+        append_section(f"Server lookups over HTTP, {args.n:,}-hash bank, vs an empty FastAPI endpoint "
+                       f"(bench/server.py)", body, figures)
 
 
 if __name__ == "__main__":
