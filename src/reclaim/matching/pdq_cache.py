@@ -336,11 +336,14 @@ class PdqBanks:
         ids, dists = self._index.search_code(bytes.fromhex(value), radius=int(self.max_threshold))
         if not len(ids):  # most lookups: nothing near
             return []
-        active = self._active
-        at = np.minimum(np.searchsorted(active.ids, ids), len(active.ids) - 1)
-        keep = (active.ids[at] == ids) & self._allowed[at]
-        found, recent = [], {}
-        for ref, distance, row in zip(ids[keep].tolist(), dists[keep].tolist(), at[keep].tolist(), strict=True):
+        # A lookup has a hit or two: plain Python per hit, after one vector search for their rows, costs a hit a
+        # third of what a chain of numpy filters over the hits did (each call ~1 us whatever its size)
+        active, found, recent = self._active, [], {}
+        held = len(active.ids)
+        for ref, distance, row in zip(ids.tolist(), dists.tolist(), active.ids.searchsorted(ids).tolist(),
+                                      strict=True):
+            if row == held or active.ids[row] != ref or not self._allowed[row]:
+                continue
             recent[ref] = int(active.content_pks[row])
             bank, quality = self._banks[int(active.bank_ids[row])], int(active.qualities[row])
             if quality != NO_QUALITY and quality < bank.min_quality:

@@ -3,7 +3,8 @@
 ``/status`` is HMA's readiness check: ``INDEX-NOT-LOADED`` (503) until the worker's bank index is built (asking
 starts the build), ``INDEX-STALE`` (503) when the worker has not seen the database for 65 s, else
 ``I-AM-ALIVE``. ``/status/live`` answers ``I-AM-ALIVE`` whatever the index does, for liveness probes that
-restart a worker on any other answer. ``bench/server.py`` uses ``/status`` as the ceiling of an empty endpoint.
+restart a worker on any other answer. ``bench/server.py`` measures lookups against both as empty endpoints:
+``/status/live`` through FastAPI's routing (its target's ceiling), ``/status`` on the lookups' own routing.
 """
 
 from __future__ import annotations
