@@ -401,7 +401,9 @@ def main() -> None:
                         Figure(f"{at}: first lookup after start (ms)", f"{float(r['first_ms']):.0f}", "", None,
                                size),  # type: ignore[arg-type]
                         Figure(f"{at}: server CPU, empty FastAPI request / lookup", f"{float(r['cpu_ratio']):.3f}", "",
-                               None,
+                               None, size),  # type: ignore[arg-type]
+                        Figure(f"{at}: server CPU, bare empty request / lookup",
+                               f"{float(r['bare_cpu_ms']) / float(r['cpu_ms']):.3f}", "", None,
                                size)]  # type: ignore[arg-type]
         append_section(f"Server lookups over HTTP, {args.n:,}-hash bank, vs an empty FastAPI endpoint "
                        f"(bench/server.py)", body, figures)
