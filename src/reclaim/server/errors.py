@@ -1,7 +1,8 @@
 """The one place where errors become HTTP responses: ``{"error": code, "message": one line}``.
 
 Reclaim's errors carry their own status (see errors.py); the server's own refusals (413, 415, 429, 409)
-are HTTPExceptions, answered in the same shape. Request validation keeps FastAPI's 422 detail list.
+are HTTPExceptions, answered in the same shape. Request validation under ``/api/v1`` answers 422 in it too
+(``invalid_request``, naming the field); elsewhere it keeps FastAPI's 422 detail list.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
@@ -28,6 +31,12 @@ def install_error_handler(app: FastAPI) -> None:
     async def _reclaim_error(_request: Request, exc: ReclaimError) -> JSONResponse:
         return JSONResponse({"error": exc.code, "message": exc.message}, status_code=exc.http_status)
 
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        if not request.url.path.startswith("/api/v1/"):
+            return await request_validation_exception_handler(request, exc)
+        return JSONResponse({"error": "invalid_request", "message": _validation_message(exc)}, status_code=422)
+
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> Response:
         audit_refusal(request, exc.status_code, str(exc.detail))
@@ -37,6 +46,17 @@ def install_error_handler(app: FastAPI) -> None:
         code = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "_")
         return JSONResponse({"error": code, "message": str(exc.detail)}, status_code=exc.status_code,
                             headers=exc.headers)
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    """One line: the first problem's field (``body content_id``) and message, and how many more there are."""
+    errors = exc.errors()
+    if not errors:
+        return "invalid request"
+    first = errors[0]
+    where = " ".join(str(part) for part in first.get("loc", ())) or "request"
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return " ".join(f"{where}: {first.get('msg', 'invalid')}{more}".split())[:300]
 
 
 def _wants_page(request: Request) -> bool:

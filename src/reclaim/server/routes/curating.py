@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, Request, Response, UploadFile
+from fastapi import APIRouter, Body, Depends, Form, HTTPException, Request, Response
 
 from reclaim.banks import add_content, create_bank, get_bank, list_banks, withdraw_content
 from reclaim.models import BankKind, SignalValue
 from reclaim.server.auth import BankWriteAccess, authorize_bank_settings, bank_write_access, lookup_access
 from reclaim.server.deps import SessionDep
+from reclaim.server.routes.hashing import Photo, Video, one_upload, signal_answer
 from reclaim.server.schemas import BankIn, BankOut, BankUpdate, ContentOut
 from reclaim.server.uploads import hash_upload, read_limited
 from reclaim.signals import get_signal
@@ -77,12 +78,15 @@ def _content_out(content: BankContent) -> ContentOut:
 
 
 @router.post("/bank/{name}/content", status_code=201, dependencies=_WRITE)
-async def add_media(request: Request, session: SessionDep, name: str, photo: Annotated[UploadFile, File()],
+async def add_media(request: Request, session: SessionDep, name: str, photo: Photo = None, video: Video = None,
                     content_id: Annotated[str | None, Form(max_length=200)] = None) -> ContentOut:
-    """Hash the upload in memory and bank its hashes (the media is not kept); id defaults to its sha256."""
-    values = await hash_upload(request, await read_limited(photo), photo.filename or "upload")
+    """Hash the upload (``photo`` or ``video``) in memory and bank its hashes (the media is not kept); id
+    defaults to its sha256. The answer's ``vpdq`` is every frame, as a JSON list."""
+    upload = one_upload(photo, video)
+    values = await hash_upload(request, await read_limited(upload), upload.filename or "upload")
     cid = content_id or next(v.value for v in values if v.signal == "sha256")
-    return _content_out(add_content(session, get_bank(session, name), cid, values))
+    content = add_content(session, get_bank(session, name), cid, values)
+    return ContentOut(id=content.content_id, signals=signal_answer(values))  # what was banked; vpdq: every frame
 
 
 @router.post("/bank/{name}/signal", status_code=201, dependencies=_WRITE)

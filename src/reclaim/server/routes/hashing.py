@@ -1,4 +1,6 @@
-"""``/h/hash``: the hashes of an uploaded file, as HMA answers them (``{signal_type: value}``).
+"""``/h/hash``: the hashes of an uploaded file, as HMA answers them (``{signal_type: value}``), each signal once:
+``vpdq`` is the whole feature list in python-threatexchange's JSON form, as HMA's own ``/h/hash`` answers it.
+The file comes as ``photo`` or ``video`` (one of them).
 
 The upload is hashed in memory and discarded; nothing about it is stored, unless a signed-in officer asks
 to keep it in a case's encrypted vault (``keep_in_case``), which needs the server's vault passphrase
@@ -8,6 +10,7 @@ to keep it in a case's encrypted vault (``keep_in_case``), which needs the serve
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
@@ -16,22 +19,49 @@ from starlette.concurrency import run_in_threadpool
 from reclaim.cases import get_case
 from reclaim.evidence.casefiles import CaseFiles
 from reclaim.evidence.originals import vault_upload
+from reclaim.models import SignalValue
 from reclaim.server.auth import LookupGuard, audit, lookup_guard
 from reclaim.server.deps import SessionDep
 from reclaim.server.uploads import hash_upload, read_limited
+from reclaim.signals.vpdq import VPDQSignal, features_of, to_pytx
 
 router = APIRouter(prefix="/h", tags=["hashing"], dependencies=[Depends(lookup_guard)])
 VAULT_PASSPHRASE_ENV = "RECLAIM_VAULT_PASSPHRASE"
+_UPLOAD_DOC = "the media file: an image or a video; give `photo` or `video`, exactly one"
+Photo = Annotated[UploadFile | None, File(description=_UPLOAD_DOC)]
+Video = Annotated[UploadFile | None, File(description=_UPLOAD_DOC)]
+
+
+def one_upload(photo: UploadFile | None, video: UploadFile | None) -> UploadFile:
+    """The one file of a ``photo``/``video`` upload form; 400 when there is none or both."""
+    if photo is not None and video is not None:
+        raise HTTPException(400, "upload one file, as 'photo' or as 'video', not both")
+    upload = photo if photo is not None else video
+    if upload is None:
+        raise HTTPException(400, "upload the media file as 'photo' or as 'video'")
+    return upload
+
+
+def signal_answer(values: Iterable[SignalValue]) -> dict[str, str]:
+    """``{signal: value}`` of computed or stored values, each signal once; a video's ``vpdq`` is every frame
+    (pytx's JSON list of ``hex,quality,timestamp``), not one value per frame overwriting the last."""
+    values = list(values)
+    answer = {v.signal: v.value for v in values if v.signal != VPDQSignal.name}
+    if frames := features_of(values):
+        answer[VPDQSignal.name] = to_pytx(frames)
+    return answer
 
 
 @router.post("/hash")
 async def hash_media(request: Request, session: SessionDep, who: LookupGuard,
-                     photo: Annotated[UploadFile, File()],
+                     photo: Photo = None, video: Video = None,
                      keep_in_case: Annotated[str | None, Form(max_length=200)] = None) -> dict[str, str]:
-    """``{signal_type: value}``; with ``keep_in_case`` also ``kept_in_vault`` (the sha256 now in that vault)."""
-    data = await read_limited(photo)
-    values = await hash_upload(request, data, photo.filename or "upload")
-    answer = {v.signal: v.value for v in values}
+    """``{signal_type: value}`` (``vpdq``: every frame, as a JSON list); with ``keep_in_case`` also
+    ``kept_in_vault`` (the sha256 now in that vault)."""
+    upload = one_upload(photo, video)
+    name = upload.filename or "upload"
+    data = await read_limited(upload)
+    answer = signal_answer(await hash_upload(request, data, name))
     if keep_in_case:
         if not who.is_staff:
             raise HTTPException(403, "only a signed-in officer may keep an upload in a case vault")
@@ -40,7 +70,7 @@ async def hash_media(request: Request, session: SessionDep, who: LookupGuard,
             raise HTTPException(409, f"this server has no case vault passphrase (${VAULT_PASSPHRASE_ENV})")
         case = get_case(session, keep_in_case)
         answer["kept_in_vault"] = await run_in_threadpool(  # Argon2id and AES: off the event loop
-            vault_upload, CaseFiles.for_case(case.name), data, passphrase, who.actor, photo.filename or "upload")
+            vault_upload, CaseFiles.for_case(case.name), data, passphrase, who.actor, name)
         audit(request, who, "upload.vaulted", f"case:{case.name} sha256:{answer['kept_in_vault']}",
               session=session)
     return answer
