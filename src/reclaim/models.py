@@ -94,6 +94,8 @@ class Match:
     value: str
     frame_time: float | None = None  # seconds into the video (the query's, or the banked one's) that matched
     match_percent: float | None = None  # video against video: the share of frames that matched (vPDQ rule)
+    # video against video: (the query's, the banked video's) shares of frames matched; match_percent is the larger
+    shares: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 Reclaim's errors carry their own status (see errors.py); the server's own refusals (413, 415, 429, 409)
 are HTTPExceptions, answered in the same shape. Request validation under ``/api/v1`` answers 422 in it too
-(``invalid_request``, naming the field); elsewhere it keeps FastAPI's 422 detail list.
+(``invalid_request``, naming the field); on HMA's routes as HMA does (422 with the list of errors, 404 for a
+path part of the wrong type); elsewhere it keeps FastAPI's 422 detail list.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -19,6 +21,8 @@ from reclaim.errors import ReclaimError
 from reclaim.server.auth import LoginRequired
 from reclaim.server.refusals import audit_refusal
 from reclaim.server.templating import render
+
+HMA_PATHS = ("/m/", "/h/", "/c/")  # HMA 2.0's blueprints (/status has no parameters to refuse)
 
 
 def install_error_handler(app: FastAPI) -> None:
@@ -33,9 +37,12 @@ def install_error_handler(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
-        if not request.url.path.startswith("/api/v1/"):
-            return await request_validation_exception_handler(request, exc)
-        return JSONResponse({"error": "invalid_request", "message": _validation_message(exc)}, status_code=422)
+        path = request.url.path
+        if path.startswith("/api/v1/"):
+            return JSONResponse({"error": "invalid_request", "message": _validation_message(exc)}, status_code=422)
+        if path.startswith(HMA_PATHS):
+            return _hma_invalid(exc)
+        return await request_validation_exception_handler(request, exc)
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> Response:
@@ -46,6 +53,15 @@ def install_error_handler(app: FastAPI) -> None:
         code = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "_")
         return JSONResponse({"error": code, "message": str(exc.detail)}, status_code=exc.status_code,
                             headers=exc.headers)
+
+
+def _hma_invalid(exc: RequestValidationError) -> JSONResponse:
+    """As HMA (flask-openapi3) refuses: a body its model rejects gets 422 with pydantic's list of errors; a path
+    part of the wrong type (``/c/bank/X/content/abc``) matches none of its routes, so 404."""
+    errors = exc.errors()
+    if any(tuple(error.get("loc", ()))[:1] == ("path",) for error in errors):
+        return JSONResponse({"message": "not found"}, status_code=404)
+    return JSONResponse(jsonable_encoder(errors), status_code=422)
 
 
 def _validation_message(exc: RequestValidationError) -> str:

@@ -13,7 +13,7 @@ import os
 import ssl
 from collections.abc import Iterable
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import httpx
@@ -83,13 +83,48 @@ def parse_values(hma_name: str, signal: str) -> list[SignalValue]:
         raise HmaError(400, f"invalid signal: {exc.message}") from exc
 
 
-def hma_signals(values: Iterable[SignalValue], content_type: str) -> dict[str, str]:
-    """``{hma_name: signal}`` of computed or stored values, as HMA answers for ``content_type``; like pytx, a
+class Hashed(NamedTuple):
+    """An upload's or a url's media, hashed in memory: its HMA content type, every value computed, and the HMA
+    signal types the caller asked for with ``types=`` (None: all of the content type's)."""
+
+    content_type: str
+    values: list[SignalValue]
+    types: tuple[str, ...] | None
+
+    @property
+    def signals(self) -> tuple[str, ...]:
+        """The HMA signal types to answer, in HMA's order."""
+        return self.types or HMA_SIGNALS[self.content_type]
+
+    def to_bank(self) -> list[SignalValue]:
+        """What banking it keeps: every value (Reclaim also matches a photo's sha256), or only the types asked."""
+        if self.types is None:
+            return self.values
+        wanted = {SIGNAL_ALIASES[name] for name in self.types}
+        return [v for v in self.values if v.signal in wanted]
+
+
+def asked_types(content_type: str, types: str | None) -> tuple[str, ...] | None:
+    """HMA's ``types=`` (comma-separated): the content type's signal types asked for, refused as HMA refuses a
+    name the content type lacks or an empty selection."""
+    if types is None:
+        return None
+    asked = tuple(dict.fromkeys(name.strip() for name in types.split(",") if name.strip()))
+    for name in asked:
+        if name not in HMA_SIGNALS[content_type]:
+            raise HmaError(400, f"signal type '{name[:50]}' doesn't exist or is disabled")
+    if not asked:
+        raise HmaError(400, "empty signal type selection")
+    return asked
+
+
+def hma_signals(values: Iterable[SignalValue], signal_types: Iterable[str]) -> dict[str, str]:
+    """``{hma_name: signal}`` of computed or stored values for the HMA ``signal_types`` they have; like pytx, a
     PDQ of quality under 50 is answered as ``""`` (HMA then refuses to bank or look it up)."""
     values = list(values)
     by_name = {v.signal: v for v in values if v.signal != "vpdq"}
     answer = {}
-    for hma_name in HMA_SIGNALS[content_type]:
+    for hma_name in signal_types:
         name = SIGNAL_ALIASES[hma_name]
         if name == "vpdq":
             frames = features_of(values)
@@ -123,7 +158,7 @@ def hma_name(signal: str, content_type: str) -> str | None:
     return None
 
 
-async def form_upload(request: Request) -> tuple[str, list[SignalValue]]:
+async def form_upload(request: Request) -> Hashed:
     """HMA's multipart upload: exactly one file, under a field named for its content type (photo, video)."""
     form = await request.form()
     try:
@@ -135,17 +170,29 @@ async def form_upload(request: Request) -> tuple[str, list[SignalValue]]:
         field, upload = files[0]
         if field not in CONTENT_TYPES:
             raise HmaError(400, f"no such content_type: '{field[:50]}'")
+        types = asked_types(field, request.query_params.get("types"))
         data = await read_limited(upload)  # type: ignore[arg-type]
     finally:
         await form.close()
-    return field, await hash_upload(request, data, upload.filename or "upload", exact=True)
+    name = upload.filename or "upload"
+    return Hashed(field, _as_declared(field, await hash_upload(request, data, name, exact=True), name), types)
 
 
-async def fetch_url(request: Request, url: str, content_type: str | None) -> tuple[str, list[SignalValue]]:
+async def fetch_url(request: Request, url: str, content_type: str | None) -> Hashed:
     """Fetch ``url`` (only from hosts in ``$RECLAIM_HMA_URL_HOSTS``; no redirects, size-capped) on a thread, and
     hash it in the decode pool."""
     found_type, data, name = await run_in_threadpool(_download, url, content_type)
-    return found_type, await hash_upload(request, data, name, exact=True)
+    types = asked_types(found_type, request.query_params.get("types"))
+    return Hashed(found_type, _as_declared(found_type, await hash_upload(request, data, name, exact=True), name),
+                  types)
+
+
+def _as_declared(content_type: str, values: list[SignalValue], name: str) -> list[SignalValue]:
+    """A ``photo`` must be a picture: HMA's PDQ hasher refuses anything else, where ours would hash a video's
+    frames and answer (or bank) nothing under ``pdq``."""
+    if content_type == PHOTO and not any(v.signal == "pdq" for v in values):
+        raise HmaError(400, f"Invalid photo: {name[:100]!r} is not a picture")
+    return values
 
 
 @cache

@@ -78,3 +78,10 @@ def test_validation_errors_under_api_v1_answer_error_and_message(client: TestCli
     body = answer.json()
     assert set(body) == {"error", "message"} and body["error"] == "invalid_request"
     assert "content_id" in body["message"] and "\n" not in body["message"]
+
+
+def test_hash_of_a_photo_gives_its_pdq_and_quality_as_the_cli(client: TestClient, cli, known_jpeg: Path) -> None:  # noqa: ANN001
+    hashed = client.post("/api/v1/h/hash", files={"photo": ("k.jpg", known_jpeg.read_bytes(), "image/jpeg")}).json()
+    (line,) = cli("hash", known_jpeg, "--json").json_lines()
+    assert (hashed["pdq"], hashed["pdq_quality"]) == (line["pdq"], line["pdq_quality"])
+    assert isinstance(hashed["pdq_quality"], int) and hashed["pdq_quality"] > 50

@@ -103,7 +103,8 @@ def test_vpdq_is_banked_and_matched_as_the_whole_feature_list(client: TestClient
     added = client.post("/c/bank/BANK_A/signal", json={"vpdq": features})
     assert added.status_code == 200 and json.loads(added.json()["signals"]["vpdq"]) == json.loads(features)
     found = client.get("/m/raw_lookup", params={"signal_type": "vpdq", "signal": features, "include_distance": "1"})
-    assert found.json() == {"matches": [{"bank_content_id": added.json()["id"], "distance": "100%"}]}
+    # the distance as pytx's VPDQSimilarityInfo.pretty_str writes it: the query's share of frames [the banked one's]
+    assert found.json() == {"matches": [{"bank_content_id": added.json()["id"], "distance": "100%[100%]"}]}
 
 
 def test_content_is_read_with_its_switch_note_and_metadata(client: TestClient) -> None:

@@ -55,13 +55,17 @@ def signal_answer(values: Iterable[SignalValue]) -> dict[str, str]:
 @router.post("/hash")
 async def hash_media(request: Request, session: SessionDep, who: LookupGuard,
                      photo: Photo = None, video: Video = None,
-                     keep_in_case: Annotated[str | None, Form(max_length=200)] = None) -> dict[str, str]:
-    """``{signal_type: value}`` (``vpdq``: every frame, as a JSON list); with ``keep_in_case`` also
-    ``kept_in_vault`` (the sha256 now in that vault)."""
+                     keep_in_case: Annotated[str | None, Form(max_length=200)] = None) -> dict[str, str | int]:
+    """``{signal_type: value}`` (``vpdq``: every frame, as a JSON list) and ``pdq_quality`` (0-100) as
+    ``reclaim hash --json`` gives it; with ``keep_in_case`` also ``kept_in_vault`` (the sha256 now in that vault)."""
     upload = one_upload(photo, video)
     name = upload.filename or "upload"
     data = await read_limited(upload)
-    answer = signal_answer(await hash_upload(request, data, name))
+    values = await hash_upload(request, data, name)
+    answer: dict[str, str | int] = {**signal_answer(values)}
+    quality = next((v.quality for v in values if v.signal == "pdq" and v.quality is not None), None)
+    if quality is not None:
+        answer["pdq_quality"] = quality
     if keep_in_case:
         if not who.is_staff:
             raise HTTPException(403, "only a signed-in officer may keep an upload in a case vault")

@@ -30,6 +30,7 @@ from reclaim.server.deps import SessionDep
 from reclaim.server.hma import (
     CONTENT_TYPES,
     HMA_SIGNAL_TYPES,
+    HMA_SIGNALS,
     SIGNAL_ALIASES,
     HmaError,
     content_type_of,
@@ -155,11 +156,12 @@ def _metadata(raw: Any) -> dict[str, Any] | None:  # noqa: ANN401 - as the clien
     return checked.model_dump(by_alias=True, exclude_none=True) or None
 
 
-def _bank_values(session: SessionDep, bank: Bank, values: list[SignalValue], metadata: dict[str, Any] | None,
-                 note: str, content_type: str | None = None) -> dict[str, Any]:
+def _bank_values(session: SessionDep, bank: Bank, values: list[SignalValue], signals: dict[str, str],
+                 metadata: dict[str, Any] | None, note: str) -> dict[str, Any]:
+    """Bank ``values`` as one content; answered as HMA does, ``{"id", "signals"}`` with ``signals`` as given or
+    hashed."""
     if not values:
         raise HmaError(400, "No signals given")
-    signals = hma_signals(values, content_type or content_type_of(values))
     require_signals(signals)
     given = (metadata or {}).get("content_id")
     content_id = f"{GENERATED_ID}{uuid.uuid4().hex}"
@@ -187,15 +189,16 @@ async def add_media(request: Request, session: SessionDep, name: str) -> Respons
     try:
         metadata, note = _fields(body, form)
         if url:
-            content_type, values = await fetch_url(request, url, request.query_params.get("content_type"))
+            hashed = await fetch_url(request, url, request.query_params.get("content_type"))
         elif form is not None:
-            content_type, values = await form_upload(request)
+            hashed = await form_upload(request)
         else:
             raise HmaError(400, "Neither `url` nor multipart file upload was received")
     finally:
         if form is not None:
             await form.close()
-    return json_response(_bank_values(session, bank, values, metadata, note, content_type))
+    signals = hma_signals(hashed.values, hashed.signals)
+    return json_response(_bank_values(session, bank, hashed.to_bank(), signals, metadata, note))
 
 
 def _fields(body: Any, form: Any) -> tuple[dict[str, Any] | None, str]:  # noqa: ANN401 - as sent
@@ -223,11 +226,14 @@ async def add_signals(request: Request, session: SessionDep, name: str) -> Respo
         raise HmaError(400, "expected a json object of {signal_type: signal}")
     note = _note(body.pop("note", None))
     values: list[SignalValue] = []
+    given: dict[str, str] = {}  # answered as HMA does: every type given, its signal as validated (digests lower-case)
     for signal_type, signal in body.items():
         if not isinstance(signal, str):
             raise HmaError(400, f"Invalid {signal_type} signal: not a string")
-        values += parse_values(str(signal_type), signal)
-    return json_response(_bank_values(session, bank, values, None, note))
+        parsed = parse_values(str(signal_type), signal)
+        values += parsed
+        given[str(signal_type)] = signal if SIGNAL_ALIASES[str(signal_type)] == "vpdq" else parsed[0].value
+    return json_response(_bank_values(session, bank, values, given, None, note))
 
 
 def _content(session: SessionDep, bank: Bank, content_id: int) -> BankContent:
@@ -259,7 +265,7 @@ def get_content(request: Request, session: SessionDep, name: str, content_id: in
                               "original_media_uri": None, "bank": _bank_json(bank)}
     values = [SignalValue(s.signal, s.version, s.value, s.quality) for s in content.signals]
     if _flag(request, "include_signals", "false"):
-        answer["signals"] = hma_signals(values, content_type_of(values))
+        answer["signals"] = hma_signals(values, HMA_SIGNALS[content_type_of(values)])
     metadata = content_metadata(content)
     if metadata and _flag(request, "include_metadata", "true"):
         answer["metadata"] = metadata

@@ -28,6 +28,7 @@ from reclaim.server.hma import (
     PHOTO,
     SIGNAL_ALIASES,
     VIDEO,
+    Hashed,
     HmaError,
     fetch_url,
     form_upload,
@@ -95,8 +96,8 @@ def _rows(request: Request, matches: list[Match]) -> dict[int, _Row]:
 
 
 def _distance(match: Match) -> str:
-    if match.match_percent is not None:
-        return f"{match.match_percent:.0f}%"
+    if match.shares is not None:  # pytx's VPDQSimilarityInfo.pretty_str: "query%[banked%]"
+        return f"{match.shares[0]:.0f}%[{match.shares[1]:.0f}%]"
     return str(int(match.distance))
 
 
@@ -173,8 +174,8 @@ async def lookup(request: Request) -> Response:
     signal_type, signal, url = _param(params, "signal_type", 50), _param(params, "signal", 100_000), \
         _param(params, "url")
     if url:
-        content_type, values = await fetch_url(request, url, _param(params, "content_type", 20))
-        answer = await _per_signal(request, values, content_type, banks, bypass, seed)
+        hashed = await fetch_url(request, url, _param(params, "content_type", 20))
+        answer = await _per_signal(request, hashed, banks, bypass, seed)
         return json_response(answer.get(signal_type, {}) if signal_type else answer)
     if not signal or not signal_type:
         raise HmaError(400, "Either url or both signal and signal_type are required")
@@ -194,20 +195,21 @@ FAST_ROUTES = (Route("/m/lookup", lookup, methods=["GET"], include_in_schema=Fal
 @router.post("/lookup", dependencies=[Depends(lookup_guard)])
 async def lookup_upload(request: Request) -> Response:
     """A ``photo`` or ``video`` upload, hashed in memory: ``{signal_type: {bank: [match]}}``."""
-    content_type, values = await form_upload(request)
+    hashed = await form_upload(request)
     params = _query(request)
-    return json_response(await _per_signal(request, values, content_type, _banks(params),
+    return json_response(await _per_signal(request, hashed, _banks(params),
                                            _true(params, "bypass_coinflip"), params.get("seed")))
 
 
-async def _per_signal(request: Request, values: list[SignalValue], content_type: str, banks: set[str] | None,
-                      bypass: bool, seed: str | None) -> dict[str, Any]:
-    """One lookup per HMA signal type of the upload (a content matched by two types shows under both)."""
-    require_signals(hma_signals(values, content_type))
+async def _per_signal(request: Request, hashed: Hashed, banks: set[str] | None, bypass: bool,
+                      seed: str | None) -> dict[str, Any]:
+    """One lookup per HMA signal type of the media (those of ``types=``, else all; a content matched by two types
+    shows under both)."""
+    require_signals(hma_signals(hashed.values, hashed.signals))
     answer: dict[str, Any] = {}
-    for name in HMA_SIGNALS[content_type]:
+    for name in hashed.signals:
         wanted = SIGNAL_ALIASES[name]
-        mine = [v for v in values if v.signal == wanted]
+        mine = [v for v in hashed.values if v.signal == wanted]
         matches = [m for m in await _matches(request, mine) if m.signal == wanted] if mine else []
         answer[name] = await _by_bank(request, matches, banks, bypass, seed)
     return answer
@@ -232,8 +234,10 @@ async def compare(request: Request) -> Response:
         if signal.name == "vpdq":
             raise HmaError(400, f"{name} does not support hash comparison")
         left, right = (parse_values(str(name), str(p))[0].value for p in pair)
-        raw = signal.distance(left, right)
-        distance = int(raw) if raw != float("inf") else 256
+        if signal.name != "pdq":  # a digest: equal or not, no distance (pytx's comparison of an exact signal)
+            answer[name] = [left == right, {}]
+            continue
+        distance = int(signal.distance(left, right))
         answer[name] = [distance <= signal.default_threshold, {"distance": distance}]
     return json_response(answer)
 
