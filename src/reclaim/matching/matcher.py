@@ -120,8 +120,9 @@ class Matcher:
         return found
 
     def sizes(self) -> dict[str, int]:
-        """Hashes held per signal (each frame of a video counts), for HMA's index status."""
-        counts = Counter(entry.signal for entry in self._entries.values())
+        """Contents held per signal (a video's frames count once, as HMA's one vpdq signal), for HMA's index
+        status."""
+        counts = Counter(signal for signal, _, _ in {(e.signal, e.bank, e.content_id) for e in self._entries.values()})
         if self._pdq is not None:
             counts[PDQ] = len(self._pdq)
         return dict(counts)

@@ -138,3 +138,14 @@ def test_malformed_requests_are_refused_as_hma_refuses_them(client: TestClient) 
     for method in ("GET", "PUT", "DELETE"):
         wrong = client.request(method, "/c/bank/BANK_A/content/abc", json={})
         assert (wrong.status_code, wrong.json()) == (404, {"message": "not found"}), method
+
+
+def test_a_video_counts_once_in_both_index_statuses(client: TestClient) -> None:
+    """HMA holds one vpdq signal per content, however many frames: both status routes count contents."""
+    _bank(client)
+    frames = json.dumps([f"{PDQ_A},100,0.0", f"{PDQ_A[::-1]},100,1.0", f"{'0f' * 32},100,2.0"])
+    assert client.post("/c/bank/BANK_A/signal", json={"vpdq": frames}).status_code == 200
+    assert client.get("/m/lookup", params={"signal_type": "vpdq", "signal": frames}).status_code == 200  # loaded
+    built = client.get("/c/signal_type/index", params={"signal_type": "vpdq"}).json()["vpdq"]
+    assert (built["db_size"], built["index_size"], built["index_out_of_date"]) == (1, 1, False)
+    assert client.get("/m/index/status", params={"signal_type": "vpdq"}).json()["vpdq"]["size"] == 1

@@ -326,7 +326,7 @@ def signal_types(session: SessionDep) -> Response:
 @router.get("/signal_type/index", dependencies=_READ)
 async def signal_type_index(request: Request) -> Response:
     """HMA's index build status per signal type: ``{db_size, index_size, index_out_of_date, newest_db_item,
-    index_built_to}`` (hash counts; Unix seconds, -1 for none), for every type or the one asked for."""
+    index_built_to}`` (content counts; Unix seconds, -1 for none), for every type or the one asked for."""
     names = list(HMA_SIGNAL_TYPES)
     asked = request.query_params.get("signal_type")
     if asked is not None:
@@ -349,10 +349,12 @@ async def signal_type_index(request: Request) -> Response:
 
 
 def _db_sizes(request: Request) -> dict[str, tuple[int, int]]:
-    """Per signal: the active hashes in the database and when the newest was added (Unix seconds)."""
+    """Per signal: the active contents holding it in the database (a video's frames count once, as HMA's one
+    vpdq signal) and when the newest was added (Unix seconds)."""
     with request.app.state.store.session() as session:
         rows = session.execute(
-            select(ContentSignal.signal, func.count(), func.max(BankContent.added_at))
+            select(ContentSignal.signal, func.count(func.distinct(ContentSignal.content_pk)),
+                   func.max(BankContent.added_at))
             .join(BankContent, ContentSignal.content_pk == BankContent.id)
             .where(BankContent.withdrawn_at.is_(None),
                    ContentSignal.signal.in_({SIGNAL_ALIASES[n] for n in HMA_SIGNAL_TYPES}))
