@@ -19,6 +19,8 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from reclaim_testdata import eventually
+
 PDQ_A = "2d6b1af3a956c529e79ca3d2526fa834d4196c81cedd04de0a26b855fc99b724"
 MD5 = "d41d8cd98f00b204e9800998ecf8427e"
 SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -149,3 +151,29 @@ def test_a_video_counts_once_in_both_index_statuses(client: TestClient) -> None:
     built = client.get("/c/signal_type/index", params={"signal_type": "vpdq"}).json()["vpdq"]
     assert (built["db_size"], built["index_size"], built["index_out_of_date"]) == (1, 1, False)
     assert client.get("/m/index/status", params={"signal_type": "vpdq"}).json()["vpdq"]["size"] == 1
+
+
+def test_lookups_and_status_answer_503_until_the_index_loads(make_client, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    """HMA's answers while a worker's index is not built yet: /status INDEX-NOT-LOADED, a lookup 503 "index not
+    yet ready" (after waiting a moment for it); both answer once it is there."""
+    from reclaim.server import live
+    from reclaim.server.routes import hma_matching
+
+    gate = threading.Event()
+    build = live.LiveMatcher._load  # noqa: SLF001 - held back here, so the test sees the worker before its index
+
+    def held_back(self: live.LiveMatcher) -> None:
+        gate.wait(30)
+        build(self)
+
+    monkeypatch.setattr(live.LiveMatcher, "_load", held_back)
+    monkeypatch.setattr(hma_matching, "READY_WAIT_SECONDS", 0.2)
+    client = make_client()
+    lookup = {"signal_type": "pdq", "signal": PDQ_A}
+    status = client.get("/status")
+    assert (status.status_code, status.text) == (503, "INDEX-NOT-LOADED")
+    early = client.get("/m/lookup", params=lookup)
+    assert (early.status_code, early.json()) == (503, {"message": "index not yet ready"})
+    gate.set()
+    eventually(lambda: client.get("/status").status_code == 200, "the index did not load", seconds=30)
+    assert client.get("/m/lookup", params=lookup).json() == {}
