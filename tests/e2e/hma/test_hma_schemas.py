@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 import types
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -74,3 +75,28 @@ def test_our_answers_fit_hmas_response_models(client: TestClient, hma: dict[str,
         _strict(curation.ContentTypeConfig, content_type)
     assert client.delete(f"/c/bank/BANK_A/content/{cid}").json() == {"deleted": 1}
     _strict(shared.SuccessResponse, client.delete("/c/bank/NOPE").json())
+
+
+def test_uploads_content_and_video_answers_fit_hmas_models(client: TestClient, hma: dict[str, types.ModuleType],
+                                                           known_jpeg: Path) -> None:
+    curation, hashing, matching = hma["curation"], hma["hashing"], hma["matching"]
+    photo = {"photo": ("k.jpg", known_jpeg.read_bytes(), "image/jpeg")}
+    _strict(hashing.HashResponse, client.post("/h/hash", files=photo).json())
+    assert client.post("/c/banks", json={"name": "BANK_A"}).status_code == 201
+    added = client.post("/c/bank/BANK_A/content", files=photo,
+                        data={"note": "from a report", "metadata": json.dumps({"content_id": "r-1", "json": {"a": 1}})})
+    stored = client.get(f"/c/bank/BANK_A/content/{added.json()['id']}", params={"include_signals": "true"}).json()
+    assert stored["metadata"] == {"content_id": "r-1", "json": {"a": 1}} and stored["note"] == "from a report"
+    _strict(curation.BankContentResponse, stored)
+    looked = client.post("/m/lookup", files=photo).json()
+    _strict(matching.LookupResponse, looked)
+    for match in looked["pdq"]["BANK_A"]:
+        _strict(matching.MatchWithDistance, match)
+    frames = json.dumps([f"{PDQ},100,0.0", f"{PDQ[::-1]},100,1.0"])
+    video = client.post("/c/bank/BANK_A/signal", json={"vpdq": frames, "video_md5": "d41d8cd98f00b204e9800998ecf8427e"})
+    assert video.status_code == 200
+    raw = client.get("/m/raw_lookup", params={"signal_type": "vpdq", "signal": frames, "include_distance": "true"})
+    _strict(matching.RawLookupResponse, raw.json())
+    for match in raw.json()["matches"]:
+        _strict(matching.MatchWithDistance, match)
+        assert match["distance"] == "100%[100%]"
