@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
-from fastapi import HTTPException, Request, UploadFile
+from collections.abc import Iterable
+from typing import Annotated
+
+from fastapi import File, HTTPException, Request, UploadFile
 
 from reclaim.models import SignalValue
 from reclaim.server.decodejob import MAX_UPLOAD_BYTES, hash_job
+from reclaim.signals.vpdq import VPDQSignal, features_of, to_pytx
 
 _CHUNK = 1024 * 1024
 
 
 _MEDIA_TYPES = ("image/", "video/", "application/octet-stream")
+_UPLOAD_DOC = "the media file: an image or a video; give `photo` or `video`, exactly one"
+Photo = Annotated[UploadFile | None, File(description=_UPLOAD_DOC)]
+Video = Annotated[UploadFile | None, File(description=_UPLOAD_DOC)]
+
+
+def one_upload(photo: UploadFile | None, video: UploadFile | None) -> UploadFile:
+    """The one file of a ``photo``/``video`` upload form; 400 when there is none or both."""
+    if photo is not None and video is not None:
+        raise HTTPException(400, "upload one file, as 'photo' or as 'video', not both")
+    upload = photo if photo is not None else video
+    if upload is None:
+        raise HTTPException(400, "upload the media file as 'photo' or as 'video'")
+    return upload
 
 
 async def read_limited(upload: UploadFile, limit: int = MAX_UPLOAD_BYTES) -> bytes:
@@ -34,3 +51,12 @@ async def hash_upload(request: Request, data: bytes, name: str, *, exact: bool =
     values: list[SignalValue] = await request.app.state.decode_pool.run(hash_job, data, name, exact)
     return values
 
+
+def signal_answer(values: Iterable[SignalValue]) -> dict[str, str]:
+    """``{signal: value}`` of computed or stored values, each signal once; a video's ``vpdq`` is every frame
+    (pytx's JSON list of ``hex,quality,timestamp``), not one value per frame overwriting the last."""
+    values = list(values)
+    answer = {v.signal: v.value for v in values if v.signal != VPDQSignal.name}
+    if frames := features_of(values):
+        answer[VPDQSignal.name] = to_pytx(frames)
+    return answer

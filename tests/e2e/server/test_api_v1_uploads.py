@@ -85,3 +85,16 @@ def test_hash_of_a_photo_gives_its_pdq_and_quality_as_the_cli(client: TestClient
     (line,) = cli("hash", known_jpeg, "--json").json_lines()
     assert (hashed["pdq"], hashed["pdq_quality"]) == (line["pdq"], line["pdq_quality"])
     assert isinstance(hashed["pdq_quality"], int) and hashed["pdq_quality"] > 50
+
+
+def test_lookup_takes_a_video_upload_too(client: TestClient, clip: tuple[bytes, str]) -> None:
+    data, _ = clip
+    _bank(client)
+    added = client.post("/api/v1/c/bank/known/content", files={"video": ("clip.mp4", data, "video/mp4")})
+    assert added.status_code == 201, added.text
+    found = client.post("/api/v1/m/lookup", files={"video": ("clip.mp4", data, "video/mp4")})
+    assert found.status_code == 200, found.text
+    # one match per banked content, by its best signal (the exact sha256 here)
+    assert [m["bank_content_id"] for per_bank in found.json().values() for m in per_bank["known"]] == \
+        [added.json()["id"]]
+    assert client.post("/api/v1/m/lookup", files={}).status_code in (400, 422)

@@ -14,9 +14,8 @@ from reclaim.banks import add_content, create_bank, get_bank, list_banks, withdr
 from reclaim.models import BankKind, SignalValue
 from reclaim.server.auth import BankWriteAccess, authorize_bank_settings, bank_write_access, lookup_access
 from reclaim.server.deps import SessionDep
-from reclaim.server.routes.hashing import Photo, Video, one_upload, signal_answer
 from reclaim.server.schemas import BankIn, BankOut, BankUpdate, ContentOut
-from reclaim.server.uploads import hash_upload, read_limited
+from reclaim.server.uploads import Photo, Video, hash_upload, one_upload, read_limited, signal_answer
 from reclaim.signals import get_signal
 from reclaim.store.models import BankContent
 

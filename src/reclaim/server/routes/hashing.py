@@ -10,48 +10,20 @@ to keep it in a case's encrypted vault (``keep_in_case``), which needs the serve
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
 from reclaim.cases import get_case
 from reclaim.evidence.casefiles import CaseFiles
 from reclaim.evidence.originals import vault_upload
-from reclaim.models import SignalValue
 from reclaim.server.auth import LookupGuard, audit, lookup_guard
 from reclaim.server.deps import SessionDep
-from reclaim.server.uploads import hash_upload, read_limited
-from reclaim.signals.vpdq import VPDQSignal, features_of, to_pytx
+from reclaim.server.uploads import Photo, Video, hash_upload, one_upload, read_limited, signal_answer
 
 router = APIRouter(prefix="/h", tags=["hashing"], dependencies=[Depends(lookup_guard)])
 VAULT_PASSPHRASE_ENV = "RECLAIM_VAULT_PASSPHRASE"
-_UPLOAD_DOC = "the media file: an image or a video; give `photo` or `video`, exactly one"
-Photo = Annotated[UploadFile | None, File(description=_UPLOAD_DOC)]
-Video = Annotated[UploadFile | None, File(description=_UPLOAD_DOC)]
-
-
-def one_upload(photo: UploadFile | None, video: UploadFile | None) -> UploadFile:
-    """The one file of a ``photo``/``video`` upload form; 400 when there is none or both."""
-    if photo is not None and video is not None:
-        raise HTTPException(400, "upload one file, as 'photo' or as 'video', not both")
-    upload = photo if photo is not None else video
-    if upload is None:
-        raise HTTPException(400, "upload the media file as 'photo' or as 'video'")
-    return upload
-
-
-def signal_answer(values: Iterable[SignalValue]) -> dict[str, str]:
-    """``{signal: value}`` of computed or stored values, each signal once; a video's ``vpdq`` is every frame
-    (pytx's JSON list of ``hex,quality,timestamp``), not one value per frame overwriting the last."""
-    values = list(values)
-    answer = {v.signal: v.value for v in values if v.signal != VPDQSignal.name}
-    if frames := features_of(values):
-        answer[VPDQSignal.name] = to_pytx(frames)
-    return answer
-
-
 @router.post("/hash")
 async def hash_media(request: Request, session: SessionDep, who: LookupGuard,
                      photo: Photo = None, video: Video = None,

@@ -11,15 +11,15 @@ model (kept for the OpenAPI schema through ``response_model``) cost a lookup mor
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, File, HTTPException, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
 from reclaim.matching.matcher import MatchResult
 from reclaim.models import BankKind, Match, SignalValue
 from reclaim.server.auth import lookup_guard
 from reclaim.server.self_report_hits import note_self_report_hits
-from reclaim.server.uploads import hash_upload, read_limited
+from reclaim.server.uploads import Photo, Video, hash_upload, one_upload, read_limited
 from reclaim.signals import get_signal
 
 router = APIRouter(prefix="/m", tags=["matching"])
@@ -123,9 +123,11 @@ async def lookup_get(request: Request) -> Response:
 
 
 @router.post("/lookup", response_model=dict[str, Any], dependencies=[Depends(lookup_guard)])
-async def lookup_upload(request: Request, photo: Annotated[UploadFile, File()]) -> Response:
-    """Hash the upload in memory (never stored) and match every signal: ``{signal_type: {bank: [match]}}``."""
-    values = await hash_upload(request, await read_limited(photo), photo.filename or "upload")
+async def lookup_upload(request: Request, photo: Photo = None, video: Video = None) -> Response:
+    """Hash the upload (``photo`` or ``video``) in memory, never stored, and match every signal:
+    ``{signal_type: {bank: [match]}}``."""
+    upload = one_upload(photo, video)
+    values = await hash_upload(request, await read_limited(upload), upload.filename or "upload")
     result = await request.app.state.matcher.amatch(values)
     await note_self_report_hits(request, result.matches)
     return _json(_by_signal_and_bank(result))
