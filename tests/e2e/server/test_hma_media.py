@@ -122,6 +122,21 @@ def test_signals_given_are_answered_as_given(client: TestClient) -> None:
     assert found == {"BANK_A": [{"bank_content_id": both.json()["id"], "distance": "0"}]}
 
 
+def test_videos_compare_as_pytx_does(client: TestClient) -> None:
+    """pytx's VPDQSignal.compare_hash: a match when >= 80 % of the first's good frames meet the second's."""
+    two = json.dumps([f"{PDQ_A},100,0.0", f"{'0f' * 32},100,1.0"])
+    one = json.dumps([f"{PDQ_A},100,0.0"])
+    half = client.post("/m/compare", json={"vpdq": [two, one]}).json()
+    assert half == {"vpdq": [False, {"query_match_percent": 50.0, "compared_match_percent": 100.0}]}
+    whole = client.post("/m/compare", json={"vpdq": [one, two]}).json()
+    assert whole == {"vpdq": [True, {"query_match_percent": 100.0, "compared_match_percent": 50.0}]}
+    poor = json.dumps([f"{PDQ_A},10,0.0"])
+    assert client.post("/m/compare", json={"vpdq": [poor, one]}).json() == \
+        {"vpdq": [False, {"query_match_percent": 0.0, "compared_match_percent": 0.0}]}
+    bad = client.post("/m/compare", json={"vpdq": ["banana", one]})
+    assert bad.status_code == 400 and bad.json()["message"].startswith("Invalid vpdq hash")
+
+
 def test_digests_compare_as_equal_or_not(client: TestClient) -> None:
     other = "0" * 32
     assert client.post("/m/compare", json={"video_md5": [MD5, MD5]}).json() == {"video_md5": [True, {}]}

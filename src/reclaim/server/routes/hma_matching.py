@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
+from reclaim.errors import InvalidHash, SignalError
 from reclaim.models import Match, SignalValue
 from reclaim.server.auth import lookup_guard
 from reclaim.server.hma import (
@@ -41,6 +42,7 @@ from reclaim.server.hma import (
 from reclaim.server.routes.hma_curation import is_enabled
 from reclaim.server.self_report_hits import note_self_report_hits
 from reclaim.signals import get_signal
+from reclaim.signals.vpdq import MATCH_PERCENT, VpdqMatch, from_pytx, vpdq_match
 from reclaim.store.models import BankContent, ContentSignal
 
 router = APIRouter(prefix="/m", tags=["HMA matching"])
@@ -217,7 +219,8 @@ async def _per_signal(request: Request, hashed: Hashed, banks: set[str] | None, 
 
 @router.post("/compare", dependencies=[Depends(lookup_guard)])
 async def compare(request: Request) -> Response:
-    """``{signal_type: [a, b]}`` -> ``{signal_type: [matched, {"distance": d}]}`` (PDQ: within 31 bits)."""
+    """``{signal_type: [a, b]}`` -> ``{signal_type: [matched, details]}``: PDQ ``{"distance": d}`` (a match within 31
+    bits), vPDQ both shares of frames matched, digests ``{}``."""
     try:
         body = await request.json()
     except ValueError as exc:
@@ -232,7 +235,8 @@ async def compare(request: Request) -> Response:
             raise HmaError(400, "Comparison hash list length must be exactly 2")
         signal = get_signal(reclaim_signal(str(name)))
         if signal.name == "vpdq":
-            raise HmaError(400, f"{name} does not support hash comparison")
+            answer[name] = _compare_videos(str(name), pair)
+            continue
         left, right = (parse_values(str(name), str(p))[0].value for p in pair)
         if signal.name != "pdq":  # a digest: equal or not, no distance (pytx's comparison of an exact signal)
             answer[name] = [left == right, {}]
@@ -240,6 +244,21 @@ async def compare(request: Request) -> Response:
         distance = int(signal.distance(left, right))
         answer[name] = [distance <= signal.default_threshold, {"distance": distance}]
     return json_response(answer)
+
+
+def _compare_videos(name: str, pair: list[Any]) -> list[Any]:
+    """pytx's ``VPDQSignal.compare_hash``: a match when at least 80 % of the first video's good frames (quality
+    50 and up) lie within 31 bits of the second's, answered with both shares (``VPDQSimilarityInfo``)."""
+    try:
+        first, second = (from_pytx(str(p)) for p in pair)
+    except InvalidHash as exc:
+        raise HmaError(400, f"Invalid {name} hash: {exc.message}") from exc
+    try:
+        shares = vpdq_match(first, second)
+    except SignalError:  # no good frame on one side: pytx finds no frame matched either way
+        shares = VpdqMatch(0.0, 0.0)
+    return [shares.query_percent >= MATCH_PERCENT,
+            {"query_match_percent": shares.query_percent, "compared_match_percent": shares.compared_percent}]
 
 
 def _sizes(request: Request) -> dict[str, int]:
