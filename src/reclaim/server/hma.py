@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import ssl
 from collections.abc import Iterable
 from functools import cache
@@ -39,6 +40,7 @@ HMA_SIGNALS = {PHOTO: ("pdq",), VIDEO: ("video_md5", "vpdq")}
 HMA_SIGNAL_TYPES = ("pdq", "video_md5", "vpdq")  # what /c/signal_type lists, as HMA's default install
 URL_HOSTS_ENV = "RECLAIM_HMA_URL_HOSTS"  # comma-separated hosts /c and /m may fetch ?url= from; unset: none
 _FETCH_SECONDS = 20.0
+_PDQ_HEX = re.compile("[0-9a-f]{64}")
 
 
 class HmaError(Exception):
@@ -77,6 +79,8 @@ def parse_values(hma_name: str, signal: str) -> list[SignalValue]:
         if name == "vpdq":
             kind = get_signal("vpdq")
             return [SignalValue(kind.name, kind.version, str(f), f.quality) for f in from_pytx(signal)]
+        if name == "pdq" and not _PDQ_HEX.fullmatch(signal):  # pytx's rule: exactly 64 lower-case hex digits
+            raise HmaError(400, "invalid signal: invalid PDQ hash")
         kind = get_signal(name)
         return [SignalValue(kind.name, kind.version, kind.parse(signal))]
     except ReclaimError as exc:

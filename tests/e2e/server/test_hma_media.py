@@ -192,3 +192,12 @@ def test_lookups_and_status_answer_503_until_the_index_loads(make_client, monkey
     gate.set()
     eventually(lambda: client.get("/status").status_code == 200, "the index did not load", seconds=30)
     assert client.get("/m/lookup", params=lookup).json() == {}
+
+
+def test_pdq_signals_follow_pytxs_rule_of_64_lower_case_hex_digits(client: TestClient) -> None:
+    _bank(client)
+    for signal in (PDQ_A.upper(), f" {PDQ_A}", PDQ_A[:-1]):
+        looked = client.get("/m/lookup", params={"signal_type": "pdq", "signal": signal})
+        assert (looked.status_code, looked.json()) == (400, {"message": "invalid signal: invalid PDQ hash"}), signal
+        assert client.post("/c/bank/BANK_A/signal", json={"pdq": signal}).status_code == 400, signal
+    assert client.get("/m/lookup", params={"signal_type": "pdq", "signal": PDQ_A}).status_code == 200
