@@ -201,3 +201,45 @@ def test_pdq_signals_follow_pytxs_rule_of_64_lower_case_hex_digits(client: TestC
         assert (looked.status_code, looked.json()) == (400, {"message": "invalid signal: invalid PDQ hash"}), signal
         assert client.post("/c/bank/BANK_A/signal", json={"pdq": signal}).status_code == 400, signal
     assert client.get("/m/lookup", params={"signal_type": "pdq", "signal": PDQ_A}).status_code == 200
+
+
+def test_an_upload_lookup_takes_banks_seed_and_bypass_coinflip(client: TestClient, known_jpeg: Path) -> None:
+    """HMA's POST /m/lookup: banks=, and the coin flip seeded by seed= or skipped by bypass_coinflip=true."""
+    from threatexchange.signal_type.pdq.signal import PdqSignal
+
+    pdq = PdqSignal.hash_from_file(known_jpeg)
+    for name, ratio in (("ALWAYS", 1.0), ("NEVER", 0.0)):
+        assert client.post("/c/banks", json={"name": name, "enabled_ratio": ratio}).status_code == 201
+        assert client.post(f"/c/bank/{name}/signal", json={"pdq": pdq}).status_code == 200
+    photo = {"photo": ("k.jpg", known_jpeg.read_bytes(), "image/jpeg")}
+    assert set(client.post("/m/lookup", params={"seed": "7"}, files=photo).json()["pdq"]) == {"ALWAYS"}
+    bypassed = client.post("/m/lookup", params={"bypass_coinflip": "true"}, files=photo).json()["pdq"]
+    assert set(bypassed) == {"ALWAYS", "NEVER"}
+    only = client.post("/m/lookup", params={"bypass_coinflip": "true", "banks": "NEVER"}, files=photo).json()
+    assert set(only["pdq"]) == {"NEVER"}
+
+
+def test_digest_signal_names_are_aliases_of_one_another(client: TestClient) -> None:
+    """video_md5 and md5 name the same digest, as video_sha256 and sha256 do."""
+    _bank(client)
+    md5 = client.post("/c/bank/BANK_A/signal", json={"md5": MD5}).json()["id"]
+    sha = client.post("/c/bank/BANK_A/signal", json={"video_sha256": SHA256}).json()["id"]
+    for signal_type, signal, content in (("video_md5", MD5, md5), ("md5", MD5, md5), ("sha256", SHA256, sha),
+                                         ("video_sha256", SHA256, sha)):
+        found = client.get("/m/raw_lookup", params={"signal_type": signal_type, "signal": signal}).json()
+        assert found == {"matches": [content]}, signal_type
+
+
+def test_a_picture_too_plain_to_hash_is_answered_as_pytx_and_refused_for_matching(client: TestClient,
+                                                                                 tmp_path: Path) -> None:
+    """pytx answers a PDQ of quality under 50 as ""; HMA then refuses to look it up or bank it (400)."""
+    import io
+
+    plain = io.BytesIO()
+    Image.new("RGB", (256, 256), "white").save(plain, "PNG")
+    photo = {"photo": ("white.png", plain.getvalue(), "image/png")}
+    assert client.post("/h/hash", files=photo).json() == {"pdq": ""}
+    _bank(client)
+    for path in ("/m/lookup", "/c/bank/BANK_A/content"):
+        refused = client.post(path, files=photo)
+        assert refused.status_code == 400 and "too low quality" in refused.json()["message"], path
