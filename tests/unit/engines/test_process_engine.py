@@ -55,3 +55,59 @@ def test_workers_forked_after_face_detection_in_the_parent_do_not_hang(known_jpe
     done = subprocess.run([sys.executable, "-c", FACES_THEN_FORK, str(known_jpeg)], capture_output=True, text=True,
                           timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+IMPORT_UNDER_WAY = """
+import sys
+import threading
+import time
+
+sys.path.insert(0, sys.argv[1])
+import worker_fn
+from reclaim.engines.process import ProcessEngine
+
+threading.Thread(target=lambda: __import__("slow_module")).start()
+time.sleep(0.5)  # that thread is now inside slow_module's import, holding its module lock
+done = sorted(results for _, results in ProcessEngine(2).run(worker_fn.run, iter([["a"], ["b"]])))
+assert done == [["a"], ["b"]], done
+"""
+
+
+def test_workers_do_not_inherit_a_lock_another_thread_holds(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A worker forked while another thread of the parent was importing a module inherited that module's lock,
+    held for ever, and hung at its own import of it (a scan in a test worker did, importing a Pillow plugin).
+    A process running threads now gets its workers from the fork server, whose only thread is its own."""
+    (tmp_path / "slow_module.py").write_text("import time\ntime.sleep(3)\n")
+    (tmp_path / "worker_fn.py").write_text("def run(chunk):\n    import slow_module\n    return chunk\n")
+    done = subprocess.run([sys.executable, "-c", IMPORT_UNDER_WAY, str(tmp_path)], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+ENVIRONMENT_SET_LATER = """
+import os
+import sys
+import threading
+
+sys.path.insert(0, sys.argv[1])
+import worker_env
+from reclaim.engines.process import ProcessEngine
+
+stop = threading.Event()
+threading.Thread(target=stop.wait).start()  # a thread of its own: workers now come from the fork server
+list(ProcessEngine(1).run(worker_env.read, iter([["HOME"]])))  # which starts, with the environment of now
+os.environ["RECLAIM_TEST_MARK"] = "set later"
+(_, seen), = ProcessEngine(1).run(worker_env.read, iter([["RECLAIM_TEST_MARK"]]))
+stop.set()
+assert seen == ["set later"], seen
+"""
+
+
+def test_workers_see_the_environment_as_it_is_when_the_pool_starts(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The fork server keeps the environment it started with; a scan's S3 credentials set since must still
+    reach its workers."""
+    (tmp_path / "worker_env.py").write_text("import os\n\n\ndef read(chunk):\n"
+                                            "    return [os.environ.get(k) for k in chunk]\n")
+    done = subprocess.run([sys.executable, "-c", ENVIRONMENT_SET_LATER, str(tmp_path)], capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
