@@ -26,6 +26,7 @@ from reclaim.signals.pdq import MIN_QUALITY, PDQSignal, pdq_hex
 
 SECONDS_PER_HASH = 1.0
 MATCH_PERCENT = 80.0
+COMPARE_BLOCK = 256  # query frames compared at once: the distance matrix stays 256 x the other's frames
 FRAME_DISTANCE = 31
 # Frames are hashed at full resolution: against Meta's reference hashes that agrees within 6 bits, while
 # shrinking to 640 px first moved frames by up to 18 bits and saved no time (decoding dominates).
@@ -155,11 +156,15 @@ def vpdq_match(query: Sequence[VpdqFeature], other: Sequence[VpdqFeature], *, mi
     if not mine or not theirs:
         raise SignalError(f"vpdq: no frame of quality >= {min_quality} on one side; nothing to compare")
     a, b = _words(mine), _words(theirs)
-    dist = sum(np.bitwise_count(a[:, None, w] ^ b[None, :, w]) for w in range(4))
-    close = dist <= distance
-    nearest = dist.min(axis=1)
+    nearest = np.empty(len(a), np.int64)  # each query frame's distance to the nearest other frame
+    met = np.zeros(len(b), bool)  # other frames within ``distance`` of some query frame
+    for start in range(0, len(a), COMPARE_BLOCK):  # block by block: two long lists never make one huge matrix
+        block = a[start:start + COMPARE_BLOCK]
+        dist = sum(np.bitwise_count(block[:, None, w] ^ b[None, :, w]) for w in range(4))
+        nearest[start:start + len(block)] = dist.min(axis=1)
+        met |= (dist <= distance).any(axis=0)
     matched = nearest[nearest <= distance]
-    return VpdqMatch(100.0 * float(close.any(axis=1).mean()), 100.0 * float(close.any(axis=0).mean()),
+    return VpdqMatch(100.0 * matched.size / len(a), 100.0 * float(met.mean()),
                      round(float(matched.mean()), 2) if matched.size else float(distance + 1))
 
 

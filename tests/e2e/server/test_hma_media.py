@@ -243,3 +243,12 @@ def test_a_picture_too_plain_to_hash_is_answered_as_pytx_and_refused_for_matchin
     for path in ("/m/lookup", "/c/bank/BANK_A/content"):
         refused = client.post(path, files=photo)
         assert refused.status_code == 400 and "too low quality" in refused.json()["message"], path
+
+
+def test_compare_refuses_a_feature_list_longer_than_its_bound(client: TestClient) -> None:
+    from reclaim.server.routes.hma_matching import MAX_COMPARE_FRAMES
+
+    one = json.dumps([f"{PDQ_A},100,0.0"])
+    long = json.dumps([f"{PDQ_A},100,{n}.0" for n in range(MAX_COMPARE_FRAMES + 1)])
+    refused = client.post("/m/compare", json={"vpdq": [long, one]})
+    assert refused.status_code == 400 and "more than 10,000 frames" in refused.json()["message"]
