@@ -20,11 +20,22 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.context import BaseContext
 
 from reclaim.engines.base import A, Engine, Outcome, R
 
-_FORK_SERVER = multiprocessing.get_context("forkserver")
-_FORK_SERVER.set_forkserver_preload(["reclaim.hashing"])  # loaded once there, so each worker starts ready
+
+def _fork_server() -> BaseContext:
+    """The fork server, with the hashing modules loaded once there so each worker starts ready; spawn where
+    there is none (Windows), whose workers inherit no lock either."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    server = multiprocessing.get_context("forkserver")
+    server.set_forkserver_preload(["reclaim.hashing"])
+    return server
+
+
+_FORK_SERVER = _fork_server()
 
 
 def usable_cores() -> int:
