@@ -73,7 +73,9 @@ def delete_bank(session: SessionDep, name: str, who: BankWriteAccess) -> Respons
 
 
 def _content_out(content: BankContent) -> ContentOut:
-    return ContentOut(id=content.content_id, signals={s.signal: s.value for s in content.signals})
+    """The banked content as ``/api/v1`` answers it: each signal once, a video's ``vpdq`` every frame."""
+    return ContentOut(id=content.content_id, signals=signal_answer(
+        SignalValue(s.signal, s.version, s.value, s.quality) for s in content.signals))
 
 
 @router.post("/bank/{name}/content", status_code=201, dependencies=_WRITE)
@@ -84,8 +86,7 @@ async def add_media(request: Request, session: SessionDep, name: str, photo: Pho
     upload = one_upload(photo, video)
     values = await hash_upload(request, await read_limited(upload), upload.filename or "upload")
     cid = content_id or next(v.value for v in values if v.signal == "sha256")
-    content = add_content(session, get_bank(session, name), cid, values)
-    return ContentOut(id=content.content_id, signals=signal_answer(values))  # what was banked; vpdq: every frame
+    return _content_out(add_content(session, get_bank(session, name), cid, values))
 
 
 @router.post("/bank/{name}/signal", status_code=201, dependencies=_WRITE)

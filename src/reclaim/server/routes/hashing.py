@@ -24,6 +24,8 @@ from reclaim.server.uploads import Photo, Video, hash_upload, one_upload, read_l
 
 router = APIRouter(prefix="/h", tags=["hashing"], dependencies=[Depends(lookup_guard)])
 VAULT_PASSPHRASE_ENV = "RECLAIM_VAULT_PASSPHRASE"
+
+
 @router.post("/hash")
 async def hash_media(request: Request, session: SessionDep, who: LookupGuard,
                      photo: Photo = None, video: Video = None,
