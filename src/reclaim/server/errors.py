@@ -77,5 +77,5 @@ def _validation_message(exc: RequestValidationError) -> str:
 
 def _wants_page(request: Request) -> bool:
     """A browser navigating to a page (not the API, not htmx) gets the refusal as a page, not JSON."""
-    api = request.url.path.startswith(("/api/", "/m/", "/h/", "/c/", "/status", "/session"))
+    api = request.url.path.startswith(("/api/", *HMA_PATHS, "/status", "/session"))
     return not api and "text/html" in request.headers.get("accept", "") and "hx-request" not in request.headers

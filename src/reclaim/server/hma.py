@@ -26,10 +26,10 @@ from starlette.datastructures import UploadFile
 from reclaim.errors import ReclaimError
 from reclaim.models import SignalValue
 from reclaim.server.decodejob import MAX_UPLOAD_BYTES
-from reclaim.server.uploads import hash_upload, read_limited
+from reclaim.server.uploads import hash_upload, read_limited, signal_answer
 from reclaim.signals import get_signal
 from reclaim.signals.pdq import MIN_QUALITY
-from reclaim.signals.vpdq import features_of, from_pytx, to_pytx
+from reclaim.signals.vpdq import from_pytx
 
 PHOTO, VIDEO = "photo", "video"
 CONTENT_TYPES = (PHOTO, VIDEO)
@@ -126,18 +126,13 @@ def hma_signals(values: Iterable[SignalValue], signal_types: Iterable[str]) -> d
     """``{hma_name: signal}`` of computed or stored values for the HMA ``signal_types`` they have; like pytx, a
     PDQ of quality under 50 is answered as ``""`` (HMA then refuses to bank or look it up)."""
     values = list(values)
-    by_name = {v.signal: v for v in values if v.signal != "vpdq"}
+    mine = signal_answer(values)  # Reclaim's names, each signal once, vpdq as the whole feature list
+    low = {v.signal for v in values if v.signal == "pdq" and v.quality is not None and v.quality < MIN_QUALITY}
     answer = {}
     for hma_name in signal_types:
         name = SIGNAL_ALIASES[hma_name]
-        if name == "vpdq":
-            frames = features_of(values)
-            if frames:
-                answer[hma_name] = to_pytx(frames)
-        elif name in by_name:
-            value = by_name[name]
-            low = name == "pdq" and value.quality is not None and value.quality < MIN_QUALITY
-            answer[hma_name] = "" if low else value.value
+        if name in mine:
+            answer[hma_name] = "" if name in low else mine[name]
     return answer
 
 
