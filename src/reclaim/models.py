@@ -93,9 +93,13 @@ class Match:
     entry_id: int
     value: str
     frame_time: float | None = None  # seconds into the video (the query's, or the banked one's) that matched
-    match_percent: float | None = None  # video against video: the share of frames that matched (vPDQ rule)
-    # video against video: (the query's, the banked video's) shares of frames matched; match_percent is the larger
+    # video against video: (the query's, the banked video's) shares of frames matched (vPDQ rule)
     shares: tuple[float, float] | None = None
+
+    @property
+    def match_percent(self) -> float | None:
+        """Video against video: the larger share of frames that matched, as commands print it."""
+        return round(max(self.shares), 1) if self.shares is not None else None
 
 
 @dataclass(frozen=True)

@@ -80,9 +80,8 @@ class VideoMatcher:
             except SignalError:
                 continue  # no good frames on one side: nothing to say either way
             if result.is_match:
-                shares = (result.query_percent, result.compared_percent)
                 found.append(Match(entry.bank, entry.bank_kind, entry.content_id, VIDEO, result.distance, refs[0],
-                                   entry.value, match_percent=round(max(shares), 1), shares=shares))
+                                   entry.value, shares=(result.query_percent, result.compared_percent)))
         return found
 
     def _photo_matches(self, photos: list[SignalValue]) -> list[Match]:
